@@ -1,0 +1,118 @@
+package maestro
+
+// CountMin is a count-min sketch with time-based expiry: it estimates how
+// many times each key was added within the timeout, never underestimating
+// (collisions only add). Depth rows of width counters; a key's estimate is
+// the minimum of its counter in each row. Row positions come from one 64-bit
+// key hash by double hashing (h1 + i*h2), which keeps the rows independent
+// enough for the sketch's bound at the cost of one hash per operation.
+//
+// Each counter carries the time it was last added to; a counter idle for the
+// timeout reads as zero and restarts from zero on its next Add, so stale
+// counts vanish without a sweep. Expire additionally zeroes a bounded number
+// of idle counters per call so that memory reflects live traffic.
+//
+// Estimate is a read; Add and Expire are writes.
+type CountMin[K comparable] struct {
+	cells   []cmCell
+	depth   int
+	mask    uint32
+	h       keyHasher[K]
+	timeout int64
+	sweep   int // next cell Expire looks at
+}
+
+type cmCell struct {
+	count uint32
+	last  int64
+}
+
+// expireBatch bounds the cells one Expire call inspects, so that it stays
+// O(1) per packet.
+const expireBatch = 16
+
+// NewCountMin returns a sketch of depth rows (at least 1, at most 16) of width
+// counters (rounded up to a power of two, at least 1, at most 2^24) whose
+// counts expire timeout nanoseconds after their last increment (never, if
+// timeout <= 0).
+func NewCountMin[K comparable](width, depth int, timeout int64) *CountMin[K] {
+	w := roundCapacity(min(width, 1<<24))
+	d := min(max(depth, 1), 16)
+	return &CountMin[K]{
+		cells:   make([]cmCell, w*d),
+		depth:   d,
+		mask:    uint32(w - 1),
+		h:       newKeyHasher[K](),
+		timeout: timeout,
+	}
+}
+
+// Width returns the counters per row.
+func (c *CountMin[K]) Width() int { return int(c.mask) + 1 }
+
+// Depth returns the number of rows.
+func (c *CountMin[K]) Depth() int { return c.depth }
+
+func (c *CountMin[K]) live(cell *cmCell, now int64) uint32 {
+	if c.timeout > 0 && now-cell.last >= c.timeout {
+		return 0
+	}
+	return cell.count
+}
+
+// Estimate returns an upper bound of the number of times k was added within
+// the timeout before now.
+func (c *CountMin[K]) Estimate(k K, now int64) uint32 {
+	hv := c.h.hash(&k)
+	h1, h2 := uint32(hv), uint32(hv>>32)|1
+	est := ^uint32(0)
+	w := int(c.mask) + 1
+	for r := range c.depth {
+		cell := &c.cells[r*w+int((h1+uint32(r)*h2)&c.mask)]
+		est = min(est, c.live(cell, now))
+	}
+	return est
+}
+
+// Add counts k n more times at time now and returns its new estimate.
+// Counters saturate instead of wrapping.
+func (c *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
+	hv := c.h.hash(&k)
+	h1, h2 := uint32(hv), uint32(hv>>32)|1
+	est := ^uint32(0)
+	w := int(c.mask) + 1
+	for r := range c.depth {
+		cell := &c.cells[r*w+int((h1+uint32(r)*h2)&c.mask)]
+		v := c.live(cell, now)
+		if v > ^uint32(0)-n {
+			v = ^uint32(0)
+		} else {
+			v += n
+		}
+		cell.count, cell.last = v, now
+		est = min(est, v)
+	}
+	return est
+}
+
+// Expire zeroes up to a small fixed number of idle counters, continuing
+// where the previous call stopped, and returns how many it zeroed. Estimates
+// never depend on it: idle counters already read as zero.
+func (c *CountMin[K]) Expire(now int64) int {
+	if c.timeout <= 0 {
+		return 0
+	}
+	n := 0
+	for range min(expireBatch, len(c.cells)) {
+		cell := &c.cells[c.sweep]
+		if cell.count != 0 && now-cell.last >= c.timeout {
+			*cell = cmCell{}
+			n++
+		}
+		c.sweep++
+		if c.sweep == len(c.cells) {
+			c.sweep = 0
+		}
+	}
+	return n
+}

@@ -1,0 +1,115 @@
+package maestro
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
+	"reflect"
+	"unsafe"
+)
+
+// Hashing of container keys.
+//
+// Keys are any comparable type. How a key type is hashed is decided once, when
+// a container is built, never per operation:
+//
+//   - Keys whose memory fully determines equality (integers, booleans, MAC,
+//     arrays of those, and structs of those without padding, such as
+//     FlowID, whose blank field fills what would be padding) are hashed straight from their bytes
+//     with a multiply-xor mixer in the style of wyhash: one or two 64-bit
+//     multiplications for the usual 4- to 16-byte keys, a few nanoseconds,
+//     no allocation.
+//   - Every other comparable key (strings, floats, pointers, interfaces,
+//     structs with padding) uses hash/maphash.Comparable, the runtime's own
+//     map hasher: correct for every comparable type (it skips padding and
+//     treats +0 and -0 alike) and allocation-free, but slower because it
+//     walks the type.
+//
+// The classification uses package reflect once at construction; hashing
+// never does. Each container draws its own random seed so that an adversary
+// who knows one NF's layout cannot precompute colliding keys across runs.
+
+const (
+	mixP0 = 0xa0761d6478bd642f
+	mixP1 = 0xe7037ed1a0b428db
+	mixP2 = 0x8ebc6af09c88c6e3
+)
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// keyHasher hashes keys of type K.
+type keyHasher[K comparable] struct {
+	raw   bool
+	size  uintptr
+	seed  uint64
+	mseed maphash.Seed
+}
+
+func newKeyHasher[K comparable]() keyHasher[K] {
+	var zero K
+	ms := maphash.MakeSeed()
+	return keyHasher[K]{
+		raw:   rawHashable(reflect.TypeFor[K]()),
+		size:  unsafe.Sizeof(zero),
+		seed:  maphash.Comparable(ms, uint64(0x5eed)),
+		mseed: ms,
+	}
+}
+
+// rawHashable reports whether equality of values of t is equality of their
+// bytes: no padding, no floats, no pointers, strings or interfaces.
+func rawHashable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	case reflect.Array:
+		return rawHashable(t.Elem())
+	case reflect.Struct:
+		var sum uintptr
+		for i := range t.NumField() {
+			f := t.Field(i)
+			// Blank fields are ignored by ==, but they are always zero:
+			// they cannot be named in composite literals or assigned, so
+			// only package unsafe could set them.
+			if !rawHashable(f.Type) {
+				return false
+			}
+			sum += f.Type.Size()
+		}
+		return sum == t.Size()
+	}
+	return false
+}
+
+func (h *keyHasher[K]) hash(k *K) uint64 {
+	if h.raw {
+		return rawHash(unsafe.Pointer(k), h.size, h.seed)
+	}
+	return maphash.Comparable(h.mseed, *k)
+}
+
+// rawHash hashes the n bytes at p.
+func rawHash(p unsafe.Pointer, n uintptr, seed uint64) uint64 {
+	b := unsafe.Slice((*byte)(p), n)
+	h := seed ^ uint64(n)*mixP0
+	for len(b) >= 16 {
+		h = mix(binary.LittleEndian.Uint64(b)^mixP1, binary.LittleEndian.Uint64(b[8:])^h)
+		b = b[16:]
+	}
+	var a, c uint64
+	switch {
+	case len(b) >= 8:
+		a = binary.LittleEndian.Uint64(b)
+		c = binary.LittleEndian.Uint64(b[len(b)-8:])
+	case len(b) >= 4:
+		a = uint64(binary.LittleEndian.Uint32(b))
+		c = uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))
+	case len(b) > 0:
+		a = uint64(b[0])<<16 | uint64(b[len(b)>>1])<<8 | uint64(b[len(b)-1])
+	}
+	return mix(mixP2^uint64(n), mix(a^mixP1, c^h))
+}

@@ -1,0 +1,283 @@
+package maestro
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// MAC is an Ethernet address. It is a comparable array, usable as a
+// container key.
+type MAC [6]byte
+
+// String formats m as aa:bb:cc:dd:ee:ff.
+func (m MAC) String() string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+// IsBroadcast reports whether m is ff:ff:ff:ff:ff:ff.
+func (m MAC) IsBroadcast() bool { return m == MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff} }
+
+// IsMulticast reports whether m has the group bit set (broadcast included).
+func (m MAC) IsMulticast() bool { return m[0]&1 == 1 }
+
+// EtherType values the parser understands.
+const (
+	EtherTypeIPv4 uint16 = 0x0800
+	EtherTypeARP  uint16 = 0x0806
+	EtherTypeVLAN uint16 = 0x8100
+	EtherTypeIPv6 uint16 = 0x86dd
+)
+
+// IP protocol numbers the parser understands.
+const (
+	ProtoICMP uint8 = 1
+	ProtoTCP  uint8 = 6
+	ProtoUDP  uint8 = 17
+)
+
+// L3 says what the Ethernet payload is.
+type L3 uint8
+
+// L3 kinds.
+const (
+	L3None  L3 = iota // no usable Ethernet header
+	L3IPv4            // IPv4 (check Packet.Reason for malformations)
+	L3IPv6            // IPv6: classified only, no fields parsed
+	L3ARP             // ARP: classified only
+	L3Other           // any other EtherType
+)
+
+// L4 says what the IPv4 payload is.
+type L4 uint8
+
+// L4 kinds.
+const (
+	L4None  L4 = iota // no transport header parsed (non-IPv4, fragment, malformed)
+	L4TCP             // TCP: SrcPort, DstPort, TCPFlags valid
+	L4UDP             // UDP: SrcPort, DstPort valid
+	L4ICMP            // ICMP: ICMPType, ICMPCode valid
+	L4Other           // another protocol; Proto says which
+)
+
+// Reason says why a frame was not parsed all the way to its transport header.
+// Parsing stops at the first problem; the fields before it stay valid, the
+// ones after it are zero. A Reason is also an error.
+type Reason uint8
+
+// Parse outcomes.
+const (
+	ReasonOK             Reason = iota // fully parsed
+	ReasonTruncatedEth                 // shorter than an Ethernet (or 802.1Q) header
+	ReasonNotIPv4                      // EtherType is not IPv4 (see Packet.L3)
+	ReasonTruncatedIPv4                // shorter than the IPv4 header it announces
+	ReasonBadVersion                   // EtherType IPv4 but version field is not 4
+	ReasonBadIHL                       // IHL below 5 (20 bytes)
+	ReasonBadTotalLength               // total length below the header or beyond the frame
+	ReasonFragment                     // an IPv4 fragment: no transport header parsed
+	ReasonTruncatedL4                  // transport header does not fit in the IPv4 payload
+)
+
+var reasonText = [...]string{
+	ReasonOK:             "ok",
+	ReasonTruncatedEth:   "truncated Ethernet header",
+	ReasonNotIPv4:        "not IPv4",
+	ReasonTruncatedIPv4:  "truncated IPv4 header",
+	ReasonBadVersion:     "IPv4 version field is not 4",
+	ReasonBadIHL:         "IPv4 IHL below 5",
+	ReasonBadTotalLength: "IPv4 total length inconsistent with frame",
+	ReasonFragment:       "IPv4 fragment",
+	ReasonTruncatedL4:    "truncated transport header",
+}
+
+// String describes r.
+func (r Reason) String() string {
+	if int(r) < len(reasonText) {
+		return reasonText[r]
+	}
+	return fmt.Sprintf("reason(%d)", uint8(r))
+}
+
+// Error makes a Reason usable as an error.
+func (r Reason) Error() string { return r.String() }
+
+// Packet is a zero-copy view of one Ethernet frame with its parsed header
+// fields. Parsing never allocates and never panics; setters rewrite Data in
+// place and update the IPv4 and TCP/UDP checksums incrementally (RFC 1624).
+//
+// Addresses and ports are in host byte order: 10.0.0.1 is 0x0a000001.
+// A Packet is reused by backends: an NF must not keep it after Process.
+type Packet struct {
+	// Data is the whole frame, starting at the Ethernet destination address.
+	Data []byte
+	// InPort is the port the frame arrived on.
+	InPort Port
+	// Time is the arrival time in nanoseconds (from the trace or the NIC);
+	// NFs use it instead of the wall clock so that runs replay exactly.
+	Time int64
+
+	// Reason says how far parsing got; ReasonOK means all headers parsed.
+	Reason Reason
+	// L3 and L4 classify the frame.
+	L3 L3
+	L4 L4
+
+	EthDst, EthSrc MAC
+	// EtherType is the type after the optional 802.1Q tag.
+	EtherType uint16
+	// HasVLAN reports a single 802.1Q tag; VLAN is its 12-bit VLAN ID.
+	HasVLAN bool
+	VLAN    uint16
+
+	// L3Off, L4Off and PayloadOff are byte offsets into Data of the network
+	// header, the transport header and the transport payload (0 if absent).
+	L3Off, L4Off, PayloadOff int
+
+	// IPv4 fields (valid when L3 == L3IPv4 and parsing reached them).
+	SrcIP, DstIP uint32
+	Proto        uint8
+	TTL          uint8
+	TotalLen     uint16
+	// FragOffset is in 8-byte units; MoreFragments is the MF flag.
+	FragOffset    uint16
+	MoreFragments bool
+
+	// Transport fields (valid according to L4).
+	SrcPort, DstPort   uint16
+	TCPFlags           uint8
+	ICMPType, ICMPCode uint8
+}
+
+// Reset makes p a view of data, received on port in at time t, and parses it.
+func (p *Packet) Reset(data []byte, in Port, t int64) {
+	*p = Packet{Data: data, InPort: in, Time: t}
+	p.parse()
+}
+
+// Parse re-parses p.Data, keeping InPort and Time.
+func (p *Packet) Parse() { p.Reset(p.Data, p.InPort, p.Time) }
+
+// IsIPv4 reports whether a well-formed IPv4 header parsed: SrcIP, DstIP,
+// Proto and TTL are valid. Fragments and packets with a truncated transport
+// header count; malformed IPv4 headers do not.
+func (p *Packet) IsIPv4() bool {
+	return p.L3 == L3IPv4 && (p.Reason == ReasonOK || p.Reason == ReasonFragment || p.Reason == ReasonTruncatedL4)
+}
+
+// HasPorts reports whether SrcPort and DstPort are valid: a TCP or UDP packet
+// that is not a fragment. This is also when an RSS NIC hashes the L4 ports.
+func (p *Packet) HasPorts() bool { return p.L4 == L4TCP || p.L4 == L4UDP }
+
+// Len returns the frame length in bytes.
+func (p *Packet) Len() int { return len(p.Data) }
+
+func (p *Packet) parse() {
+	d := p.Data
+	if len(d) < 14 {
+		p.Reason = ReasonTruncatedEth
+		return
+	}
+	copy(p.EthDst[:], d[0:6])
+	copy(p.EthSrc[:], d[6:12])
+	off := 12
+	et := binary.BigEndian.Uint16(d[off:])
+	if et == EtherTypeVLAN {
+		if len(d) < 18 {
+			p.Reason = ReasonTruncatedEth
+			return
+		}
+		p.HasVLAN = true
+		p.VLAN = binary.BigEndian.Uint16(d[14:]) & 0x0fff
+		off = 16
+		et = binary.BigEndian.Uint16(d[off:])
+	}
+	off += 2
+	p.EtherType = et
+	p.L3Off = off
+	switch et {
+	case EtherTypeIPv4:
+		p.L3 = L3IPv4
+	case EtherTypeIPv6:
+		p.L3 = L3IPv6
+		p.Reason = ReasonNotIPv4
+		return
+	case EtherTypeARP:
+		p.L3 = L3ARP
+		p.Reason = ReasonNotIPv4
+		return
+	default:
+		p.L3 = L3Other
+		p.Reason = ReasonNotIPv4
+		return
+	}
+	ip := d[off:]
+	if len(ip) < 20 {
+		p.Reason = ReasonTruncatedIPv4
+		return
+	}
+	if ip[0]>>4 != 4 {
+		p.Reason = ReasonBadVersion
+		return
+	}
+	ihl := int(ip[0]&0x0f) * 4
+	if ihl < 20 {
+		p.Reason = ReasonBadIHL
+		return
+	}
+	if len(ip) < ihl {
+		p.Reason = ReasonTruncatedIPv4
+		return
+	}
+	total := int(binary.BigEndian.Uint16(ip[2:]))
+	p.TotalLen = uint16(total)
+	p.TTL = ip[8]
+	p.Proto = ip[9]
+	p.SrcIP = binary.BigEndian.Uint32(ip[12:])
+	p.DstIP = binary.BigEndian.Uint32(ip[16:])
+	frag := binary.BigEndian.Uint16(ip[6:])
+	p.FragOffset = frag & 0x1fff
+	p.MoreFragments = frag&0x2000 != 0
+	if total < ihl || total > len(ip) {
+		p.Reason = ReasonBadTotalLength
+		return
+	}
+	if p.FragOffset != 0 || p.MoreFragments {
+		p.Reason = ReasonFragment
+		return
+	}
+	l4 := off + ihl
+	p.L4Off = l4
+	seg := ip[ihl:total]
+	switch p.Proto {
+	case ProtoTCP:
+		if len(seg) < 20 || int(seg[12]>>4)*4 < 20 || int(seg[12]>>4)*4 > len(seg) {
+			p.Reason = ReasonTruncatedL4
+			return
+		}
+		p.L4 = L4TCP
+		p.SrcPort = binary.BigEndian.Uint16(seg[0:])
+		p.DstPort = binary.BigEndian.Uint16(seg[2:])
+		p.TCPFlags = seg[13]
+		p.PayloadOff = l4 + int(seg[12]>>4)*4
+	case ProtoUDP:
+		if len(seg) < 8 {
+			p.Reason = ReasonTruncatedL4
+			return
+		}
+		p.L4 = L4UDP
+		p.SrcPort = binary.BigEndian.Uint16(seg[0:])
+		p.DstPort = binary.BigEndian.Uint16(seg[2:])
+		p.PayloadOff = l4 + 8
+	case ProtoICMP:
+		if len(seg) < 4 {
+			p.Reason = ReasonTruncatedL4
+			return
+		}
+		p.L4 = L4ICMP
+		p.ICMPType = seg[0]
+		p.ICMPCode = seg[1]
+		p.PayloadOff = l4 + 4
+	default:
+		p.L4 = L4Other
+		p.PayloadOff = l4
+	}
+}

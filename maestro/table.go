@@ -1,0 +1,160 @@
+package maestro
+
+// Table is a fixed-capacity flow table with expiry: libVig's map, vector and
+// double chain together. Each entry has a stable index in 0..Cap()-1 (which
+// NFs may use as an identifier, e.g. NAT's external port offset), a value,
+// and the time of its last refresh. Entries expire, oldest first, once they
+// have gone the table's timeout without a refresh. A full table refuses new
+// keys and keeps the old ones.
+//
+// Reads are Find, Get, Has, At, Key and Valid; Refresh is a refresh (in the
+// lock-based parallel NF it touches only the core's own timestamps); Insert,
+// Set, Remove, RemoveIndex and Expire are writes.
+type Table[K comparable, V any] struct {
+	idx   keyIndex[K]
+	chain Allocator
+	keys  []K
+	vals  []V
+}
+
+// NewTable returns a table of capacity entries (rounded up to a power of two,
+// at least 1, at most 2^30) whose entries expire timeout nanoseconds after
+// their last refresh (never, if timeout <= 0).
+func NewTable[K comparable, V any](capacity int, timeout int64) *Table[K, V] {
+	c := roundCapacity(capacity)
+	t := &Table[K, V]{
+		idx:  newKeyIndex[K](c),
+		keys: make([]K, c),
+		vals: make([]V, c),
+	}
+	t.chain.init(c, timeout)
+	return t
+}
+
+// Cap returns the maximum number of entries.
+func (t *Table[K, V]) Cap() int { return len(t.vals) }
+
+// Len returns the number of live entries.
+func (t *Table[K, V]) Len() int { return t.chain.n }
+
+// Timeout returns the expiry timeout in nanoseconds.
+func (t *Table[K, V]) Timeout() int64 { return t.chain.timeout }
+
+// Find returns the index of k's entry.
+func (t *Table[K, V]) Find(k K) (int, bool) {
+	i, ok := t.idx.find(&k)
+	return int(i), ok
+}
+
+// Has reports whether k has an entry.
+func (t *Table[K, V]) Has(k K) bool {
+	_, ok := t.idx.find(&k)
+	return ok
+}
+
+// Get returns k's value.
+func (t *Table[K, V]) Get(k K) (V, bool) {
+	if i, ok := t.idx.find(&k); ok {
+		return t.vals[i], true
+	}
+	var zero V
+	return zero, false
+}
+
+// Valid reports whether index i holds a live entry.
+func (t *Table[K, V]) Valid(i int) bool { return t.chain.IsAllocated(i) }
+
+// At returns the value at index i; the zero value if i holds no entry.
+func (t *Table[K, V]) At(i int) V {
+	if !t.chain.IsAllocated(i) {
+		var zero V
+		return zero
+	}
+	return t.vals[i]
+}
+
+// Key returns the key at index i; the zero key if i holds no entry.
+func (t *Table[K, V]) Key(i int) K {
+	if !t.chain.IsAllocated(i) {
+		var zero K
+		return zero
+	}
+	return t.keys[i]
+}
+
+// Time returns the last refresh time of index i (0 if it holds no entry).
+func (t *Table[K, V]) Time(i int) int64 { return t.chain.Time(i) }
+
+// Insert adds k with value v, stamped now, and returns its index. If k is
+// already present its value is replaced and the entry refreshed. It reports
+// false, and changes nothing, when k is new and the table is full.
+func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
+	if i, ok := t.idx.find(&k); ok {
+		t.vals[i] = v
+		t.chain.Refresh(int(i), now)
+		return int(i), true
+	}
+	i, ok := t.chain.Allocate(now)
+	if !ok {
+		return -1, false
+	}
+	t.keys[i] = k
+	t.vals[i] = v
+	t.idx.insert(&k, int32(i))
+	return i, true
+}
+
+// Set replaces the value at index i. It reports false when i holds no entry.
+func (t *Table[K, V]) Set(i int, v V) bool {
+	if !t.chain.IsAllocated(i) {
+		return false
+	}
+	t.vals[i] = v
+	return true
+}
+
+// Refresh stamps the entry at index i with time now so that it does not
+// expire. It reports false when i holds no entry.
+func (t *Table[K, V]) Refresh(i int, now int64) bool { return t.chain.Refresh(i, now) }
+
+// Remove deletes k's entry. It reports whether k was present.
+func (t *Table[K, V]) Remove(k K) bool {
+	i, ok := t.idx.find(&k)
+	if !ok {
+		return false
+	}
+	t.removeAt(i)
+	return true
+}
+
+// RemoveIndex deletes the entry at index i. It reports whether i held one.
+func (t *Table[K, V]) RemoveIndex(i int) bool {
+	if !t.chain.IsAllocated(i) {
+		return false
+	}
+	t.removeAt(int32(i))
+	return true
+}
+
+// Expire deletes every entry not refreshed within the timeout before now,
+// oldest first, and returns how many it deleted. It costs time proportional
+// to the number deleted.
+func (t *Table[K, V]) Expire(now int64) int {
+	n := 0
+	for {
+		i, ok := t.chain.oldestStale(now)
+		if !ok {
+			return n
+		}
+		t.removeAt(i)
+		n++
+	}
+}
+
+func (t *Table[K, V]) removeAt(i int32) {
+	t.idx.remove(&t.keys[i])
+	t.chain.release(i)
+	var zk K
+	var zv V
+	t.keys[i], t.vals[i] = zk, zv
+}

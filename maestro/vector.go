@@ -1,0 +1,35 @@
+package maestro
+
+// Vector is a fixed-length array of values indexed 0..Len()-1: libVig's
+// vector. Indexes out of range read as the zero value and are refused by
+// Set, so an index computed from packet data can never panic.
+type Vector[T any] struct {
+	vals []T
+}
+
+// NewVector returns a vector of n zero values (n below 1 is raised to 1).
+func NewVector[T any](n int) *Vector[T] {
+	return &Vector[T]{vals: make([]T, max(n, 1))}
+}
+
+// Len returns the number of elements.
+func (v *Vector[T]) Len() int { return len(v.vals) }
+
+// At returns element i, or the zero value when i is out of range.
+func (v *Vector[T]) At(i int) T {
+	if uint(i) >= uint(len(v.vals)) {
+		var zero T
+		return zero
+	}
+	return v.vals[i]
+}
+
+// Set stores x at index i. It reports false, changing nothing, when i is out
+// of range.
+func (v *Vector[T]) Set(i int, x T) bool {
+	if uint(i) >= uint(len(v.vals)) {
+		return false
+	}
+	v.vals[i] = x
+	return true
+}
