@@ -14,6 +14,11 @@ package maestro
 //
 // Estimate is a read; Add and Expire are writes.
 type CountMin[K comparable] struct {
+	s *cmData[K]
+	v *view
+}
+
+type cmData[K comparable] struct {
 	cells   []cmCell
 	depth   int
 	mask    uint32
@@ -36,24 +41,29 @@ const expireBatch = 16
 // counts expire timeout nanoseconds after their last increment (never, if
 // timeout <= 0).
 func NewCountMin[K comparable](width, depth int, timeout int64) *CountMin[K] {
-	w := roundCapacity(min(width, 1<<24))
+	w := scaleCapacity(min(width, 1<<24))
 	d := min(max(depth, 1), 16)
-	return &CountMin[K]{
+	return &CountMin[K]{s: &cmData[K]{
 		cells:   make([]cmCell, w*d),
 		depth:   d,
 		mask:    uint32(w - 1),
 		h:       newKeyHasher[K](),
 		timeout: timeout,
-	}
+	}}
+}
+
+// View returns core's view of cm for a lock-based NF (see LockGroup).
+func (cm *CountMin[K]) View(g *LockGroup, core int) *CountMin[K] {
+	return &CountMin[K]{s: cm.s, v: newView(g, core)}
 }
 
 // Width returns the counters per row.
-func (c *CountMin[K]) Width() int { return int(c.mask) + 1 }
+func (cm *CountMin[K]) Width() int { return int(cm.s.mask) + 1 }
 
 // Depth returns the number of rows.
-func (c *CountMin[K]) Depth() int { return c.depth }
+func (cm *CountMin[K]) Depth() int { return cm.s.depth }
 
-func (c *CountMin[K]) live(cell *cmCell, now int64) uint32 {
+func (c *cmData[K]) live(cell *cmCell, now int64) uint32 {
 	if c.timeout > 0 && now-cell.last >= c.timeout {
 		return 0
 	}
@@ -62,7 +72,8 @@ func (c *CountMin[K]) live(cell *cmCell, now int64) uint32 {
 
 // Estimate returns an upper bound of the number of times k was added within
 // the timeout before now.
-func (c *CountMin[K]) Estimate(k K, now int64) uint32 {
+func (cm *CountMin[K]) Estimate(k K, now int64) uint32 {
+	c := cm.s
 	hv := c.h.hash(&k)
 	h1, h2 := uint32(hv), uint32(hv>>32)|1
 	est := ^uint32(0)
@@ -76,7 +87,11 @@ func (c *CountMin[K]) Estimate(k K, now int64) uint32 {
 
 // Add counts k n more times at time now and returns its new estimate.
 // Counters saturate instead of wrapping.
-func (c *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
+func (cm *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
+	if cm.v.denyWrite() {
+		return 0
+	}
+	c := cm.s
 	hv := c.h.hash(&k)
 	h1, h2 := uint32(hv), uint32(hv>>32)|1
 	est := ^uint32(0)
@@ -98,8 +113,12 @@ func (c *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
 // Expire zeroes up to a small fixed number of idle counters, continuing
 // where the previous call stopped, and returns how many it zeroed. Estimates
 // never depend on it: idle counters already read as zero.
-func (c *CountMin[K]) Expire(now int64) int {
-	if c.timeout <= 0 {
+//
+// In a read pass of a lock-based NF it does nothing (and does not abort):
+// zeroing idle counters never changes an estimate.
+func (cm *CountMin[K]) Expire(now int64) int {
+	c := cm.s
+	if c.timeout <= 0 || cm.v.reading() {
 		return 0
 	}
 	n := 0

@@ -2,8 +2,13 @@ package maestro
 
 // Map is a fixed-capacity hash map: libVig's map plus the vector that holds
 // its values. It never grows: Put on a full map fails and changes nothing.
-// The zero Map is not usable; build one with NewMap.
+// Get and Has are reads; Put and Delete are writes. Build one with NewMap.
 type Map[K comparable, V any] struct {
+	s *mapData[K, V]
+	v *view
+}
+
+type mapData[K comparable, V any] struct {
 	idx  keyIndex[K]
 	keys []K
 	vals []V
@@ -14,28 +19,33 @@ type Map[K comparable, V any] struct {
 // of two, at least 1, at most 2^30).
 func NewMap[K comparable, V any](capacity int) *Map[K, V] {
 	c := roundCapacity(capacity)
-	m := &Map[K, V]{
+	s := &mapData[K, V]{
 		idx:  newKeyIndex[K](c),
 		keys: make([]K, c),
 		vals: make([]V, c),
 		free: make([]int32, c),
 	}
-	for i := range m.free {
-		m.free[i] = int32(c - 1 - i)
+	for i := range s.free {
+		s.free[i] = int32(c - 1 - i)
 	}
-	return m
+	return &Map[K, V]{s: s}
+}
+
+// View returns core's view of m for a lock-based NF (see LockGroup).
+func (m *Map[K, V]) View(g *LockGroup, core int) *Map[K, V] {
+	return &Map[K, V]{s: m.s, v: newView(g, core)}
 }
 
 // Cap returns the maximum number of entries.
-func (m *Map[K, V]) Cap() int { return len(m.vals) }
+func (m *Map[K, V]) Cap() int { return len(m.s.vals) }
 
 // Len returns the number of entries.
-func (m *Map[K, V]) Len() int { return len(m.vals) - len(m.free) }
+func (m *Map[K, V]) Len() int { return len(m.s.vals) - len(m.s.free) }
 
 // Get returns the value stored for k.
 func (m *Map[K, V]) Get(k K) (V, bool) {
-	if i, ok := m.idx.find(&k); ok {
-		return m.vals[i], true
+	if i, ok := m.s.idx.find(&k); ok {
+		return m.s.vals[i], true
 	}
 	var zero V
 	return zero, false
@@ -43,38 +53,43 @@ func (m *Map[K, V]) Get(k K) (V, bool) {
 
 // Has reports whether k is present.
 func (m *Map[K, V]) Has(k K) bool {
-	_, ok := m.idx.find(&k)
+	_, ok := m.s.idx.find(&k)
 	return ok
 }
 
 // Put stores v for k, replacing any previous value. It reports false, and
 // changes nothing, when k is new and the map is full.
 func (m *Map[K, V]) Put(k K, v V) bool {
-	if i, ok := m.idx.find(&k); ok {
-		m.vals[i] = v
+	if m.v.denyWrite() {
+		return false
+	}
+	s := m.s
+	if i, ok := s.idx.find(&k); ok {
+		s.vals[i] = v
 		return true
 	}
-	n := len(m.free)
+	n := len(s.free)
 	if n == 0 {
 		return false
 	}
-	i := m.free[n-1]
-	m.free = m.free[:n-1]
-	m.keys[i] = k
-	m.vals[i] = v
-	m.idx.insert(&k, i)
+	i := s.free[n-1]
+	s.free = s.free[:n-1]
+	s.keys[i] = k
+	s.vals[i] = v
+	s.idx.insert(&k, i)
 	return true
 }
 
 // Delete removes k. It reports whether k was present.
 func (m *Map[K, V]) Delete(k K) bool {
-	i, ok := m.idx.remove(&k)
-	if !ok {
+	if !m.Has(k) || m.v.denyWrite() {
 		return false
 	}
+	s := m.s
+	i, _ := s.idx.remove(&k)
 	var zk K
 	var zv V
-	m.keys[i], m.vals[i] = zk, zv
-	m.free = append(m.free, i) // within capacity: never allocates
+	s.keys[i], s.vals[i] = zk, zv
+	s.free = append(s.free, i) // within capacity: never allocates
 	return true
 }

@@ -7,12 +7,17 @@ package maestro
 // have gone the table's timeout without a refresh. A full table refuses new
 // keys and keeps the old ones.
 //
-// Reads are Find, Get, Has, At, Key and Valid; Refresh is a refresh (in the
-// lock-based parallel NF it touches only the core's own timestamps); Insert,
-// Set, Remove, RemoveIndex and Expire are writes.
+// Reads are Find, Get, Has, Valid, At, Key, Time and Len; Refresh is a
+// refresh (in a lock-based parallel NF it touches only the core's own
+// timestamps); Insert, Set, Remove, RemoveIndex and Expire are writes.
 type Table[K comparable, V any] struct {
+	s *tableData[K, V]
+	v *view
+}
+
+type tableData[K comparable, V any] struct {
 	idx   keyIndex[K]
-	chain Allocator
+	chain *chain
 	keys  []K
 	vals  []V
 }
@@ -21,118 +26,127 @@ type Table[K comparable, V any] struct {
 // at least 1, at most 2^30) whose entries expire timeout nanoseconds after
 // their last refresh (never, if timeout <= 0).
 func NewTable[K comparable, V any](capacity int, timeout int64) *Table[K, V] {
-	c := roundCapacity(capacity)
-	t := &Table[K, V]{
-		idx:  newKeyIndex[K](c),
-		keys: make([]K, c),
-		vals: make([]V, c),
-	}
-	t.chain.init(c, timeout)
-	return t
+	c := scaleCapacity(capacity)
+	return &Table[K, V]{s: &tableData[K, V]{
+		idx:   newKeyIndex[K](c),
+		chain: newChain(c, timeout),
+		keys:  make([]K, c),
+		vals:  make([]V, c),
+	}}
+}
+
+// View returns core's view of t for a lock-based NF (see LockGroup).
+func (t *Table[K, V]) View(g *LockGroup, core int) *Table[K, V] {
+	t.s.chain.withLocal(len(g.cores))
+	return &Table[K, V]{s: t.s, v: newView(g, core)}
 }
 
 // Cap returns the maximum number of entries.
-func (t *Table[K, V]) Cap() int { return len(t.vals) }
+func (t *Table[K, V]) Cap() int { return len(t.s.vals) }
 
 // Len returns the number of live entries.
-func (t *Table[K, V]) Len() int { return t.chain.n }
+func (t *Table[K, V]) Len() int { return t.s.chain.n }
 
 // Timeout returns the expiry timeout in nanoseconds.
-func (t *Table[K, V]) Timeout() int64 { return t.chain.timeout }
+func (t *Table[K, V]) Timeout() int64 { return t.s.chain.timeout }
 
 // Find returns the index of k's entry.
 func (t *Table[K, V]) Find(k K) (int, bool) {
-	i, ok := t.idx.find(&k)
+	i, ok := t.s.idx.find(&k)
 	return int(i), ok
 }
 
 // Has reports whether k has an entry.
 func (t *Table[K, V]) Has(k K) bool {
-	_, ok := t.idx.find(&k)
+	_, ok := t.s.idx.find(&k)
 	return ok
 }
 
 // Get returns k's value.
 func (t *Table[K, V]) Get(k K) (V, bool) {
-	if i, ok := t.idx.find(&k); ok {
-		return t.vals[i], true
+	if i, ok := t.s.idx.find(&k); ok {
+		return t.s.vals[i], true
 	}
 	var zero V
 	return zero, false
 }
 
 // Valid reports whether index i holds a live entry.
-func (t *Table[K, V]) Valid(i int) bool { return t.chain.IsAllocated(i) }
+func (t *Table[K, V]) Valid(i int) bool { return t.s.chain.isAllocated(i) }
 
 // At returns the value at index i; the zero value if i holds no entry.
 func (t *Table[K, V]) At(i int) V {
-	if !t.chain.IsAllocated(i) {
+	if !t.s.chain.isAllocated(i) {
 		var zero V
 		return zero
 	}
-	return t.vals[i]
+	return t.s.vals[i]
 }
 
 // Key returns the key at index i; the zero key if i holds no entry.
 func (t *Table[K, V]) Key(i int) K {
-	if !t.chain.IsAllocated(i) {
+	if !t.s.chain.isAllocated(i) {
 		var zero K
 		return zero
 	}
-	return t.keys[i]
+	return t.s.keys[i]
 }
 
 // Time returns the last refresh time of index i (0 if it holds no entry).
-func (t *Table[K, V]) Time(i int) int64 { return t.chain.Time(i) }
+func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i, t.v) }
 
 // Insert adds k with value v, stamped now, and returns its index. If k is
 // already present its value is replaced and the entry refreshed. It reports
 // false, and changes nothing, when k is new and the table is full.
 func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
-	if i, ok := t.idx.find(&k); ok {
-		t.vals[i] = v
-		t.chain.Refresh(int(i), now)
+	if t.v.denyWrite() {
+		return -1, false
+	}
+	s := t.s
+	if i, ok := s.idx.find(&k); ok {
+		s.vals[i] = v
+		s.chain.refresh(int(i), now, nil)
 		return int(i), true
 	}
-	i, ok := t.chain.Allocate(now)
+	i, ok := s.chain.allocate(now)
 	if !ok {
 		return -1, false
 	}
-	t.keys[i] = k
-	t.vals[i] = v
-	t.idx.insert(&k, int32(i))
+	s.keys[i] = k
+	s.vals[i] = v
+	s.idx.insert(&k, int32(i))
 	return i, true
 }
 
 // Set replaces the value at index i. It reports false when i holds no entry.
 func (t *Table[K, V]) Set(i int, v V) bool {
-	if !t.chain.IsAllocated(i) {
+	if !t.s.chain.isAllocated(i) || t.v.denyWrite() {
 		return false
 	}
-	t.vals[i] = v
+	t.s.vals[i] = v
 	return true
 }
 
 // Refresh stamps the entry at index i with time now so that it does not
 // expire. It reports false when i holds no entry.
-func (t *Table[K, V]) Refresh(i int, now int64) bool { return t.chain.Refresh(i, now) }
+func (t *Table[K, V]) Refresh(i int, now int64) bool { return t.s.chain.refresh(i, now, t.v) }
 
 // Remove deletes k's entry. It reports whether k was present.
 func (t *Table[K, V]) Remove(k K) bool {
-	i, ok := t.idx.find(&k)
-	if !ok {
+	i, ok := t.s.idx.find(&k)
+	if !ok || t.v.denyWrite() {
 		return false
 	}
-	t.removeAt(i)
+	t.s.removeAt(i)
 	return true
 }
 
 // RemoveIndex deletes the entry at index i. It reports whether i held one.
 func (t *Table[K, V]) RemoveIndex(i int) bool {
-	if !t.chain.IsAllocated(i) {
+	if !t.s.chain.isAllocated(i) || t.v.denyWrite() {
 		return false
 	}
-	t.removeAt(int32(i))
+	t.s.removeAt(int32(i))
 	return true
 }
 
@@ -142,19 +156,19 @@ func (t *Table[K, V]) RemoveIndex(i int) bool {
 func (t *Table[K, V]) Expire(now int64) int {
 	n := 0
 	for {
-		i, ok := t.chain.oldestStale(now)
+		i, ok := t.s.chain.nextExpired(now, t.v)
 		if !ok {
 			return n
 		}
-		t.removeAt(i)
+		t.s.removeAt(i)
 		n++
 	}
 }
 
-func (t *Table[K, V]) removeAt(i int32) {
-	t.idx.remove(&t.keys[i])
-	t.chain.release(i)
+func (s *tableData[K, V]) removeAt(i int32) {
+	s.idx.remove(&s.keys[i])
+	s.chain.release(i)
 	var zk K
 	var zv V
-	t.keys[i], t.vals[i] = zk, zv
+	s.keys[i], s.vals[i] = zk, zv
 }
