@@ -150,7 +150,7 @@ type Packet struct {
 // Reset makes p a view of data, received on port in at time t, and parses it.
 func (p *Packet) Reset(data []byte, in Port, t int64) {
 	*p = Packet{Data: data, InPort: in, Time: t}
-	p.parse()
+	p.parse(data)
 }
 
 // Parse re-parses p.Data, keeping InPort and Time.
@@ -170,55 +170,55 @@ func (p *Packet) HasPorts() bool { return p.L4 == L4TCP || p.L4 == L4UDP }
 // Len returns the frame length in bytes.
 func (p *Packet) Len() int { return len(p.Data) }
 
-func (p *Packet) parse() {
-	d := p.Data
+// parse fills the header fields from d (== p.Data, passed in a register so
+// that it is not reloaded right after Reset's zeroing stores).
+func (p *Packet) parse(d []byte) {
 	if len(d) < 14 {
 		p.Reason = ReasonTruncatedEth
 		return
 	}
-	copy(p.EthDst[:], d[0:6])
-	copy(p.EthSrc[:], d[6:12])
-	off := 12
-	et := binary.BigEndian.Uint16(d[off:])
+	p.EthDst = MAC(d[0:6])
+	p.EthSrc = MAC(d[6:12])
+	et := uint16(d[12])<<8 | uint16(d[13])
+	off := 14
 	if et == EtherTypeVLAN {
 		if len(d) < 18 {
+			p.EthDst, p.EthSrc = MAC{}, MAC{}
 			p.Reason = ReasonTruncatedEth
 			return
 		}
 		p.HasVLAN = true
-		p.VLAN = binary.BigEndian.Uint16(d[14:]) & 0x0fff
-		off = 16
-		et = binary.BigEndian.Uint16(d[off:])
+		p.VLAN = (uint16(d[14])<<8 | uint16(d[15])) & 0x0fff
+		et = uint16(d[16])<<8 | uint16(d[17])
+		off = 18
 	}
-	off += 2
 	p.EtherType = et
 	p.L3Off = off
-	switch et {
-	case EtherTypeIPv4:
-		p.L3 = L3IPv4
-	case EtherTypeIPv6:
-		p.L3 = L3IPv6
+	if et != EtherTypeIPv4 {
 		p.Reason = ReasonNotIPv4
-		return
-	case EtherTypeARP:
-		p.L3 = L3ARP
-		p.Reason = ReasonNotIPv4
-		return
-	default:
-		p.L3 = L3Other
-		p.Reason = ReasonNotIPv4
+		switch et {
+		case EtherTypeIPv6:
+			p.L3 = L3IPv6
+		case EtherTypeARP:
+			p.L3 = L3ARP
+		default:
+			p.L3 = L3Other
+		}
 		return
 	}
+	p.L3 = L3IPv4
 	ip := d[off:]
 	if len(ip) < 20 {
 		p.Reason = ReasonTruncatedIPv4
 		return
 	}
+	ip = ip[:len(ip):len(ip)]
+	_ = ip[19]
 	if ip[0]>>4 != 4 {
 		p.Reason = ReasonBadVersion
 		return
 	}
-	ihl := int(ip[0]&0x0f) * 4
+	ihl := int(ip[0]&0x0f) << 2
 	if ihl < 20 {
 		p.Reason = ReasonBadIHL
 		return
@@ -227,20 +227,20 @@ func (p *Packet) parse() {
 		p.Reason = ReasonTruncatedIPv4
 		return
 	}
-	total := int(binary.BigEndian.Uint16(ip[2:]))
+	total := int(ip[2])<<8 | int(ip[3])
 	p.TotalLen = uint16(total)
 	p.TTL = ip[8]
 	p.Proto = ip[9]
-	p.SrcIP = binary.BigEndian.Uint32(ip[12:])
-	p.DstIP = binary.BigEndian.Uint32(ip[16:])
-	frag := binary.BigEndian.Uint16(ip[6:])
+	p.SrcIP = binary.BigEndian.Uint32(ip[12:16])
+	p.DstIP = binary.BigEndian.Uint32(ip[16:20])
+	frag := uint16(ip[6])<<8 | uint16(ip[7])
 	p.FragOffset = frag & 0x1fff
 	p.MoreFragments = frag&0x2000 != 0
 	if total < ihl || total > len(ip) {
 		p.Reason = ReasonBadTotalLength
 		return
 	}
-	if p.FragOffset != 0 || p.MoreFragments {
+	if frag&0x3fff != 0 {
 		p.Reason = ReasonFragment
 		return
 	}
@@ -249,23 +249,28 @@ func (p *Packet) parse() {
 	seg := ip[ihl:total]
 	switch p.Proto {
 	case ProtoTCP:
-		if len(seg) < 20 || int(seg[12]>>4)*4 < 20 || int(seg[12]>>4)*4 > len(seg) {
+		if len(seg) < 20 {
+			p.Reason = ReasonTruncatedL4
+			return
+		}
+		doff := int(seg[12]>>4) << 2
+		if doff < 20 || doff > len(seg) {
 			p.Reason = ReasonTruncatedL4
 			return
 		}
 		p.L4 = L4TCP
-		p.SrcPort = binary.BigEndian.Uint16(seg[0:])
-		p.DstPort = binary.BigEndian.Uint16(seg[2:])
+		p.SrcPort = uint16(seg[0])<<8 | uint16(seg[1])
+		p.DstPort = uint16(seg[2])<<8 | uint16(seg[3])
 		p.TCPFlags = seg[13]
-		p.PayloadOff = l4 + int(seg[12]>>4)*4
+		p.PayloadOff = l4 + doff
 	case ProtoUDP:
 		if len(seg) < 8 {
 			p.Reason = ReasonTruncatedL4
 			return
 		}
 		p.L4 = L4UDP
-		p.SrcPort = binary.BigEndian.Uint16(seg[0:])
-		p.DstPort = binary.BigEndian.Uint16(seg[2:])
+		p.SrcPort = uint16(seg[0])<<8 | uint16(seg[1])
+		p.DstPort = uint16(seg[2])<<8 | uint16(seg[3])
 		p.PayloadOff = l4 + 8
 	case ProtoICMP:
 		if len(seg) < 4 {
