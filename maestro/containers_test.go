@@ -1,6 +1,7 @@
 package maestro
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -26,8 +27,7 @@ func TestRawHashable(t *testing.T) {
 	}
 	// Equal keys hash equally on both paths, including -0 == +0.
 	hf := newKeyHasher[float64]()
-	z, nz := 0.0, -0.0
-	nz = -nz
+	z, nz := 0.0, math.Copysign(0, -1)
 	if hf.hash(&z) != hf.hash(&nz) {
 		t.Error("+0 and -0 hash differently")
 	}

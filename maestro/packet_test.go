@@ -310,8 +310,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-var sinkVerdict Verdict
-
 func BenchmarkParse(b *testing.B) {
 	frame := AppendFrame(nil, Frame{EthDst: macB, EthSrc: macA, SrcIP: 1, DstIP: 2, Proto: ProtoTCP, SrcPort: 3, DstPort: 4, Size: 60})
 	var p Packet

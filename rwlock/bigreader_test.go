@@ -194,6 +194,7 @@ func TestWriterNotStarved(t *testing.T) {
 	}
 	for i := 0; i < writes; i++ {
 		l.Lock()
+		//lint:ignore SA2001 only taking the lock matters: writers must get through readers
 		l.Unlock()
 	}
 	stop.Store(true)
@@ -223,6 +224,7 @@ func TestMisuseIsDetectedAndRecoverable(t *testing.T) {
 	l.RUnlock(1)
 	l.RUnlock(-1)
 	l.Lock()
+	//lint:ignore SA2001 the lock must still be takeable after misuse
 	l.Unlock()
 	for i := range l.cores {
 		if s := l.cores[i].state.Load(); s != 0 {
