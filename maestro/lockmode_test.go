@@ -1,0 +1,103 @@
+package maestro
+
+import "testing"
+
+func TestReadPassRefusesWritesAndAborts(t *testing.T) {
+	base := NewTable[uint32, int](8, 100)
+	base.Insert(1, 10, 0)
+	g := NewLockGroup(2)
+	v0, v1 := base.View(g, 0), base.View(g, 1)
+
+	g.BeginRead(0)
+	if i, ok := v0.Find(1); !ok || v0.At(i) != 10 {
+		t.Fatal("read pass cannot read")
+	}
+	if g.Aborted(0) {
+		t.Fatal("reads aborted the pass")
+	}
+	if _, ok := v0.Insert(2, 20, 1); ok || base.Has(2) || !g.Aborted(0) {
+		t.Fatal("insert in a read pass changed state or did not abort")
+	}
+	g.BeginRead(1)
+	if g.Aborted(1) {
+		t.Fatal("abort leaked to another core")
+	}
+	g.BeginWrite(0)
+	if _, ok := v0.Insert(2, 20, 1); !ok || !v1.Has(2) || g.Aborted(0) {
+		t.Fatal("write pass insert not visible to the other view")
+	}
+}
+
+func TestReadPassWritesOfEveryContainerAbort(t *testing.T) {
+	g := NewLockGroup(1)
+	m := NewMap[int, int](4)
+	m.Put(1, 1)
+	vec := NewVector[int](4)
+	al := NewAllocator(4, 10)
+	cm := NewCountMin[int](8, 2, 10)
+	vm, vv, va, vc := m.View(g, 0), vec.View(g, 0), al.View(g, 0), cm.View(g, 0)
+	for name, write := range map[string]func() bool{
+		"Map.Put":            func() bool { return vm.Put(2, 2) },
+		"Map.Delete":         func() bool { return vm.Delete(1) },
+		"Vector.Set":         func() bool { return vv.Set(0, 1) },
+		"Allocator.Allocate": func() bool { _, ok := va.Allocate(0); return ok },
+		"CountMin.Add":       func() bool { return vc.Add(1, 1, 0) != 0 },
+	} {
+		g.BeginRead(0)
+		if write() || !g.Aborted(0) {
+			t.Errorf("%s succeeded or did not abort in a read pass", name)
+		}
+	}
+	if m.Len() != 1 || !m.Has(1) || vec.At(0) != 0 || al.Len() != 0 || cm.Estimate(1, 0) != 0 {
+		t.Fatal("a refused write changed state")
+	}
+	g.BeginRead(0)
+	if vc.Expire(100) != 0 || g.Aborted(0) {
+		t.Fatal("CountMin.Expire must be a no-op, not an abort, in a read pass")
+	}
+}
+
+// TestCoreLocalRefreshKeepsEntryAlive is the NFS.md rule: a refresh in a read
+// pass touches only the core's own stamp, and expiry (a write) frees an entry
+// only if it is stale on every core.
+func TestCoreLocalRefreshKeepsEntryAlive(t *testing.T) {
+	base := NewTable[uint32, int](8, 100)
+	base.Insert(1, 10, 0)
+	base.Insert(2, 20, 0)
+	g := NewLockGroup(2)
+	v0, v1 := base.View(g, 0), base.View(g, 1)
+
+	g.BeginRead(1)
+	i, _ := v1.Find(1)
+	if !v1.Refresh(i, 90) || g.Aborted(1) {
+		t.Fatal("refresh aborted a read pass")
+	}
+	g.BeginRead(0)
+	if v0.Expire(50) != 0 || g.Aborted(0) {
+		t.Fatal("nothing is stale at 50, yet expire aborted or freed")
+	}
+	if v0.Expire(120) != 0 || !g.Aborted(0) || !base.Has(2) {
+		t.Fatal("expire in a read pass must abort without freeing")
+	}
+	g.BeginWrite(0)
+	if n := v0.Expire(120); n != 1 || base.Has(2) || !base.Has(1) {
+		t.Fatalf("write-pass expire freed %d; key 1 (refreshed on core 1) must survive, key 2 must go", n)
+	}
+	g.BeginRead(0)
+	if v0.Expire(150) != 0 || g.Aborted(0) {
+		t.Fatal("after the write pass the chain must know key 1 is fresh until 190")
+	}
+	g.BeginWrite(0)
+	if n := v0.Expire(190); n != 1 || base.Len() != 0 {
+		t.Fatalf("key 1 must expire at 190, freed %d", n)
+	}
+	// A reused index must not inherit the old private stamp.
+	g.BeginWrite(0)
+	j, _ := v0.Insert(3, 30, 200)
+	if j != i {
+		t.Fatalf("index %d not reused (got %d): the free list is LIFO", i, j)
+	}
+	if v0.Expire(300) != 1 {
+		t.Fatal("reused index kept a stale private stamp")
+	}
+}
