@@ -1,0 +1,444 @@
+// Command nfrun runs a catalog NF over traffic, sequentially or in parallel,
+// on the software or the DPDK backend:
+//
+//	nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
+//	      [-backend soft|dpdk] [-eal "..."] [NF flags] [traffic flags]
+//
+// The i-th -in file is port i; the files' packets are merged by timestamp.
+// Without -in, nfrun generates traffic in memory (package
+// nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
+// traffic flag whose name the NF already uses is renamed -gen-NAME).
+// With -out DIR it writes DIR/port<N>.pcap for every port of the NF (in
+// input order, so sequential and parallel runs compare file to file) and
+// DIR/summary.txt.
+//
+// -seq runs the plain sequential NF on one core. Otherwise the NF's
+// generated parallel code runs on -cores workers (default: every CPU), fed
+// by the RSS configuration it carries, or by a 5-tuple hash if it carries
+// none. Until `go generate` has produced that code, nfrun falls back to the
+// sequential NF when -cores was not given, and fails when it was.
+// -trace-order processes packets in exact trace order (deterministic,
+// no true parallelism) instead of concurrently.
+//
+// Progress goes to stderr every -progress (default 1s); the final summary
+// (per port in/out/dropped, per core packets, total Mpps) to stdout.
+// Exit status: 0 success, 1 runtime failure, 2 bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nfmaestro/maestro/examples/catalog"
+	"github.com/nfmaestro/maestro/nic"
+	"github.com/nfmaestro/maestro/nic/rss"
+	"github.com/nfmaestro/maestro/nic/soft"
+	"github.com/nfmaestro/maestro/nic/soft/traffic"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2
+)
+
+// exitError is an error with the exit code it calls for.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{exitUsage, fmt.Errorf(format, args...)}
+}
+
+func runtimeErr(err error) error { return &exitError{exitRuntime, err} }
+
+// run is the command; it returns the exit code. Errors are reported as one
+// line on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := nfrun(ctx, args, stdout, stderr)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "nfrun: %v\n", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitRuntime
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// valueFlags are nfrun's own flags that take a value: scanNF skips their
+// values so that, say, an -eal string is never mistaken for -nf.
+var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true}
+
+// scanNF finds the -nf value among args before the flags are defined (the
+// NF's own flags depend on it). It accepts -nf X, -nf=X, --nf X and --nf=X;
+// the last one wins, as with the flag package. help reports -h or -help.
+func scanNF(args []string) (name string, help bool, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		flagName, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		switch {
+		case flagName == "h" || flagName == "help":
+			help = true
+		case flagName == "nf":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return "", help, usageErr("flag needs an argument: -nf")
+				}
+				i++
+				value = args[i]
+			}
+			name = value
+		case valueFlags[flagName] && !hasValue:
+			i++
+		}
+	}
+	return name, help, nil
+}
+
+// options are the parsed command line.
+type options struct {
+	nf         catalog.NF
+	builder    *catalog.Builder
+	seq        bool
+	cores      int
+	coresSet   bool
+	in         stringList
+	out        string
+	backend    string
+	eal        string
+	traceOrder bool
+	progress   time.Duration
+	gen        traffic.Config
+	rss        []rss.Config // the parallel NF's RSS configuration, if it has one
+}
+
+func generalUsage(w io.Writer) {
+	fmt.Fprintln(w, `usage: nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
+             [-backend soft|dpdk] [-eal "..."] [NF flags] [traffic flags]
+
+Runs a catalog NF. "nfrun -nf NAME -h" lists every flag of that NF.
+
+NFs:`)
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, nf := range catalog.All() {
+		fmt.Fprintf(tw, "  %s\t%s\n", nf.Name, nf.Doc)
+	}
+	tw.Flush()
+}
+
+// parse builds the flag set for the NF named in args and parses args.
+func parse(args []string, stdout io.Writer) (*options, error) {
+	name, help, err := scanNF(args)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		if help {
+			generalUsage(stdout)
+			return nil, flag.ErrHelp
+		}
+		return nil, usageErr("missing -nf NAME (known: %s)", strings.Join(catalog.Names(), ", "))
+	}
+	nf, err := catalog.Lookup(name)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	o := &options{nf: nf, gen: traffic.DefaultConfig()}
+	fs := flag.NewFlagSet("nfrun", flag.ContinueOnError)
+	fs.String("nf", name, "the NF to run (see nfrun -h)")
+	fs.BoolVar(&o.seq, "seq", false, "run the plain sequential NF on one core")
+	fs.IntVar(&o.cores, "cores", runtime.NumCPU(), "number of worker cores for the parallel NF")
+	fs.Var(&o.in, "in", "input pcap or pcapng file; the i-th -in is port i (repeat; none: generate traffic)")
+	fs.StringVar(&o.out, "out", "", "write DIR/port<N>.pcap per port and DIR/summary.txt")
+	fs.StringVar(&o.backend, "backend", "soft", "backend: soft or dpdk")
+	fs.StringVar(&o.eal, "eal", "", "DPDK EAL arguments (with -backend dpdk)")
+	fs.BoolVar(&o.traceOrder, "trace-order", false, "process in exact trace order (deterministic) instead of concurrently")
+	fs.DurationVar(&o.progress, "progress", time.Second, "progress report interval on stderr (0: none)")
+
+	// The NF registers its own flags. A catalog entry that clashes with
+	// ours makes the flag package panic; report it as an error instead.
+	o.builder, err = func() (b *catalog.Builder, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("NF %s: registering its flags: %v", name, r)
+			}
+		}()
+		return nf.Flags(fs), nil
+	}()
+	if err != nil {
+		return nil, runtimeErr(err)
+	}
+	if o.builder == nil || o.builder.Seq == nil {
+		return nil, runtimeErr(fmt.Errorf("NF %s: catalog entry builds no sequential NF", name))
+	}
+
+	// Traffic generation flags, renamed where the NF uses the name.
+	gen := flag.NewFlagSet("traffic", flag.ContinueOnError)
+	o.gen.RegisterFlags(gen)
+	gen.VisitAll(func(f *flag.Flag) {
+		if f.Name == "ports" { // the NF decides
+			return
+		}
+		n := f.Name
+		if fs.Lookup(n) != nil {
+			n = "gen-" + n
+		}
+		fs.Var(f.Value, n, "without -in: "+f.Usage)
+	})
+
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: nfrun -nf %s [flags]\n\n%s: %s (%d ports)\n\nFlags:\n", name, name, nf.Doc, nf.Ports)
+		fs.PrintDefaults()
+	}
+	fs.SetOutput(io.Discard) // errors are reported on one line by run
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return nil, err
+		}
+		return nil, usageErr("%v (see nfrun -nf %s -h)", err, name)
+	}
+	if fs.NArg() > 0 {
+		hint := fmt.Sprintf("see nfrun -nf %s -h", name)
+		if i := len(args) - fs.NArg(); i > 0 && strings.TrimLeft(args[i-1], "-") == "bidir" {
+			hint = "a fraction for -bidir needs -bidir=F"
+		}
+		return nil, usageErr("unexpected argument %q (%s)", fs.Arg(0), hint)
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "cores" {
+			o.coresSet = true
+		}
+	})
+	return o, o.check()
+}
+
+// check validates option combinations.
+func (o *options) check() error {
+	switch {
+	case o.cores < 1:
+		return usageErr("-cores %d: need at least 1", o.cores)
+	case o.seq && o.coresSet && o.cores > 1:
+		return usageErr("-seq runs one core; it cannot be combined with -cores %d", o.cores)
+	case o.backend != "soft" && o.backend != "dpdk":
+		return usageErr("unknown -backend %q (want soft or dpdk)", o.backend)
+	case o.backend == "soft" && o.eal != "":
+		return usageErr("-eal needs -backend dpdk")
+	case o.backend == "dpdk" && (len(o.in) > 0 || o.out != ""):
+		return usageErr("-backend dpdk takes its ports from -eal (e.g. net_pcap vdevs), not -in/-out")
+	case o.nf.Ports > 0 && len(o.in) > o.nf.Ports:
+		return usageErr("NF %s has %d ports but %d -in files were given", o.nf.Name, o.nf.Ports, len(o.in))
+	case o.progress < 0:
+		return usageErr("-progress %v is negative", o.progress)
+	}
+	if len(o.in) == 0 {
+		o.gen.Ports = o.ports()
+		if err := o.gen.Validate(); err != nil {
+			return usageErr("traffic: %v", err)
+		}
+	}
+	return nil
+}
+
+// ports returns the number of NIC ports to run with.
+func (o *options) ports() int { return max(o.nf.Ports, len(o.in), 1) }
+
+// rssProvider is what nfrun looks for on a parallel Processor to program the
+// software NIC like the generated code programs a real one.
+type rssProvider interface {
+	RSS() []rss.Config
+}
+
+// processor builds the processor to run and describes it.
+// When the parallel NF was asked for only implicitly (no -seq, no -cores)
+// and does not exist yet, it falls back to the sequential NF and says so in
+// note.
+func (o *options) processor() (proc nic.Processor, dispatch soft.Dispatch, desc, note string, err error) {
+	parallel := !o.seq
+	if parallel && o.builder.Parallel == nil {
+		if o.coresSet {
+			return nil, nil, "", "", runtimeErr(fmt.Errorf("NF %s has no generated parallel code yet; run go generate", o.nf.Name))
+		}
+		note = fmt.Sprintf("NF %s has no generated parallel code yet (run go generate); running the sequential NF", o.nf.Name)
+		parallel = false
+	}
+	if !parallel {
+		nf, err := o.builder.Seq()
+		if err != nil {
+			return nil, nil, "", "", runtimeErr(fmt.Errorf("NF %s: %w", o.nf.Name, err))
+		}
+		return nic.Sequential{NF: nf}, soft.HashDispatcher(1), "sequential, 1 core", note, nil
+	}
+	proc, err = o.builder.Parallel(o.cores)
+	if err != nil {
+		return nil, nil, "", "", runtimeErr(fmt.Errorf("NF %s: building the parallel NF: %w", o.nf.Name, err))
+	}
+	desc = fmt.Sprintf("parallel, %d cores", proc.Cores())
+	if rp, ok := proc.(rssProvider); ok {
+		o.rss = rp.RSS()
+		dispatch, err = soft.RSSDispatcher(o.rss...)
+		if err != nil {
+			return nil, nil, "", "", runtimeErr(fmt.Errorf("NF %s: RSS configuration: %w", o.nf.Name, err))
+		}
+		return proc, dispatch, desc + ", generated RSS", "", nil
+	}
+	return proc, soft.HashDispatcher(proc.Cores()), desc + ", 5-tuple hash dispatch", "", nil
+}
+
+func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stdout)
+	if err != nil {
+		return err
+	}
+	proc, dispatch, desc, note, err := o.processor()
+	if err != nil {
+		return err
+	}
+	var progress func(soft.Progress)
+	if o.progress > 0 {
+		progress = func(p soft.Progress) {
+			fmt.Fprintf(stderr, "nfrun: %d packets, %.2f Mpps, %v\n", p.Packets, p.Mpps(), p.Elapsed.Round(time.Millisecond))
+		}
+	}
+	if o.backend == "dpdk" {
+		res, err := runDPDK(ctx, strings.Fields(o.eal), proc, o.ports(), o.rss, dispatch, progress, o.progress)
+		if res != nil {
+			if rerr := o.report(res, desc+", dpdk backend", "EAL: "+o.eal, stdout); rerr != nil && err == nil {
+				err = rerr
+			}
+		}
+		if err != nil {
+			return runtimeErr(err)
+		}
+		return nil
+	}
+
+	var src soft.Source
+	var input string
+	if len(o.in) > 0 {
+		r, err := soft.OpenPcaps(o.in...)
+		if err != nil {
+			return runtimeErr(err)
+		}
+		defer r.Close()
+		src, input = r, "pcap: "+strings.Join(o.in, " ")
+	} else {
+		tr, err := traffic.Generate(o.gen)
+		if err != nil {
+			return runtimeErr(err)
+		}
+		src = tr.Reader()
+		input = fmt.Sprintf("generated: %d packets, %d %v %v flows, bidir %g, seed %d", o.gen.Packets, o.gen.Flows, o.gen.Dist, o.gen.Proto, o.gen.Bidir, o.gen.Seed)
+	}
+
+	if note != "" {
+		// Only now that the input is known to be good, so that a bad
+		// command line gets one line of error and nothing else.
+		fmt.Fprintf(stderr, "nfrun: %s\n", note)
+	}
+	cfg := soft.Config{Ports: o.ports(), Mode: soft.Concurrent, Dispatch: dispatch, Progress: progress, ProgressEvery: o.progress}
+	if o.traceOrder {
+		cfg.Mode = soft.TraceOrder
+	}
+	var pcaps *soft.PcapDir
+	if o.out != "" {
+		pcaps, err = soft.CreatePcaps(o.out, o.ports(), false)
+		if err != nil {
+			return runtimeErr(err)
+		}
+		cfg.Sink = pcaps
+	}
+	res, runErr := soft.Run(ctx, src, proc, cfg)
+	if pcaps != nil {
+		if err := pcaps.Close(); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if res != nil {
+		if err := o.report(res, fmt.Sprintf("%s, soft backend, %v", desc, cfg.Mode), input, stdout); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	if runErr != nil {
+		return runtimeErr(runErr)
+	}
+	return nil
+}
+
+// report prints the summary, and writes it to DIR/summary.txt with -out.
+func (o *options) report(res *soft.Result, desc, input string, stdout io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nf %s: %s\ninput: %s\n\n", o.nf.Name, desc, input)
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "port\tin\tout\tdropped\tmissed\t")
+	for port, s := range res.Ports {
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t\n", port, s.RX, s.TX, s.Dropped, s.Missed)
+	}
+	tw.Flush()
+	b.WriteString("\n")
+	fmt.Fprintln(tw, "core\tpackets\tout\tdropped\tshare\t")
+	for core, s := range res.Cores {
+		share := 0.0
+		if res.Packets > 0 {
+			share = 100 * float64(s.RX) / float64(res.Packets)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f%%\t\n", core, s.RX, s.TX, s.Dropped, share)
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "\ntotal: %d packets in %v: %.3f Mpps", res.Packets, res.Elapsed.Round(time.Microsecond), res.Mpps())
+	if res.BadPort > 0 {
+		fmt.Fprintf(&b, " (%d verdicts to a nonexistent port, counted as dropped)", res.BadPort)
+	}
+	b.WriteString("\n")
+	if _, err := io.WriteString(stdout, b.String()); err != nil {
+		return err
+	}
+	if o.out != "" {
+		return os.WriteFile(filepath.Join(o.out, "summary.txt"), []byte(b.String()), 0o644)
+	}
+	return nil
+}

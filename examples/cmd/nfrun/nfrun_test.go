@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/nfmaestro/maestro/nic/soft"
+)
+
+// Binaries built once by TestMain.
+var nfrunBin, tracegenBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "nfrun-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	nfrunBin = filepath.Join(dir, "nfrun")
+	tracegenBin = filepath.Join(dir, "tracegen")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	for bin, pkg := range map[string]string{nfrunBin: ".", tracegenBin: "../tracegen"} {
+		if out, err := exec.Command(gobin, "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBin runs a binary and returns its stdout, stderr and exit code.
+func runBin(t *testing.T, bin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+// wantError checks a failed run printed exactly one line on stderr, with
+// the given exit code and text.
+func wantError(t *testing.T, stderr string, code, wantCode int, want string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("exit code %d, want %d (stderr %q)", code, wantCode, stderr)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q, want one line containing %q", stderr, want)
+	}
+	if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine") {
+		t.Errorf("stderr shows a panic: %q", stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nf", "nosuch"}, `unknown NF "nosuch" (known: `},
+		{nil, "missing -nf NAME"},
+		{[]string{"-seq", "-nf"}, "flag needs an argument: -nf"},
+		{[]string{"--nf=nop", "-bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"-nf", "nop", "-cores", "0"}, "-cores 0"},
+		{[]string{"-nf", "nop", "-seq", "-cores", "4"}, "cannot be combined"},
+		{[]string{"-nf", "nop", "-backend", "fpga"}, `unknown -backend "fpga"`},
+		{[]string{"-nf", "nop", "-in", "a", "-in", "b", "-in", "c"}, "2 ports but 3 -in files"},
+		{[]string{"-nf", "nop", "-packets", "-1"}, "packets -1 is negative"},
+		{[]string{"-nf", "nop", "-sizes", "12"}, "frame size 12 out of range"},
+		{[]string{"-nf", "nop", "-bidir", "0.3"}, "-bidir=F"},
+		{[]string{"-nf", "nop", "-eal", "--no-huge"}, "-eal needs -backend dpdk"},
+	} {
+		_, stderr, code := runBin(t, nfrunBin, c.args...)
+		wantError(t, stderr, code, 2, c.want)
+	}
+}
+
+func TestRuntimeErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.pcap")
+	_, stderr, code := runBin(t, nfrunBin, "-nf", "nop", "-seq", "-in", missing)
+	wantError(t, stderr, code, 1, missing+": no such file or directory")
+
+	corrupt := filepath.Join(dir, "corrupt.pcap")
+	if _, _, code := runBin(t, tracegenBin, "-packets", "10", "-flows", "2", "-out", dir); code != 0 {
+		t.Fatal("tracegen failed")
+	}
+	data, err := os.ReadFile(soft.PortFile(dir, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(corrupt, data[:len(data)-5], 0o644)
+	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-in", soft.PortFile(dir, 1), "-in", corrupt)
+	wantError(t, stderr, code, 1, corrupt+": record ")
+
+	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-cores", "2")
+	wantError(t, stderr, code, 1, "NF nop has no generated parallel code yet; run go generate")
+
+	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-backend", "dpdk")
+	wantError(t, stderr, code, 1, "built without DPDK support; rebuild with -tags dpdk")
+}
+
+// readPort reads one capture file.
+func readPort(t *testing.T, path string) []soft.Frame {
+	t.Helper()
+	tr, err := soft.ReadTrace(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Frames
+}
+
+func TestNOPSwapsPorts(t *testing.T) {
+	in, out := t.TempDir(), filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := runBin(t, tracegenBin, "-packets", "3000", "-flows", "300", "-bidir=0.5", "-sizes", "imix", "-proto", "mix", "-out", in); code != 0 {
+		t.Fatalf("tracegen: %s", stderr)
+	}
+	in0, in1 := readPort(t, soft.PortFile(in, 0)), readPort(t, soft.PortFile(in, 1))
+	if len(in0) == 0 || len(in1) == 0 {
+		t.Fatalf("tracegen wrote %d and %d packets", len(in0), len(in1))
+	}
+	for _, mode := range [][]string{{"-seq"}, {"-seq", "-trace-order"}} {
+		args := append([]string{"-nf", "nop", "-in", soft.PortFile(in, 0), "-in", soft.PortFile(in, 1), "-out", out, "-progress", "0"}, mode...)
+		stdout, stderr, code := runBin(t, nfrunBin, args...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("%v: exit %d, stderr %q", mode, code, stderr)
+		}
+		// Every packet that entered port 0 leaves by port 1, and vice versa,
+		// unchanged and in order.
+		for _, c := range []struct {
+			got, want []soft.Frame
+		}{{readPort(t, soft.PortFile(out, 1)), in0}, {readPort(t, soft.PortFile(out, 0)), in1}} {
+			if len(c.got) != len(c.want) {
+				t.Fatalf("%v: %d packets out, %d in", mode, len(c.got), len(c.want))
+			}
+			for i := range c.got {
+				if !bytes.Equal(c.got[i].Data, c.want[i].Data) || c.got[i].Time != c.want[i].Time {
+					t.Fatalf("%v: packet %d differs", mode, i)
+				}
+			}
+		}
+		// The summary: port 0 received in0 and sent in1, nothing dropped.
+		lines := map[string]bool{}
+		for _, l := range strings.Split(stdout, "\n") {
+			lines[strings.Join(strings.Fields(l), " ")] = true
+		}
+		for _, want := range []string{
+			fmt.Sprintf("0 %d %d 0 0", len(in0), len(in1)),
+			fmt.Sprintf("1 %d %d 0 0", len(in1), len(in0)),
+			fmt.Sprintf("0 %d %d 0 100.0%%", len(in0)+len(in1), len(in0)+len(in1)),
+		} {
+			if !lines[want] {
+				t.Errorf("%v: summary lacks a line %q:\n%s", mode, want, stdout)
+			}
+		}
+		if !strings.Contains(stdout, fmt.Sprintf("total: %d packets", len(in0)+len(in1))) {
+			t.Errorf("%v: summary lacks the total:\n%s", mode, stdout)
+		}
+		if sum, err := os.ReadFile(filepath.Join(out, "summary.txt")); err != nil || string(sum) != stdout {
+			t.Errorf("%v: summary.txt differs from stdout (%v)", mode, err)
+		}
+	}
+}
+
+func TestGeneratedTraffic(t *testing.T) {
+	stdout, stderr, code := runBin(t, nfrunBin, "-nf", "nop", "-packets", "5000", "-flows", "100", "-progress", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// No -seq and no -cores: without generated code, the sequential NF
+	// runs, and nfrun says so.
+	if !strings.Contains(stderr, "running the sequential NF") || !strings.Contains(stdout, "total: 5000 packets") {
+		t.Errorf("stdout %q\nstderr %q", stdout, stderr)
+	}
+}
+
+func TestScanNF(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		name string
+		help bool
+	}{
+		{[]string{"-nf", "fw"}, "fw", false},
+		{[]string{"-seq", "--nf=nat", "-h"}, "nat", true},
+		{[]string{"-eal", "-nf x", "-nf", "lb"}, "lb", false},
+		{[]string{"-nf=a", "-nf", "b"}, "b", false},
+		{[]string{"--", "-nf", "fw"}, "", false},
+		{[]string{"-in", "-nf"}, "", false},
+	} {
+		name, help, err := scanNF(c.args)
+		if err != nil || name != c.name || help != c.help {
+			t.Errorf("scanNF(%q) = %q, %v, %v; want %q, %v", c.args, name, help, err, c.name, c.help)
+		}
+	}
+}

@@ -1,0 +1,24 @@
+// Package dpdk runs a Maestro NF (a nic.Processor) on DPDK ports through a
+// thin cgo binding to DPDK 22.11 (build tag dpdk; without the tag the
+// package is empty so that `go test ./...` needs no DPDK).
+//
+// Run starts the EAL with the caller's arguments (Init), creates an mbuf
+// pool, configures P ports with one RX and one TX queue per worker core,
+// programs each port's RSS (Toeplitz key, hash functions, redirection table)
+// and starts one pinned worker goroutine per core. Each worker receives
+// bursts of nic.BurstSize packets with one cgo call, builds maestro.Packet
+// views over the mbuf memory without copying, calls Processor.ProcessBurst
+// once per burst and applies the verdicts with one more cgo call (a tx_burst
+// per destination port, a bulk free for drops, reference counts for
+// floods).
+//
+// Devices that cannot spread traffic by RSS (net_pcap with one rx_pcap per
+// port, or fewer RX queues than cores) are run in software dispatch mode:
+// one poller receives on queue 0 of every port, asks the caller's Go
+// function which core each packet belongs to, and hands the mbufs to the
+// workers through single-producer rings. Run says so in Result.Notes.
+//
+// CI needs: apt-get install -y libdpdk-dev pkg-config libpcap-dev and
+// `go test -tags dpdk ./nic/dpdk/` run as root (no hugepages or NIC needed:
+// the tests use --no-huge --no-pci with net_pcap and net_null vdevs).
+package dpdk

@@ -1,0 +1,217 @@
+//go:build dpdk
+
+package dpdk
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// nullEAL starts the EAL with n net_null ports: endless 64-byte packets on
+// every RX queue, and TX queues that free what they are given. net_null
+// accepts RSS configuration (40-byte key, 128-entry RETA) without hashing.
+func nullEAL(n int) []string {
+	args := baseEAL()
+	for i := range n {
+		args = append(args, "--vdev=net_null"+string(rune('0'+i)))
+	}
+	return args
+}
+
+// mixProc gives verdicts in a fixed rotation (forward to each port, flood,
+// drop, forward to a port that does not exist) and counts what it decided
+// per core, so the test can predict every counter. It cancels the run once
+// every core has seen limit packets.
+type mixProc struct {
+	cores, ports int
+	limit        uint64
+	cancel       context.CancelFunc
+	per          []mixCounts
+	done         atomic.Int32
+}
+
+type mixCounts struct {
+	seen, sent, dropped [MaxPorts]uint64 // seen and dropped by input port, sent by output port
+	n                   uint64
+	_                   [64]byte
+}
+
+func newMixProc(cores, ports int, limit uint64, cancel context.CancelFunc) *mixProc {
+	return &mixProc{cores: cores, ports: ports, limit: limit, cancel: cancel, per: make([]mixCounts, cores)}
+}
+
+func (m *mixProc) Cores() int { return m.cores }
+
+func (m *mixProc) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.Verdict) {
+	c := &m.per[core]
+	for i := range pkts {
+		in := int(pkts[i].InPort)
+		c.seen[in]++
+		k := int(c.n % uint64(m.ports+3))
+		c.n++
+		switch {
+		case k < m.ports:
+			v[i] = maestro.Forward(maestro.Port(k))
+			c.sent[k]++
+		case k == m.ports:
+			v[i] = maestro.Flood
+			for p := range m.ports {
+				if p != in {
+					c.sent[p]++
+				}
+			}
+		case k == m.ports+1:
+			v[i] = maestro.Drop
+			c.dropped[in]++
+		default:
+			v[i] = maestro.Forward(maestro.Port(m.ports + 5)) // no such port: dropped
+			c.dropped[in]++
+		}
+	}
+	if c.n >= m.limit && c.n-uint64(len(pkts)) < m.limit {
+		if m.done.Add(1) == int32(m.cores) {
+			m.cancel()
+		}
+	}
+}
+
+// check compares the run's counters with what the processor decided.
+func (m *mixProc) check(t *testing.T, res Result) {
+	t.Helper()
+	for p := range m.ports {
+		var seen, sent, dropped uint64
+		for c := range m.per {
+			seen += m.per[c].seen[p]
+			sent += m.per[c].sent[p]
+			dropped += m.per[c].dropped[p]
+		}
+		ps := res.Stats.Ports[p]
+		if ps.RX != seen || ps.TX != sent || ps.Dropped != dropped || ps.TXFailed != 0 {
+			t.Errorf("port %d: stats %+v (tx failed %d), processor saw %d, sent %d, dropped %d", p, ps.Stats, ps.TXFailed, seen, sent, dropped)
+		}
+		for c := range m.cores {
+			if q := ps.Queues[c]; q.RX != m.per[c].seen[p] {
+				t.Errorf("port %d core %d: RX %d, processor saw %d", p, c, q.RX, m.per[c].seen[p])
+			}
+		}
+	}
+	if p := res.Stats.Pool; p.InUse != 0 {
+		t.Errorf("mbuf accounting after the run: %+v", p)
+	}
+}
+
+// Several runs in one EAL on three net_null ports: RSS mode with the
+// default and with explicit configurations, forced software dispatch, and
+// configuration errors. Each run mixes forwards, floods and drops and must
+// account for every packet and return every mbuf.
+func TestNull(t *testing.T) {
+	inChild(t, func(t *testing.T) {
+		eal := nullEAL(3)
+		if err := Init(eal); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := Cleanup(); err != nil {
+				t.Error(err)
+			}
+		}()
+		mixRun := func(t *testing.T, cfg Config) Result {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			proc := newMixProc(2, 3, 300000, cancel)
+			cfg.Logf = t.Logf
+			var mu sync.Mutex
+			var reports []Stats
+			cfg.ReportEvery = time.Millisecond
+			res, err := Run(ctx, cfg, proc, func(s Stats) {
+				mu.Lock()
+				reports = append(reports, s)
+				mu.Unlock()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ctx.Err() == context.DeadlineExceeded {
+				t.Fatal("the run did not reach its packet count")
+			}
+			proc.check(t, res)
+			if len(reports) < 2 {
+				t.Errorf("%d reports: want periodic ones and a final one", len(reports))
+			} else if last := reports[len(reports)-1]; last.Total != res.Stats.Total {
+				t.Errorf("final report %+v differs from the result %+v", last.Total, res.Stats.Total)
+			}
+			return res
+		}
+
+		t.Run("rss-default", func(t *testing.T) {
+			res := mixRun(t, Config{EAL: eal})
+			if res.Mode != ModeRSS || len(res.Notes) != 0 {
+				t.Errorf("mode %v, notes %q; want rss without notes", res.Mode, res.Notes)
+			}
+		})
+		t.Run("rss-explicit", func(t *testing.T) {
+			key := make([]byte, 40)
+			for i := range key {
+				key[i] = byte(i*7 + 1)
+			}
+			reta := make([]uint16, 64) // half the device's 128 entries: repeated
+			for i := range reta {
+				reta[i] = uint16(i % 2)
+			}
+			rss := []RSS{{Key: key, RETA: reta}, {Key: key}, {RETA: reta, Hash: HashIPv4}}
+			res := mixRun(t, Config{RSS: rss})
+			if res.Mode != ModeRSS {
+				t.Errorf("mode %v, notes %q; want rss", res.Mode, res.Notes)
+			}
+		})
+		t.Run("bad-key-falls-back", func(t *testing.T) {
+			var next atomic.Uint32
+			res := mixRun(t, Config{
+				RSS:      []RSS{{Key: make([]byte, 10)}},
+				Dispatch: func(*maestro.Packet) int { return int(next.Add(1)) },
+			})
+			if res.Mode != ModeSoftware || len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "RSS") {
+				t.Errorf("mode %v, notes %q; want software dispatch explained by the key size", res.Mode, res.Notes)
+			}
+		})
+		t.Run("forced-software", func(t *testing.T) {
+			var next atomic.Uint32
+			res := mixRun(t, Config{Software: true, Dispatch: func(*maestro.Packet) int { return int(next.Add(1)) }})
+			if res.Mode != ModeSoftware {
+				t.Errorf("mode %v, want software", res.Mode)
+			}
+		})
+		t.Run("errors", func(t *testing.T) {
+			ctx := context.Background()
+			proc := newMixProc(2, 3, 1, func() {})
+			cases := []struct {
+				name string
+				cfg  Config
+				want string
+			}{
+				{"too many ports", Config{Ports: 5}, "5 ports wanted, 3 available"},
+				{"other EAL args", Config{EAL: []string{"--no-huge"}}, "EAL already running"},
+				{"too many cores", Config{Cores: 3}, "3 cores requested"},
+				{"no dispatch", Config{RSS: []RSS{{Key: make([]byte, 3)}}}, "Config.Dispatch is nil"},
+				{"RETA names a missing core", Config{RSS: []RSS{{RETA: []uint16{0, 1, 2, 0}}}}, "names core 2"},
+			}
+			for _, c := range cases {
+				c.cfg.Logf = t.Logf
+				_, err := Run(ctx, c.cfg, proc, nil)
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+				}
+			}
+			if p := Pools(); len(p) == 0 || p[0].InUse != 0 {
+				t.Errorf("pools after failed runs: %+v", p)
+			}
+		})
+	})
+}

@@ -1,0 +1,236 @@
+//go:build dpdk
+
+#include <string.h>
+#include "shim.h"
+
+int mx_errno(void) { return rte_errno; }
+
+int mx_eal_init(int argc, char **argv) { return rte_eal_init(argc, argv); }
+
+int mx_port_info(uint16_t port, struct mx_port_info *out) {
+	struct rte_eth_dev_info info;
+	int rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	if (info.driver_name != NULL)
+		strncpy(out->driver, info.driver_name, sizeof(out->driver) - 1);
+	rte_eth_dev_get_name_by_port(port, out->name);
+	out->max_rx_queues = info.max_rx_queues;
+	out->max_tx_queues = info.max_tx_queues;
+	out->reta_size = info.reta_size;
+	out->hash_key_size = info.hash_key_size;
+	out->flow_type_rss_offloads = info.flow_type_rss_offloads;
+	out->socket = rte_eth_dev_socket_id(port);
+	return 0;
+}
+
+// RTE_ETH_FOREACH_DEV is a macro over an ownership iterator.
+uint16_t mx_first_ports(uint16_t *ids, uint16_t max) {
+	uint16_t n = 0, p;
+	RTE_ETH_FOREACH_DEV(p) {
+		if (n == max)
+			break;
+		ids[n++] = p;
+	}
+	return n;
+}
+
+int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, uint16_t nb_txd,
+                  struct rte_mempool *pool, uint64_t rss_hf, const uint8_t *key, uint8_t key_len) {
+	struct rte_eth_conf conf;
+	int rc;
+	uint16_t q;
+
+	// Stopping an already stopped port is harmless and lets a process run
+	// several configurations one after the other.
+	rte_eth_dev_stop(port);
+	memset(&conf, 0, sizeof(conf));
+	if (rss_hf != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = key_len;
+		conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+	}
+	rc = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (rc < 0)
+		return rc;
+	for (q = 0; q < nrxq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nb_rxd, rte_eth_dev_socket_id(port), NULL, pool);
+		if (rc < 0)
+			return rc;
+	}
+	for (q = 0; q < ntxq; q++) {
+		rc = rte_eth_tx_queue_setup(port, q, nb_txd, rte_eth_dev_socket_id(port), NULL);
+		if (rc < 0)
+			return rc;
+	}
+	// Not every vdev has a promiscuous mode; a failure here is not fatal.
+	rte_eth_promiscuous_enable(port);
+	rc = rte_eth_dev_start(port);
+	// Each run reports its own device counters.
+	if (rc == 0)
+		rte_eth_stats_reset(port);
+	return rc;
+}
+
+int mx_reta_update(uint16_t port, const uint16_t *reta, uint16_t reta_size) {
+	uint16_t groups = (reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE;
+	struct rte_eth_rss_reta_entry64 conf[groups];
+	uint16_t i;
+	memset(conf, 0, sizeof(conf));
+	for (i = 0; i < reta_size; i++) {
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = reta[i];
+	}
+	return rte_eth_dev_rss_reta_update(port, conf, reta_size);
+}
+
+int mx_eth_stats(uint16_t port, struct mx_eth_stats *out) {
+	struct rte_eth_stats s;
+	int rc = rte_eth_stats_get(port, &s);
+	if (rc != 0)
+		return rc;
+	out->ipackets = s.ipackets;
+	out->opackets = s.opackets;
+	out->imissed = s.imissed;
+	out->ierrors = s.ierrors;
+	out->oerrors = s.oerrors;
+	out->rx_nombuf = s.rx_nombuf;
+	return 0;
+}
+
+struct rte_mempool *mx_pool_create(const char *name, unsigned n, unsigned cache, int socket) {
+	return rte_pktmbuf_pool_create(name, n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+}
+
+unsigned mx_pool_size(const struct rte_mempool *mp) { return mp->size; }
+
+// mx_pool_avail counts the mbufs in the pool and in every lcore's cache.
+// rte_mempool_avail_count does the same but caps the sum at the pool size,
+// which hides a double free; this count does not, so accounting can tell a
+// leak (fewer than the size) from a double free (more).
+long mx_pool_avail(const struct rte_mempool *mp) {
+	// rte_mempool_ops_get_count is internal (not exported); this is what it does.
+	long n = rte_mempool_get_ops(mp->ops_index)->get_count(mp);
+	unsigned lcore;
+	if (mp->cache_size != 0)
+		for (lcore = 0; lcore < RTE_MAX_LCORE; lcore++)
+			n += mp->local_cache[lcore].len;
+	return n;
+}
+
+// describe fills d[i] for mbufs[i]. A chained mbuf is linearised so the NF
+// sees the whole frame as one slice; if that is impossible (no tailroom) the
+// NF sees the first segment only, and the whole chain is still sent or freed.
+static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d) {
+	uint16_t i;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = mbufs[i];
+		if (unlikely(m->nb_segs > 1))
+			rte_pktmbuf_linearize(m);
+		d[i].data = rte_pktmbuf_mtod(m, unsigned char *);
+		d[i].len = m->data_len;
+		d[i].port = m->port;
+	}
+}
+
+// mx_rx receives a burst and describes it. While Maestro owns an mbuf, its
+// port field holds tag, Maestro's index of the input port (0..P-1), which is
+// what the NF sees as InPort: the software dispatcher's rings carry mbufs of
+// every port, and not every PMD fills the field anyway.
+uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d) {
+	uint16_t got = rte_eth_rx_burst(port, queue, mbufs, n), i;
+	for (i = 0; i < got; i++)
+		mbufs[i]->port = tag;
+	describe(mbufs, got, d);
+	return got;
+}
+
+uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d) {
+	uint16_t got = rte_ring_sc_dequeue_burst(r, (void **)mbufs, n, NULL);
+	describe(mbufs, got, d);
+	return got;
+}
+
+// mx_send transmits n mbufs and returns how many the queue took. A full queue
+// gets a few more tries (the NIC drains it meanwhile); what is left is the
+// caller's to free.
+static inline uint16_t mx_send(const struct mx_txq *t, struct rte_mbuf **m, uint16_t n) {
+	uint16_t sent = 0;
+	int tries;
+	if (t->lock != NULL)
+		rte_spinlock_lock(t->lock);
+	for (tries = 0; tries < 4 && sent < n; tries++)
+		sent += rte_eth_tx_burst(t->port, t->queue, m + sent, n - sent);
+	if (t->lock != NULL)
+		rte_spinlock_unlock(t->lock);
+	return sent;
+}
+
+void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t extra_refs, uint16_t ndrop) {
+	uint16_t i, p;
+	// A flooded mbuf goes to several ports. Each port's driver frees it
+	// once after sending, so it needs one reference per destination, taken
+	// before the first transmission.
+	if (extra_refs > 0)
+		for (i = 0; i < nflood; i++)
+			rte_mbuf_refcnt_update(b->floods[i], extra_refs);
+	for (p = 0; p < nports; p++) {
+		struct rte_mbuf **m = b->outs[p];
+		uint16_t n = b->counts[p], s;
+		if (n == 0) {
+			b->sent[p] = 0;
+			continue;
+		}
+		s = mx_send(&b->txq[p], m, n);
+		b->sent[p] = s;
+		if (unlikely(s < n))
+			rte_pktmbuf_free_bulk(m + s, n - s);
+	}
+	if (ndrop > 0)
+		rte_pktmbuf_free_bulk(b->drops, ndrop);
+}
+
+// mx_dispatch enqueues each core's group on its ring, frees what does not
+// fit, counts it in f->lost, clears the counts and returns the number lost.
+unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports) {
+	unsigned lost = 0;
+	uint16_t c, i;
+	for (c = 0; c < ncores; c++) {
+		struct rte_mbuf **m = f->groups[c];
+		unsigned n = f->counts[c], q;
+		if (n == 0)
+			continue;
+		f->counts[c] = 0;
+		q = rte_ring_sp_enqueue_burst(f->rings[c], (void **)m, n, NULL);
+		for (i = q; i < n; i++) {
+			if (m[i]->port < nports)
+				f->lost[(size_t)c * nports + m[i]->port]++;
+		}
+		if (q < n) {
+			rte_pktmbuf_free_bulk(m + q, n - q);
+			lost += n - q;
+		}
+	}
+	return lost;
+}
+
+unsigned mx_ring_drain(struct rte_ring *r) {
+	struct rte_mbuf *m[64];
+	unsigned n, total = 0;
+	while ((n = rte_ring_sc_dequeue_burst(r, (void **)m, 64, NULL)) > 0) {
+		rte_pktmbuf_free_bulk(m, n);
+		total += n;
+	}
+	return total;
+}
+
+void mx_free_bulk(struct rte_mbuf **mbufs, unsigned n) { rte_pktmbuf_free_bulk(mbufs, n); }
+
+struct rte_mbuf *mx_alloc(struct rte_mempool *mp) { return rte_pktmbuf_alloc(mp); }
+
+uint16_t mx_refcnt(struct rte_mbuf *m) { return rte_mbuf_refcnt_read(m); }

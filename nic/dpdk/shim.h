@@ -1,0 +1,109 @@
+// Thin C layer under package dpdk. DPDK's fast-path functions are static
+// inline and many of its constants are macros, neither of which cgo can call
+// or see; and every cgo call costs tens of nanoseconds. So the helpers here
+// do a whole burst's work per call: receive and describe a burst, or apply a
+// burst's verdicts (reference counts, one tx_burst per port, frees).
+
+#ifndef MAESTRO_DPDK_SHIM_H
+#define MAESTRO_DPDK_SHIM_H
+
+#include <stdint.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+// mx_desc describes one received frame so that Go can build a []byte view of
+// the mbuf's data without copying: data points into the mbuf, len is the
+// frame length (the whole frame: chained mbufs are linearised first).
+struct mx_desc {
+	unsigned char *data;
+	uint32_t len;
+	uint16_t port; // Maestro's port index (see mx_rx), not the DPDK port id
+	uint16_t _pad;
+};
+
+// mx_txq names the TX queue a worker uses on one port. lock is NULL when
+// the worker owns the queue and non-NULL when the device has fewer TX queues
+// than workers and the queue is shared.
+struct mx_txq {
+	uint16_t port;
+	uint16_t queue;
+	rte_spinlock_t *lock;
+};
+
+// mx_port_info is the part of rte_eth_dev_info that the Go side needs.
+struct mx_port_info {
+	char driver[64];
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t max_rx_queues;
+	uint16_t max_tx_queues;
+	uint16_t reta_size;
+	uint8_t hash_key_size;
+	uint64_t flow_type_rss_offloads;
+	int socket;
+};
+
+// mx_eth_stats is the part of rte_eth_stats that the Go side reports.
+struct mx_eth_stats {
+	uint64_t ipackets, opackets, imissed, ierrors, oerrors, rx_nombuf;
+};
+
+// MX_BURST is nic.BurstSize; MX_MAX_PORTS and MX_MAX_CORES bound the
+// per-worker scratch arrays.
+#define MX_BURST 32
+#define MX_MAX_PORTS 16
+#define MX_MAX_CORES 128
+
+// mx_burst is one worker's scratch memory, allocated in C so that passing it
+// to the helpers costs no cgo pointer check and Go reads the descriptors
+// with plain loads.
+struct mx_burst {
+	struct rte_mbuf *mbufs[MX_BURST];
+	struct mx_desc desc[MX_BURST];
+	struct rte_mbuf *outs[MX_MAX_PORTS][MX_BURST];
+	uint16_t counts[MX_MAX_PORTS];
+	uint16_t sent[MX_MAX_PORTS];
+	struct rte_mbuf *floods[MX_BURST];
+	struct rte_mbuf *drops[MX_BURST];
+	struct mx_txq txq[MX_MAX_PORTS];
+};
+
+// mx_fanout is the software dispatcher's scratch memory: the received burst,
+// the mbufs grouped by destination core, and per (core, port) counts of
+// mbufs lost because a worker's ring was full.
+struct mx_fanout {
+	struct rte_mbuf *mbufs[MX_BURST];
+	struct mx_desc desc[MX_BURST];
+	struct rte_mbuf *groups[MX_MAX_CORES][MX_BURST];
+	uint16_t counts[MX_MAX_CORES];
+	uint32_t lost[MX_MAX_CORES * MX_MAX_PORTS];
+	struct rte_ring *rings[MX_MAX_CORES];
+};
+
+int mx_errno(void);
+int mx_eal_init(int argc, char **argv);
+int mx_port_info(uint16_t port, struct mx_port_info *out);
+uint16_t mx_first_ports(uint16_t *ids, uint16_t max);
+int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, uint16_t nb_txd,
+                  struct rte_mempool *pool, uint64_t rss_hf, const uint8_t *key, uint8_t key_len);
+int mx_reta_update(uint16_t port, const uint16_t *reta, uint16_t reta_size);
+int mx_eth_stats(uint16_t port, struct mx_eth_stats *out);
+struct rte_mempool *mx_pool_create(const char *name, unsigned n, unsigned cache, int socket);
+unsigned mx_pool_size(const struct rte_mempool *mp);
+long mx_pool_avail(const struct rte_mempool *mp);
+
+uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d);
+uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d);
+void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t extra_refs, uint16_t ndrop);
+unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports);
+unsigned mx_ring_drain(struct rte_ring *r);
+void mx_free_bulk(struct rte_mbuf **mbufs, unsigned n);
+struct rte_mbuf *mx_alloc(struct rte_mempool *mp);
+uint16_t mx_refcnt(struct rte_mbuf *m);
+
+#endif

@@ -1,0 +1,316 @@
+//go:build dpdk
+
+package dpdk
+
+/*
+#include <rte_malloc.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic"
+	"golang.org/x/sys/unix"
+)
+
+// queueCounters are one worker's counters for one port. Only that worker
+// writes them (the dispatcher writes missed), once per burst.
+type queueCounters struct {
+	rx, tx, dropped, missed, txFailed atomic.Uint64
+}
+
+// workerStats are one worker's counters, on their own cache lines.
+type workerStats struct {
+	_      [64]byte
+	ports  []queueCounters
+	lastRx atomic.Int64 // UnixNano of the last burst received, 0 before
+	_      [64]byte
+}
+
+func newWorkerStats(nports int) *workerStats {
+	return &workerStats{ports: make([]queueCounters, nports)}
+}
+
+func portOf(i int) maestro.Port { return maestro.Port(i) }
+
+// idleSpins is how many empty polls in a row a worker makes before it
+// starts sleeping between polls (unless Config.BusyPoll).
+const idleSpins = 1024
+
+// idleSleep is the pause between polls of an idle worker.
+const idleSleep = 50 * time.Microsecond
+
+// worker is one core's poll loop.
+type worker struct {
+	r     *run
+	core  int
+	cpu   int
+	stop  *atomic.Bool
+	st    *workerStats
+	ring  *C.struct_rte_ring // software dispatch mode only
+	b     *C.struct_mx_burst
+	proc  nic.Processor
+	np    int
+	busy  bool
+	spins int
+
+	pkts     [nic.BurstSize]maestro.Packet
+	verdicts [nic.BurstSize]maestro.Verdict
+	in       [nic.BurstSize]uint16
+	rx       [MaxPorts]uint64
+	dropped  [MaxPorts]uint64
+}
+
+func (r *run) newWorker(core int, stop *atomic.Bool) *worker {
+	w := &worker{
+		r: r, core: core, cpu: r.cpus[core%len(r.cpus)], stop: stop, st: r.stats[core],
+		proc: r.proc, np: len(r.ports), busy: r.cfg.BusyPoll,
+	}
+	if r.mode == ModeSoftware {
+		w.ring = r.rings[core]
+	}
+	return w
+}
+
+// enterThread locks the goroutine to its thread, pins the thread to cpu (if
+// cpu >= 0) and registers it with DPDK, which gives it an lcore id and thus
+// a mempool cache. The thread is never unlocked: when the goroutine returns,
+// the runtime ends the thread, so neither the pinning nor the lcore id leaks
+// into the Go scheduler's thread pool.
+func enterThread(cpu int) error {
+	runtime.LockOSThread()
+	if cpu >= 0 {
+		var set unix.CPUSet
+		set.Set(cpu)
+		if err := unix.SchedSetaffinity(0, &set); err != nil {
+			return fmt.Errorf("dpdk: pinning a worker to CPU %d: %w", cpu, err)
+		}
+	}
+	if C.rte_thread_register() < 0 {
+		return fmt.Errorf("dpdk: rte_thread_register: %s", C.GoString(C.rte_strerror(C.mx_errno())))
+	}
+	return nil
+}
+
+func (w *worker) run(ready chan<- error) {
+	if err := enterThread(w.cpu); err != nil {
+		ready <- err
+		return
+	}
+	defer C.rte_thread_unregister()
+	w.b = (*C.struct_mx_burst)(C.rte_zmalloc(nil, C.size_t(unsafe.Sizeof(C.struct_mx_burst{})), 64))
+	if w.b == nil {
+		ready <- fmt.Errorf("dpdk: out of DPDK memory for worker %d", w.core)
+		return
+	}
+	defer C.rte_free(unsafe.Pointer(w.b))
+	for i, p := range w.r.ports {
+		t := &w.b.txq[i]
+		t.port = C.uint16_t(p.id)
+		t.queue = C.uint16_t(w.core % p.ntxq)
+		if p.ntxq < w.r.cores {
+			t.lock = (*C.rte_spinlock_t)(unsafe.Add(unsafe.Pointer(p.locks), uintptr(t.queue)*unsafe.Sizeof(C.rte_spinlock_t{})))
+		}
+	}
+	ready <- nil
+	if w.ring != nil {
+		w.pollRing()
+	} else {
+		w.pollPorts()
+	}
+}
+
+// pollPorts receives from this worker's queue on every port in turn.
+func (w *worker) pollPorts() {
+	b := w.b
+	queue := C.uint16_t(w.core)
+	for !w.stop.Load() {
+		got := 0
+		for i, p := range w.r.ports {
+			n := int(C.mx_rx(C.uint16_t(p.id), queue, C.uint16_t(i), &b.mbufs[0], C.MX_BURST, &b.desc[0]))
+			if n > 0 {
+				w.burst(n)
+				got += n
+			}
+		}
+		w.idle(got)
+	}
+}
+
+// pollRing receives from the software dispatcher. It stops only when told
+// to and the ring is empty: the dispatcher has stopped first, so nothing
+// is left behind.
+func (w *worker) pollRing() {
+	b := w.b
+	for {
+		n := int(C.mx_ring_rx(w.ring, &b.mbufs[0], C.MX_BURST, &b.desc[0]))
+		if n > 0 {
+			w.burst(n)
+		} else if w.stop.Load() {
+			return
+		}
+		w.idle(n)
+	}
+}
+
+func (w *worker) idle(got int) {
+	if got > 0 || w.busy {
+		w.spins = 0
+		return
+	}
+	w.spins++
+	if w.spins > idleSpins {
+		time.Sleep(idleSleep)
+	}
+}
+
+// burst runs the NF over the n received mbufs and applies the verdicts.
+func (w *worker) burst(n int) {
+	b := w.b
+	now := time.Now().UnixNano()
+	for i := range n {
+		d := &b.desc[i]
+		in := uint16(d.port)
+		w.in[i] = in
+		w.rx[in]++
+		w.pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), int(d.len)), maestro.Port(in), now)
+	}
+	w.proc.ProcessBurst(w.core, w.pkts[:n], w.verdicts[:n])
+
+	np := w.np
+	for p := range np {
+		b.counts[p] = 0
+	}
+	nflood, ndrop := 0, 0
+	for i := range n {
+		m := b.mbufs[i]
+		v := w.verdicts[i]
+		if v >= 0 && int(v) < np {
+			k := b.counts[v]
+			b.outs[v][k] = m
+			b.counts[v] = k + 1
+			continue
+		}
+		if v == maestro.Flood && np > 1 {
+			in := int(w.in[i])
+			for p := range np {
+				if p != in {
+					k := b.counts[p]
+					b.outs[p][k] = m
+					b.counts[p] = k + 1
+				}
+			}
+			b.floods[nflood] = m
+			nflood++
+			continue
+		}
+		// Drop, a flood with nowhere to go, or a port that does not exist.
+		b.drops[ndrop] = m
+		ndrop++
+		w.dropped[w.in[i]]++
+	}
+	C.mx_apply(b, C.uint16_t(np), C.uint16_t(nflood), C.uint16_t(max(np-2, 0)), C.uint16_t(ndrop))
+
+	st := w.st
+	for p := range np {
+		q := &st.ports[p]
+		if c := w.rx[p]; c > 0 {
+			q.rx.Add(c)
+			w.rx[p] = 0
+		}
+		if c := w.dropped[p]; c > 0 {
+			q.dropped.Add(c)
+			w.dropped[p] = 0
+		}
+		if c := b.counts[p]; c > 0 {
+			s := b.sent[p]
+			q.tx.Add(uint64(s))
+			if s < c {
+				q.txFailed.Add(uint64(c - s))
+			}
+		}
+	}
+	st.lastRx.Store(now)
+}
+
+// dispatcher is the software dispatch poller.
+type dispatcher struct {
+	r    *run
+	stop *atomic.Bool
+	f    *C.struct_mx_fanout
+	pkt  maestro.Packet
+}
+
+func (r *run) newDispatcher(stop *atomic.Bool) *dispatcher {
+	return &dispatcher{r: r, stop: stop}
+}
+
+func (d *dispatcher) run(ready chan<- error) {
+	r := d.r
+	cpu := -1
+	if len(r.cfg.CPUs) > r.cores {
+		cpu = r.cfg.CPUs[r.cores]
+	}
+	if err := enterThread(cpu); err != nil {
+		ready <- err
+		return
+	}
+	defer C.rte_thread_unregister()
+	d.f = (*C.struct_mx_fanout)(C.rte_zmalloc(nil, C.size_t(unsafe.Sizeof(C.struct_mx_fanout{})), 64))
+	if d.f == nil {
+		ready <- fmt.Errorf("dpdk: out of DPDK memory for the dispatcher")
+		return
+	}
+	defer C.rte_free(unsafe.Pointer(d.f))
+	for c, ring := range r.rings {
+		d.f.rings[c] = ring
+	}
+	ready <- nil
+
+	f := d.f
+	np := len(r.ports)
+	cores := uint(r.cores)
+	spins := 0
+	for !d.stop.Load() {
+		got := 0
+		for i, p := range r.ports {
+			n := int(C.mx_rx(C.uint16_t(p.id), 0, C.uint16_t(i), &f.mbufs[0], C.MX_BURST, &f.desc[0]))
+			if n == 0 {
+				continue
+			}
+			got += n
+			now := time.Now().UnixNano()
+			for k := range n {
+				desc := &f.desc[k]
+				d.pkt.Reset(unsafe.Slice((*byte)(unsafe.Pointer(desc.data)), int(desc.len)), maestro.Port(i), now)
+				c := uint(r.cfg.Dispatch(&d.pkt)) % cores
+				j := f.counts[c]
+				f.groups[c][j] = f.mbufs[k]
+				f.counts[c] = j + 1
+			}
+			if lost := C.mx_dispatch(f, C.uint16_t(cores), C.uint16_t(np)); lost > 0 {
+				for c := range int(cores) {
+					for p := range np {
+						if l := &f.lost[c*np+p]; *l > 0 {
+							r.stats[c].ports[p].missed.Add(uint64(*l))
+							*l = 0
+						}
+					}
+				}
+			}
+			r.poller.lastRx.Store(now)
+		}
+		if got > 0 || r.cfg.BusyPoll {
+			spins = 0
+		} else if spins++; spins > idleSpins {
+			time.Sleep(idleSleep)
+		}
+	}
+}

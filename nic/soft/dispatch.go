@@ -1,0 +1,104 @@
+package soft
+
+import (
+	"fmt"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic/rss"
+)
+
+// Dispatch chooses the queue (worker core) a received packet goes to: the
+// software NIC's RSS. It sees the parsed packet with InPort set. Run reduces
+// the result modulo the number of cores (a negative result means queue 0).
+// A Dispatch is called from one goroutine only.
+type Dispatch func(p *maestro.Packet) int
+
+// HashDispatcher returns a Dispatch that spreads IPv4 packets over cores by
+// FNV-1a of the 5-tuple (addresses and protocol only when the packet has no
+// L4 ports) and sends every non-IPv4 packet to queue 0. It keeps each flow
+// direction on one core but, unlike a symmetric RSS key, may send a flow's
+// replies elsewhere: use RSSDispatcher with the NF's generated configuration
+// when state must be sharded.
+func HashDispatcher(cores int) Dispatch {
+	if cores <= 1 {
+		return func(*maestro.Packet) int { return 0 }
+	}
+	n := uint32(cores)
+	return func(p *maestro.Packet) int {
+		if !p.IsIPv4() {
+			return 0
+		}
+		const offset, prime = 2166136261, 16777619
+		h := uint32(offset)
+		mix := func(v uint32, bytes int) {
+			for range bytes {
+				h = (h ^ (v & 0xff)) * prime
+				v >>= 8
+			}
+		}
+		mix(p.SrcIP, 4)
+		mix(p.DstIP, 4)
+		mix(uint32(p.Proto), 1)
+		if p.HasPorts() {
+			mix(uint32(p.SrcPort), 2)
+			mix(uint32(p.DstPort), 2)
+		}
+		return int(h % n)
+	}
+}
+
+// RSSDispatcher returns a Dispatch that does what an RSS NIC programmed with
+// cfgs does: the packet's input port selects the configuration (by
+// Config.Port), whose Toeplitz key and redirection table pick the queue.
+// IPv4 TCP and UDP packets hash the 4-tuple when the port's hash fields
+// include their protocol, other IPv4 packets (ICMP, fragments, or TCP/UDP
+// with their field off) hash the 2-tuple when they include HashIPv4, and
+// everything else is not hashed (queue RETA[0], like a NIC's hash 0).
+// A Config whose Fields is zero is taken to hash every IPv4 type
+// (rss.HashIPv4All, what the solver emits), since a NIC with RSS hashing
+// nothing would not be worth configuring. Packets arriving on a port with no
+// configuration go to queue 0.
+//
+// The configurations are copied and prepared (table-driven hashing);
+// cfgs itself is not modified.
+func RSSDispatcher(cfgs ...rss.Config) (Dispatch, error) {
+	var table []*rss.Config // indexed by port
+	for i := range cfgs {
+		c := cfgs[i] // copy: Prepare writes the hasher into the config
+		if c.Port < 0 || c.Port >= 1<<16 {
+			return nil, fmt.Errorf("soft: RSS configuration for invalid port %d", c.Port)
+		}
+		if err := c.Prepare(); err != nil {
+			return nil, err
+		}
+		if c.Fields == 0 {
+			c.Fields = rss.HashIPv4All
+		}
+		for len(table) <= c.Port {
+			table = append(table, nil)
+		}
+		if table[c.Port] != nil {
+			return nil, fmt.Errorf("soft: two RSS configurations for port %d", c.Port)
+		}
+		table[c.Port] = &c
+	}
+	if len(table) == 0 {
+		return nil, fmt.Errorf("soft: no RSS configuration")
+	}
+	return func(p *maestro.Packet) int {
+		if int(p.InPort) >= len(table) || table[p.InPort] == nil {
+			return 0
+		}
+		c := table[p.InPort]
+		if !p.IsIPv4() {
+			return c.QueueNonIP()
+		}
+		if p.HasPorts() && c.Fields.HashesPorts(p.Proto) {
+			return c.Queue(p.SrcIP, p.DstIP, p.SrcPort, p.DstPort, true)
+		}
+		if c.Fields&rss.HashIPv4 != 0 {
+			return c.Queue(p.SrcIP, p.DstIP, 0, 0, false)
+		}
+		return c.QueueNonIP()
+	}, nil
+}
