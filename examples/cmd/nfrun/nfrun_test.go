@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -24,7 +23,13 @@ func TestMain(m *testing.M) {
 	}
 	nfrunBin = filepath.Join(dir, "nfrun")
 	tracegenBin = filepath.Join(dir, "tracegen")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// The go command that runs this test is on PATH (go test puts its own
+	// GOROOT/bin first).
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	for bin, pkg := range map[string]string{nfrunBin: ".", tracegenBin: "../tracegen"} {
 		if out, err := exec.Command(gobin, "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
