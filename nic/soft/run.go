@@ -72,6 +72,10 @@ type Config struct {
 	// QueueDepth is, in Concurrent mode, how many bursts each queue may hold
 	// beyond what the dispatcher is filling (default 8).
 	QueueDepth int
+	// Pin, in Concurrent mode, binds worker i to CPU i (modulo the CPUs
+	// available), as a poll-loop backend does. Off by default: on a machine
+	// with few CPUs the dispatcher needs one too.
+	Pin bool
 }
 
 // Progress is a snapshot of a running Run.
@@ -176,6 +180,7 @@ type runner struct {
 	cnt      []*counters
 	trace    *Trace // set when the source is a TraceReader: read it directly
 	pos      *int   // the TraceReader's position
+	pin      bool
 }
 
 // queue returns p's queue, reduced to a valid core.
@@ -287,7 +292,7 @@ func Run(ctx context.Context, src Source, proc nic.Processor, cfg Config) (*Resu
 	if ports < 1 {
 		return nil, errors.New("soft: no ports")
 	}
-	r := &runner{proc: proc, cores: cores, ports: ports, dispatch: cfg.Dispatch, sink: cfg.Sink}
+	r := &runner{proc: proc, cores: cores, ports: ports, dispatch: cfg.Dispatch, sink: cfg.Sink, pin: cfg.Pin}
 	if r.dispatch == nil {
 		r.dispatch = HashDispatcher(cores)
 	}
@@ -470,6 +475,10 @@ func (r *runner) runConcurrent(ctx context.Context, src Source, depth int) error
 	var workers sync.WaitGroup
 	for core := range r.cores {
 		workers.Go(func() {
+			if r.pin {
+				// An affinity failure costs speed, not correctness.
+				_ = nic.PinThread(core)
+			}
 			for b := range work[core] {
 				r.process(b)
 				if done != nil {

@@ -150,6 +150,7 @@ type options struct {
 	backend    string
 	eal        string
 	traceOrder bool
+	pin        bool
 	progress   time.Duration
 	gen        traffic.Config
 	rss        []rss.Config // the parallel NF's RSS configuration, if it has one
@@ -196,6 +197,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.StringVar(&o.backend, "backend", "soft", "backend: soft or dpdk")
 	fs.StringVar(&o.eal, "eal", "", "DPDK EAL arguments (with -backend dpdk)")
 	fs.BoolVar(&o.traceOrder, "trace-order", false, "process in exact trace order (deterministic) instead of concurrently")
+	fs.BoolVar(&o.pin, "pin", false, "pin each worker to its own CPU (software backend, concurrent mode)")
 	fs.DurationVar(&o.progress, "progress", time.Second, "progress report interval on stderr (0: none)")
 
 	// The NF registers its own flags. A catalog entry that clashes with
@@ -380,7 +382,7 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// command line gets one line of error and nothing else.
 		fmt.Fprintf(stderr, "nfrun: %s\n", note)
 	}
-	cfg := soft.Config{Ports: o.ports(), Mode: soft.Concurrent, Dispatch: dispatch, Progress: progress, ProgressEvery: o.progress}
+	cfg := soft.Config{Ports: o.ports(), Mode: soft.Concurrent, Dispatch: dispatch, Progress: progress, ProgressEvery: o.progress, Pin: o.pin}
 	if o.traceOrder {
 		cfg.Mode = soft.TraceOrder
 	}
