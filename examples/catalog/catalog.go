@@ -73,3 +73,25 @@ func Lookup(name string) (NF, error) {
 	}
 	return nf, nil
 }
+
+// build makes the Builder of an NF whose configuration config produces
+// (after its flags are parsed): sequential instances from newNF, parallel
+// ones from the NF's generated code.
+func build[C any, T maestro.NF](name string, config func() (C, error), newNF func(C) T) *Builder {
+	return &Builder{
+		Seq: func() (maestro.NF, error) {
+			c, err := config()
+			if err != nil {
+				return nil, err
+			}
+			return newNF(c), nil
+		},
+		Parallel: func(cores int) (nic.Processor, error) {
+			c, err := config()
+			if err != nil {
+				return nil, err
+			}
+			return NewParallel(name, c, cores)
+		},
+	}
+}

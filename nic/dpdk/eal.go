@@ -26,9 +26,6 @@ import (
 const Hint = "hint: try --no-huge --no-pci with a --vdev (e.g. --no-huge -m 512 --no-pci --vdev=net_null0), run as root, " +
 	"and give each concurrent DPDK process its own --file-prefix"
 
-// ErrNotInitialized is returned by calls that need the EAL before Init.
-var ErrNotInitialized = errors.New("dpdk: EAL not initialised")
-
 var eal struct {
 	sync.Mutex
 	state   int // 0 never started, 1 running, 2 cleaned up
@@ -101,8 +98,12 @@ func Initialized() bool {
 }
 
 // Cleanup stops and closes every port Run used and releases the EAL
-// (rte_eal_cleanup). Nothing in this package works afterwards.
+// (rte_eal_cleanup). It waits for a Run in progress to end. Nothing in this
+// package works afterwards.
 func Cleanup() error {
+	// Same lock order as Run: the run lock, then the EAL's.
+	runMu.Lock()
+	defer runMu.Unlock()
 	eal.Lock()
 	defer eal.Unlock()
 	if eal.state != ealRunning {

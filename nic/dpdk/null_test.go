@@ -120,6 +120,9 @@ func TestNull(t *testing.T) {
 			if err := Cleanup(); err != nil {
 				t.Error(err)
 			}
+			if Init(eal) == nil || Initialized() {
+				t.Error("the EAL restarted after Cleanup")
+			}
 		}()
 		mixRun := func(t *testing.T, cfg Config) Result {
 			t.Helper()
@@ -167,18 +170,18 @@ func TestNull(t *testing.T) {
 			}
 			rss := []RSS{{Key: key, RETA: reta}, {Key: key}, {RETA: reta, Hash: HashIPv4}}
 			res := mixRun(t, Config{RSS: rss})
-			if res.Mode != ModeRSS {
-				t.Errorf("mode %v, notes %q; want rss", res.Mode, res.Notes)
+			if res.Mode != ModeRSS || len(res.Notes) != 0 {
+				t.Errorf("mode %v, notes %q; want rss without notes", res.Mode, res.Notes)
 			}
 		})
-		t.Run("bad-key-falls-back", func(t *testing.T) {
+		t.Run("bad-reta-falls-back", func(t *testing.T) {
 			var next atomic.Uint32
 			res := mixRun(t, Config{
-				RSS:      []RSS{{Key: make([]byte, 10)}},
+				RSS:      []RSS{{}, {RETA: []uint16{0, 1, 1}}},
 				Dispatch: func(*maestro.Packet) int { return int(next.Add(1)) },
 			})
-			if res.Mode != ModeSoftware || len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "RSS") {
-				t.Errorf("mode %v, notes %q; want software dispatch explained by the key size", res.Mode, res.Notes)
+			if res.Mode != ModeSoftware || len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "3 entries do not fit") {
+				t.Errorf("mode %v, notes %q; want software dispatch explained by the RETA size", res.Mode, res.Notes)
 			}
 		})
 		t.Run("forced-software", func(t *testing.T) {
@@ -189,8 +192,10 @@ func TestNull(t *testing.T) {
 			}
 		})
 		t.Run("errors", func(t *testing.T) {
-			ctx := context.Background()
-			proc := newMixProc(2, 3, 1, func() {})
+			// A case that wrongly starts runs until this deadline.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			proc := newMixProc(2, 3, 1<<62, func() {})
 			cases := []struct {
 				name string
 				cfg  Config
@@ -199,7 +204,7 @@ func TestNull(t *testing.T) {
 				{"too many ports", Config{Ports: 5}, "5 ports wanted, 3 available"},
 				{"other EAL args", Config{EAL: []string{"--no-huge"}}, "EAL already running"},
 				{"too many cores", Config{Cores: 3}, "3 cores requested"},
-				{"no dispatch", Config{RSS: []RSS{{Key: make([]byte, 3)}}}, "Config.Dispatch is nil"},
+				{"no dispatch", Config{RSS: []RSS{{RETA: make([]uint16, 3)}}}, "Config.Dispatch is nil"},
 				{"RETA names a missing core", Config{RSS: []RSS{{RETA: []uint16{0, 1, 2, 0}}}}, "names core 2"},
 			}
 			for _, c := range cases {

@@ -72,12 +72,20 @@ var pools []*C.struct_rte_mempool
 // usedPorts are closed by Cleanup.
 var usedPorts = map[uint16]bool{}
 
+// runMu serialises Run and Cleanup: ports, pools and the EAL are per
+// process.
+var runMu sync.Mutex
+
 // Run sets up cfg's ports for proc, runs one worker per core until ctx is
 // done or the input has been idle for cfg.IdleTimeout, then stops the ports
 // and returns the final statistics. report, when non-nil, is called every
 // cfg.ReportEvery and once at the end with the final statistics. Run starts
 // the EAL if needed (see Config.EAL). Runs in one process must not overlap.
 func Run(ctx context.Context, cfg Config, proc nic.Processor, report func(Stats)) (Result, error) {
+	if !runMu.TryLock() {
+		return Result{}, errors.New("dpdk: another Run is in progress; ports and pools are per process")
+	}
+	defer runMu.Unlock()
 	r := &run{cfg: cfg, proc: proc}
 	if r.cfg.Logf == nil {
 		r.cfg.Logf = log.Printf
@@ -86,7 +94,11 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor, report func(Stats)
 		return Result{}, err
 	}
 	defer r.teardownRings()
-	if err := r.loop(ctx, report); err != nil {
+	err := r.loop(ctx, report)
+	// The workers drained the rings before stopping; freeing them first
+	// makes the final pool count cover every mbuf.
+	r.teardownRings()
+	if err != nil {
 		return Result{Mode: r.mode, Notes: r.notes}, err
 	}
 	final := r.snapshot()
@@ -294,6 +306,11 @@ func (r *run) setupPorts() error {
 			c := r.rssConf(p.idx)
 			hf = c.Hash & uint64(p.info.flow_type_rss_offloads)
 			key = c.Key
+			if hf != c.Hash {
+				// The RSS solver assumed the hash covers every requested
+				// packet type; the others reach queues the device picks.
+				r.note("port %d (%s) hashes packet types %#x of the %#x requested", p.idx, C.GoString(&p.info.name[0]), hf, c.Hash)
+			}
 		}
 		var ckey *C.uint8_t
 		if len(key) > 0 {

@@ -45,6 +45,8 @@ int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, 
 	// Stopping an already stopped port is harmless and lets a process run
 	// several configurations one after the other.
 	rte_eth_dev_stop(port);
+	// No TX offloads: in particular not MBUF_FAST_FREE, since floods send
+	// one mbuf with a reference count above one to several ports.
 	memset(&conf, 0, sizeof(conf));
 	if (rss_hf != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic/soft"
 )
 
@@ -113,8 +114,8 @@ func TestRuntimeErrors(t *testing.T) {
 	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-in", soft.PortFile(dir, 1), "-in", corrupt)
 	wantError(t, stderr, code, 1, corrupt+": record ")
 
-	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-cores", "2")
-	wantError(t, stderr, code, 1, "NF nop has no generated parallel code yet; run go generate")
+	_, stderr, code = runBin(t, nfrunBin, "-nf", "nat", "-ext-ip", "1.2.3", "-cores", "2")
+	wantError(t, stderr, code, 1, "-ext-ip")
 
 	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-backend", "dpdk")
 	wantError(t, stderr, code, 1, "built without DPDK support; rebuild with -tags dpdk")
@@ -187,10 +188,65 @@ func TestGeneratedTraffic(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	// No -seq and no -cores: without generated code, the sequential NF
-	// runs, and nfrun says so.
-	if !strings.Contains(stderr, "running the sequential NF") || !strings.Contains(stdout, "total: 5000 packets") {
+	// No -seq and no -cores: the generated parallel NF runs.
+	if !strings.Contains(stdout, "parallel") || !strings.Contains(stdout, "total: 5000 packets") {
 		t.Errorf("stdout %q\nstderr %q", stdout, stderr)
+	}
+}
+
+// TestSeqAndParallelAgree runs the firewall sequentially and on 4 cores over
+// the same pcaps: each output port must get the same packets, and within
+// each flow in the same order (across flows, cores may interleave).
+func TestSeqAndParallelAgree(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := runBin(t, tracegenBin, "-packets", "20000", "-flows", "500", "-dist", "zipf", "-out", dir); code != 0 {
+		t.Fatalf("tracegen: %s", stderr)
+	}
+	in := []string{"-in", soft.PortFile(dir, 0), "-in", soft.PortFile(dir, 1)}
+	seqOut, parOut := filepath.Join(dir, "seq"), filepath.Join(dir, "par")
+	for _, args := range [][]string{
+		append([]string{"-nf", "fw", "-seq", "-out", seqOut, "-progress", "0"}, in...),
+		append([]string{"-nf", "fw", "-cores", "4", "-out", parOut, "-progress", "0"}, in...),
+	} {
+		if _, stderr, code := runBin(t, nfrunBin, args...); code != 0 {
+			t.Fatalf("nfrun %v: %s", args, stderr)
+		}
+	}
+	byFlow := func(frames []soft.Frame) map[maestro.FlowID][]string {
+		out := map[maestro.FlowID][]string{}
+		for _, f := range frames {
+			var p maestro.Packet
+			p.Reset(f.Data, f.Port, f.Time)
+			out[p.Flow()] = append(out[p.Flow()], string(f.Data))
+		}
+		return out
+	}
+	total := 0
+	for port := range 2 {
+		seq := readPort(t, soft.PortFile(seqOut, port))
+		par := readPort(t, soft.PortFile(parOut, port))
+		total += len(seq)
+		if len(seq) != len(par) {
+			t.Fatalf("port %d: sequential sent %d packets, parallel %d", port, len(seq), len(par))
+		}
+		sf, pf := byFlow(seq), byFlow(par)
+		if len(sf) != len(pf) {
+			t.Fatalf("port %d: %d flows vs %d", port, len(sf), len(pf))
+		}
+		for id, want := range sf {
+			got := pf[id]
+			if len(got) != len(want) {
+				t.Fatalf("port %d flow %+v: %d packets vs %d", port, id, len(want), len(got))
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("port %d flow %+v: packet %d differs or is out of order", port, id, i)
+				}
+			}
+		}
+	}
+	if total == 0 {
+		t.Fatal("the firewall forwarded nothing: the comparison proves nothing")
 	}
 }
 

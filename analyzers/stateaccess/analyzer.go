@@ -1,0 +1,374 @@
+package stateaccess
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/buildssa"
+	"golang.org/x/tools/go/ssa"
+)
+
+// MaestroPath is the import path of the package NF authors import.
+const MaestroPath = "github.com/nfmaestro/maestro/maestro"
+
+// Analyzer finds //maestro:nf types, classifies their state accesses and
+// reports what stops them from being parallelized. Its result is a *Result.
+var Analyzer = &analysis.Analyzer{
+	Name:       "stateaccess",
+	Doc:        "classify NF state accesses and derive Maestro's parallelization plan\n\nSee package github.com/nfmaestro/maestro/analyzers/stateaccess.",
+	URL:        "https://pkg.go.dev/github.com/nfmaestro/maestro/analyzers/stateaccess",
+	Requires:   []*analysis.Analyzer{buildssa.Analyzer},
+	Run:        run,
+	ResultType: reflect.TypeFor[*Result](),
+}
+
+// analyzeEveryFunction makes run treat every function of the package as a
+// packet path with opaque parameters. Only the robustness test sets it: it
+// drives the SSA walk over shapes real NFs rarely produce.
+var analyzeEveryFunction = false
+
+// containerKinds are the maestro types that may hold state.
+var containerKinds = map[string]bool{"Map": true, "Table": true, "Vector": true, "Allocator": true, "CountMin": true}
+
+// nfDecl is one //maestro:nf type as declared.
+type nfDecl struct {
+	name   *ast.Ident
+	obj    *types.TypeName
+	ctor   string
+	fields map[string]*fieldDecl // every named field of the struct
+	state  []*fieldDecl          // //maestro:state fields, in declaration order
+}
+
+// fieldDecl is one named field of an NF struct.
+type fieldDecl struct {
+	name    string
+	field   *ast.Field
+	typ     types.Type
+	isState bool
+	kind    string // container kind when isState and valid
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	ssaRes, ok := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
+	if !ok || ssaRes == nil || ssaRes.Pkg == nil {
+		return &Result{}, nil
+	}
+	r := &reporter{pass: pass, seen: map[string]bool{}}
+	r.indexCalls()
+	res := &Result{}
+	for _, d := range findNFs(pass, r) {
+		if p := analyzeNF(pass, ssaRes, r, d); p != nil {
+			res.NFs = append(res.NFs, p)
+		}
+	}
+	if analyzeEveryFunction {
+		analyzeAll(pass, ssaRes, r)
+	}
+	return res, nil
+}
+
+// reporter deduplicates diagnostics: a helper reached along several call
+// paths is visited once per path but must be reported once.
+type reporter struct {
+	pass  *analysis.Pass
+	seen  map[string]bool
+	calls map[token.Pos]*ast.CallExpr // by Lparen
+	quiet bool                        // analyzeEveryFunction roots report nothing
+}
+
+func (r *reporter) indexCalls() {
+	r.calls = map[token.Pos]*ast.CallExpr{}
+	for _, f := range r.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				r.calls[c.Lparen] = c
+			}
+			return true
+		})
+	}
+}
+
+// callStart maps an SSA call position (the Lparen) to the start of the
+// call expression, which is where people look for "the call".
+func (r *reporter) callStart(pos token.Pos) token.Pos {
+	if c, ok := r.calls[pos]; ok {
+		return c.Pos()
+	}
+	return pos
+}
+
+func (r *reporter) report(pos token.Pos, code, format string, args ...any) {
+	r.reportFix(pos, nil, code, format, args...)
+}
+
+func (r *reporter) reportFix(pos token.Pos, fixes []analysis.SuggestedFix, code, format string, args ...any) {
+	if r.quiet || !pos.IsValid() {
+		return
+	}
+	msg := code + ": " + fmt.Sprintf(format, args...)
+	k := fmt.Sprint(int(pos), msg)
+	if r.seen[k] {
+		return
+	}
+	r.seen[k] = true
+	r.pass.Report(analysis.Diagnostic{Pos: pos, Category: code, Message: msg, SuggestedFixes: fixes})
+}
+
+// shortPos formats pos as "file.go:line:col" with the file's base name.
+func shortPos(fset *token.FileSet, pos token.Pos) string {
+	if !pos.IsValid() {
+		return "-"
+	}
+	p := fset.Position(pos)
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.Filename), p.Line, p.Column)
+}
+
+// directive returns the argument text of //maestro:<name> in the comment
+// groups, and whether it is present. Directives must start the comment line
+// with no space, as Go directives do.
+func directive(name string, groups ...*ast.CommentGroup) (string, bool) {
+	prefix := "//maestro:" + name
+	for _, g := range groups {
+		if g == nil {
+			continue
+		}
+		for _, c := range g.List {
+			if c.Text == prefix {
+				return "", true
+			}
+			if rest, ok := strings.CutPrefix(c.Text, prefix+" "); ok {
+				return strings.TrimSpace(rest), true
+			}
+			if rest, ok := strings.CutPrefix(c.Text, prefix+"\t"); ok {
+				return strings.TrimSpace(rest), true
+			}
+		}
+	}
+	return "", false
+}
+
+// findNFs returns the //maestro:nf types of the package and reports the
+// directive problems that do not need SSA (MAE010).
+func findNFs(pass *analysis.Pass, r *reporter) []*nfDecl {
+	var out []*nfDecl
+	for _, f := range pass.Files {
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts, ok := spec.(*ast.TypeSpec)
+				if !ok {
+					continue
+				}
+				groups := []*ast.CommentGroup{ts.Doc, ts.Comment}
+				if len(gd.Specs) == 1 {
+					groups = append(groups, gd.Doc)
+				}
+				arg, ok := directive("nf", groups...)
+				if !ok {
+					continue
+				}
+				obj, _ := pass.TypesInfo.Defs[ts.Name].(*types.TypeName)
+				if obj == nil {
+					continue
+				}
+				d := &nfDecl{name: ts.Name, obj: obj, ctor: "New", fields: map[string]*fieldDecl{}}
+				if fs := strings.Fields(arg); len(fs) > 0 {
+					d.ctor = fs[0]
+				}
+				if st, ok := ts.Type.(*ast.StructType); ok && st.Fields != nil {
+					for _, fld := range st.Fields.List {
+						_, isState := directive("state", fld.Doc, fld.Comment)
+						for _, n := range fld.Names {
+							fd := &fieldDecl{name: n.Name, field: fld, isState: isState}
+							if v, ok := pass.TypesInfo.Defs[n].(*types.Var); ok {
+								fd.typ = v.Type()
+							}
+							d.fields[n.Name] = fd
+							if !isState {
+								continue
+							}
+							fd.kind = containerKind(fd.typ)
+							if fd.kind == "" {
+								r.report(n.Pos(), "MAE010", "//maestro:state field %s has type %s, which is not a maestro container: use *maestro.Map, *maestro.Table, *maestro.Vector, *maestro.Allocator or *maestro.CountMin so that its accesses can be analysed and sharded",
+									n.Name, typeString(fd.typ))
+								continue
+							}
+							d.state = append(d.state, fd)
+						}
+					}
+				}
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// containerKind returns "Table" etc. when t is a pointer to a maestro
+// container, "" otherwise.
+func containerKind(t types.Type) string {
+	if t == nil {
+		return ""
+	}
+	ptr, ok := types.Unalias(t).(*types.Pointer)
+	if !ok {
+		return ""
+	}
+	n, ok := types.Unalias(ptr.Elem()).(*types.Named)
+	if !ok {
+		return ""
+	}
+	obj := n.Origin().Obj()
+	if obj.Pkg() == nil || obj.Pkg().Path() != MaestroPath || !containerKinds[obj.Name()] {
+		return ""
+	}
+	return obj.Name()
+}
+
+// isMaestroNamed reports whether t (after pointers) is maestro.<name>.
+func isMaestroNamed(t types.Type, name string) bool {
+	if t == nil {
+		return false
+	}
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return false
+	}
+	obj := n.Origin().Obj()
+	return obj.Pkg() != nil && obj.Pkg().Path() == MaestroPath && obj.Name() == name
+}
+
+func typeString(t types.Type) string {
+	if t == nil {
+		return "invalid type"
+	}
+	return types.TypeString(t, func(p *types.Package) string { return p.Name() })
+}
+
+// analyzeNF builds the plan of one NF and reports its diagnostics.
+func analyzeNF(pass *analysis.Pass, ssaRes *buildssa.SSA, r *reporter, d *nfDecl) *Plan {
+	plan := &Plan{
+		NF:          d.obj.Name(),
+		Package:     pass.Pkg.Path(),
+		Constructor: d.ctor,
+		Reasons:     []Reason{},
+		State:       []State{},
+		Ports:       []int{},
+	}
+	// Constructor and its configuration type.
+	if obj, ok := pass.Pkg.Scope().Lookup(d.ctor).(*types.Func); ok {
+		sig := obj.Type().(*types.Signature)
+		if sig.Params().Len() == 1 {
+			pt := sig.Params().At(0).Type()
+			if p, ok := types.Unalias(pt).(*types.Pointer); ok {
+				pt = p.Elem()
+			}
+			if n, ok := types.Unalias(pt).(*types.Named); ok {
+				plan.ConfigType = n.Obj().Name()
+			} else {
+				plan.ConfigType = typeString(pt)
+			}
+		}
+	} else {
+		r.report(d.name.Pos(), "MAE012", "//maestro:nf type %s has no constructor function %s in its package: declare func %s(cfg Config) *%s, or name the constructor after the directive (//maestro:nf NewX)",
+			d.obj.Name(), d.ctor, d.ctor, d.obj.Name())
+	}
+
+	// Process and its signature.
+	var process *types.Func
+	if obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(d.obj.Type()), false, pass.Pkg, "Process"); obj != nil {
+		if fn, ok := obj.(*types.Func); ok && isProcessSig(fn.Type().(*types.Signature)) {
+			process = fn
+		}
+	}
+	universe := portUniverse(pass, ssaRes)
+	for _, fd := range d.state {
+		plan.State = append(plan.State, State{Field: fd.name, Type: typeString(fd.typ), Kind: fd.kind, Accesses: []Access{}})
+	}
+	if process == nil {
+		r.report(d.name.Pos(), "MAE011", "//maestro:nf type %s has no method Process(p *maestro.Packet) maestro.Verdict: that method is the packet path the analysis starts from",
+			d.obj.Name())
+		plan.Ports = universe
+		plan.Strategy = Locks
+		plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(pass.Fset, d.name.Pos()), Code: "MAE011", Message: "no Process method: nothing to shard"})
+		return plan
+	}
+	fn := ssaRes.Pkg.Prog.FuncValue(process)
+	if fn == nil {
+		plan.Ports = universe
+		plan.Strategy = Locks
+		return plan
+	}
+	a := newNFAnalysis(pass, r, d, universe)
+	a.run(fn)
+	a.fillPlan(plan)
+	return plan
+}
+
+// isProcessSig reports whether sig is func(*maestro.Packet) maestro.Verdict.
+func isProcessSig(sig *types.Signature) bool {
+	if sig.Params().Len() != 1 || sig.Results().Len() != 1 {
+		return false
+	}
+	pt, ok := types.Unalias(sig.Params().At(0).Type()).(*types.Pointer)
+	if !ok || !isMaestroNamed(pt.Elem(), "Packet") {
+		return false
+	}
+	rt := sig.Results().At(0).Type()
+	_, isPtr := types.Unalias(rt).(*types.Pointer)
+	return !isPtr && isMaestroNamed(rt, "Verdict")
+}
+
+// portUniverse returns the ports an NF can see: the maestro.Port constants
+// its package declares plus every Port constant it compares anything with.
+// An NF that names no port is taken to have the catalog's two ports.
+func portUniverse(pass *analysis.Pass, ssaRes *buildssa.SSA) []int {
+	set := map[int]bool{}
+	scope := pass.Pkg.Scope()
+	for _, name := range scope.Names() {
+		if c, ok := scope.Lookup(name).(*types.Const); ok && isMaestroNamed(c.Type(), "Port") {
+			if v, ok := constInt(c.Val()); ok {
+				set[int(v)] = true
+			}
+		}
+	}
+	for _, fn := range ssaRes.SrcFuncs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				bin, ok := instr.(*ssa.BinOp)
+				if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) {
+					continue
+				}
+				for _, v := range []ssa.Value{bin.X, bin.Y} {
+					if c, ok := v.(*ssa.Const); ok && isMaestroNamed(c.Type(), "Port") && c.Value != nil {
+						if n, ok := constInt(c.Value); ok {
+							set[int(n)] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(set) == 0 {
+		return []int{0, 1}
+	}
+	out := make([]int, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Ints(out)
+	return out
+}

@@ -1,0 +1,57 @@
+package stateaccess_test
+
+import (
+	"testing"
+
+	"github.com/nfmaestro/maestro/analyzers/stateaccess"
+	"golang.org/x/tools/go/analysis/analysistest"
+)
+
+// TestDiagnostics checks every diagnostic against the // want comments of
+// the testdata NFs: good has none, bad and noproc one per problem.
+func TestDiagnostics(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc")
+}
+
+// TestSuggestedFix applies the MAE001 fix (add //maestro:state) and
+// compares with the .golden file.
+func TestSuggestedFix(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), stateaccess.Analyzer, "fix")
+}
+
+// TestGoodPlan checks the plan of the testdata firewall: helpers, struct
+// keys, masks and shifts, switch on the port.
+func TestGoodPlan(t *testing.T) {
+	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good")
+	if len(res) != 1 {
+		t.Fatalf("%d results", len(res))
+	}
+	r, _ := res[0].Result.(*stateaccess.Result)
+	if r == nil || len(r.NFs) != 1 {
+		t.Fatalf("result %+v", r)
+	}
+	p := r.NFs[0]
+	if p.Strategy != stateaccess.SharedNothing || p.ConfigType != "Config" || p.Constructor != "New" {
+		t.Errorf("plan %+v", p)
+	}
+	want := []string{
+		"port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)",
+		"port 0 (SrcIP/24,DstPort) SameQueue port 1 (DstIP/24,SrcPort)",
+		"port 0 DependsOnly(SrcIP/24,DstPort)",
+		"port 1 DependsOnly(DstIP/24,SrcPort)",
+	}
+	got := map[string]bool{}
+	for _, c := range p.ConstraintText {
+		got[c] = true
+	}
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("missing constraint %q in %q", w, p.ConstraintText)
+		}
+	}
+	for _, st := range p.State {
+		if (st.Field == "static") != st.ReadOnly {
+			t.Errorf("%s read-only = %v", st.Field, st.ReadOnly)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package stateaccess
+
+import (
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestNoPanicOnRealCode runs the analyzer over large real packages, with
+// every function treated as a packet path (analyzeEveryFunction), so that
+// the SSA walk meets shapes that NFs rarely produce. A panic fails the test
+// binary; packages without directives must yield no plan and no
+// diagnostic.
+func TestNoPanicOnRealCode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("type-checks several large packages from source")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	analyzeEveryFunction = true
+	defer func() { analyzeEveryFunction = false }()
+	start := time.Now()
+	res, diags, err := Analyze([]string{"net/http", "go/types", "encoding/json", "golang.org/x/tools/go/ssa"}, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.NFs) != 0 {
+		t.Errorf("plans for packages without //maestro:nf: %+v", res.NFs)
+	}
+	for _, d := range diags {
+		t.Errorf("unexpected diagnostic %v", d)
+	}
+	t.Logf("analysed in %v", time.Since(start))
+}

@@ -1,0 +1,626 @@
+package stateaccess
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/nfmaestro/maestro/nic/rss"
+)
+
+// Sharding (DESIGN.md §4). Two accesses to the same state object, at least
+// one of which writes, must run on the same core whenever their keys can be
+// equal. Each access gets an effective key:
+//
+//   - effNone: expiry and fixed-size reads. Expire removes entries by age;
+//     each core's copy expires its own entries on the same schedule, so it
+//     constrains nothing.
+//   - effFresh: an index just allocated (Allocator.Allocate). Under
+//     shared-nothing each core allocates from its own copy, so a fresh index
+//     collides with nothing another core holds.
+//   - effFields: the key's scalar components, aligned by their position in
+//     the key ("SrcIP" of a FlowID). An index found by Find(k) or allocated
+//     by Insert(k) stands for k: equal indexes mean equal keys.
+//   - effVerified: see below.
+//   - effAll: a keyless read of a changing container (Len) or an iteration
+//     over it: it observes every entry.
+//   - effUnhashable: no component RSS can hash.
+//
+// Pairs of effFields give, per position where both components are packet
+// fields RSS hashes, SameQueue(port i, F, port j, G); the other positions
+// (MACs, VLAN, protocol, constants) are left out while a hashable one
+// carries the key. A pair with no hashable position, or with effAll or
+// effUnhashable on either side, means packets with any addresses may meet
+// on the same entry: no sharding, the NF runs with locks.
+//
+// Verified accesses (the NAT rule). An access keyed by packet data (NAT's
+// WAN side: an index computed from DstPort) whose entry is compared against
+// packet fields, where the failing comparison writes no state (it drops),
+// only ever acts on an entry whose compared data equals those packet
+// fields. Reads before the check see an entry that will be rejected unless
+// it matches, and writes happen only after it. So for sharding the access is
+// keyed by the compared packet fields (WAN SrcIP, SrcPort), matched to the
+// entry data they were compared with (the flow key's DstIP, DstPort). Paired
+// with an access on port q, the entry data is looked up in what the writes
+// on q store there (LAN Insert(p.Flow()) stores LAN DstIP as the key's
+// DstIP), giving SameQueue(WAN SrcIP, LAN DstIP): NAT shards by server
+// address. Ports of the check are kept too, so a server's flows spread by
+// server port as well.
+//
+// Finally, per port, the queue may depend only on the fields every pair
+// uses on that port (DependsOnly on the intersection of their masks).
+
+type effKind uint8
+
+const (
+	effNone effKind = iota
+	effFresh
+	effFields
+	effVerified
+	effAll
+	effUnhashable
+)
+
+// effKey is the key of an access as sharding sees it.
+type effKey struct {
+	kind   effKind
+	space  string // effFields: which key space ("key:flows", "index:ring")
+	leaves []leaf // effFields
+	ver    []*verification
+	code   string // effAll, effUnhashable: diagnostic code
+	why    string // effAll, effUnhashable
+	origin *access
+}
+
+// effective computes (once) the effective key of ac.
+func (ac *access) effective() *effKey {
+	if ac.eff != nil {
+		return ac.eff
+	}
+	if ac.effOn {
+		return &effKey{kind: effUnhashable, code: "MAE003", why: "key depends on itself", origin: ac}
+	}
+	ac.effOn = true
+	ac.eff = ac.computeEffective()
+	ac.effOn = false
+	return ac.eff
+}
+
+func (ac *access) computeEffective() *effKey {
+	spec := ac.spec
+	if spec.expire || spec.fixed {
+		return &effKey{kind: effNone, origin: ac}
+	}
+	if ac.method == "Allocate" {
+		return &effKey{kind: effFresh, origin: ac}
+	}
+	if ac.keyV == nil {
+		return &effKey{kind: effAll, code: "MAE003", origin: ac,
+			why: fmt.Sprintf("%s.%s reads the whole container, so it conflicts with every write by any packet", ac.state, ac.method)}
+	}
+	ls := leaves(ac.keyV, "")
+	for _, l := range ls {
+		if l.v.k == kLoop {
+			return &effKey{kind: effAll, code: "MAE004", origin: ac,
+				why: fmt.Sprintf("%s.%s runs in a loop over the container's entries, so every packet touches every entry", ac.state, ac.method)}
+		}
+	}
+	// An index found or allocated by another access stands for its key.
+	if len(ls) == 1 && (ls[0].v.k == kIndex || ls[0].v.k == kFresh) && ls[0].v.acc != nil {
+		src := ls[0].v.acc
+		e := src.effective()
+		if e.kind == effAll || e.kind == effUnhashable {
+			return &effKey{kind: e.kind, code: e.code, why: e.why, origin: e.origin}
+		}
+		return e
+	}
+	if vs := ac.verifiedBy(); len(vs) > 0 {
+		return &effKey{kind: effVerified, ver: vs, origin: ac}
+	}
+	space := spec.space + ":" + ac.state
+	hashableAny := false
+	var parts []string
+	for _, l := range ls {
+		if l.v.k == kPacket && hashable(l.v.field) && l.v.cfg == "" && l.v.mask != 0 {
+			hashableAny = true
+		}
+		parts = append(parts, l.v.describe())
+	}
+	if hashableAny {
+		return &effKey{kind: effFields, space: space, leaves: ls, origin: ac}
+	}
+	code := "MAE003"
+	for _, l := range ls {
+		if l.v.k == kOpaque || (l.v.k == kPacket && l.v.cfg != "") {
+			code = "MAE002"
+		}
+	}
+	return &effKey{kind: effUnhashable, code: code, origin: ac,
+		why: fmt.Sprintf("the key of %s.%s (%s) has no component RSS can hash, so packets with any addresses may share its entry", ac.state, ac.method, strings.Join(dedupStrings(parts), ", "))}
+}
+
+// verifiedBy returns the checks that make ac a verified access: checks on
+// entries found with the same key, on overlapping ports, which ac (when it
+// writes) can only run after passing.
+func (ac *access) verifiedBy() []*verification {
+	hasPacket := false
+	for _, l := range leaves(ac.keyV, "") {
+		if l.v.k == kPacket {
+			hasPacket = true
+		}
+	}
+	if !hasPacket {
+		return nil
+	}
+	k := ac.keyV.key()
+	var out []*verification
+	for _, v := range ac.a.verifs {
+		if v.acc.keyV == nil || v.acc.keyV.key() != k || v.ports&ac.ports == 0 {
+			continue
+		}
+		if ac.spec.op != OpRead && !v.guards(ac) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// guards reports whether every path to ac passes the success side of v.
+func (v *verification) guards(ac *access) bool {
+	fr, blk := ac.fr, ac.block
+	for fr != nil && fr != v.fr {
+		blk = fr.siteBlock
+		fr = fr.parent
+	}
+	if fr == nil || blk == nil || len(v.success.Preds) != 1 {
+		return false
+	}
+	return v.success.Dominates(blk)
+}
+
+// side is one side of a pairing: port and the fields on it.
+type side struct {
+	port   int
+	fields []rss.Bits
+}
+
+// sharding holds the outcome of the pairing.
+type sharding struct {
+	a           *nfAnalysis
+	constraints []rss.Constraint
+	seen        map[string]bool
+	allowed     map[int]*[4]uint32 // per port: allowed bits per rss field
+	allowedWhy  map[int][]string
+	conflicts   []*effKey
+	conflictSet map[string]bool
+}
+
+func rssField(name string) (rss.Field, bool) {
+	switch name {
+	case "SrcIP":
+		return rss.SrcIP, true
+	case "DstIP":
+		return rss.DstIP, true
+	case "SrcPort":
+		return rss.SrcPort, true
+	case "DstPort":
+		return rss.DstPort, true
+	}
+	return 0, false
+}
+
+func hashLeaf(v *val) (rss.Bits, bool) {
+	if v == nil || v.k != kPacket || v.cfg != "" || v.mask == 0 {
+		return rss.Bits{}, false
+	}
+	f, ok := rssField(v.field)
+	if !ok {
+		return rss.Bits{}, false
+	}
+	return rss.Bits{Field: f, Mask: v.mask & f.FullMask()}, true
+}
+
+// pairBits aligns two components: equal values must agree on the bits both
+// masks keep, and those are the only bits the queue may use.
+func pairBits(x, y rss.Bits) (rss.Bits, rss.Bits, bool) {
+	m := x.Mask & y.Mask
+	if m == 0 {
+		return x, y, false
+	}
+	return rss.Bits{Field: x.Field, Mask: m}, rss.Bits{Field: y.Field, Mask: m}, true
+}
+
+func (s *sharding) conflict(e *effKey) {
+	k := fmt.Sprint(e.origin.pos, e.code, e.why)
+	if s.conflictSet[k] {
+		return
+	}
+	s.conflictSet[k] = true
+	s.conflicts = append(s.conflicts, e)
+}
+
+func (s *sharding) allow(port int, fields []rss.Bits, why string) {
+	m, ok := s.allowed[port]
+	if !ok {
+		m = &[4]uint32{}
+		for f := rss.Field(0); f < 4; f++ {
+			m[f] = f.FullMask()
+		}
+		s.allowed[port] = m
+	}
+	var keep [4]uint32
+	for _, b := range fields {
+		if b.Field < 4 {
+			keep[b.Field] |= b.Mask
+		}
+	}
+	for f := range m {
+		m[f] &= keep[f]
+	}
+	s.allowedWhy[port] = append(s.allowedWhy[port], why)
+}
+
+func (s *sharding) same(a, b side, why string) {
+	if len(a.fields) == 0 {
+		return
+	}
+	s.allow(a.port, a.fields, why)
+	s.allow(b.port, b.fields, why)
+	if a.port == b.port && reflect.DeepEqual(a.fields, b.fields) {
+		return // trivially true: the same fields of the same port
+	}
+	if b.port < a.port || (b.port == a.port && fmt.Sprint(b.fields) < fmt.Sprint(a.fields)) {
+		a, b = b, a // one orientation per constraint
+	}
+	c := rss.Same(a.port, a.fields, b.port, b.fields, why)
+	k := constraintText(c)
+	if s.seen[k] {
+		return
+	}
+	s.seen[k] = true
+	s.constraints = append(s.constraints, c)
+}
+
+// expand lists the ports of a set (every port for nil).
+func (s *sharding) expand(p portSet) []int {
+	var out []int
+	for i, u := range s.a.universe {
+		if p&(portSet(1)<<i) != 0 {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// pair derives the constraints that accesses x and y impose.
+func (s *sharding) pair(x, y *access) {
+	ex, ey := x.effective(), y.effective()
+	if ex.kind == effNone || ey.kind == effNone || ex.kind == effFresh || ey.kind == effFresh {
+		return
+	}
+	for _, e := range []*effKey{ex, ey} {
+		if e.kind == effAll || e.kind == effUnhashable {
+			s.conflict(e)
+			return
+		}
+	}
+	why := fmt.Sprintf("%s: %s.%s keyed by %s; %s: %s.%s keyed by %s",
+		shortPos(s.a.pass.Fset, x.pos), x.state, x.method, ex.describe(),
+		shortPos(s.a.pass.Fset, y.pos), y.state, y.method, ey.describe())
+	for _, px := range s.expand(x.ports) {
+		for _, py := range s.expand(y.ports) {
+			a, b, ok := s.align(ex, px, ey, py)
+			if !ok {
+				s.conflict(&effKey{kind: effUnhashable, code: "MAE003", origin: x,
+					why: fmt.Sprintf("%s.%s (port %d) and %s.%s at %s (port %d) may touch the same entry, but their keys share no component RSS can hash", x.state, x.method, px, y.state, y.method, shortPos(s.a.pass.Fset, y.pos), py)})
+				return
+			}
+			s.same(side{px, a}, side{py, b}, why)
+		}
+	}
+}
+
+// align pairs the hashable components of two effective keys on ports px
+// and py.
+func (s *sharding) align(ex *effKey, px int, ey *effKey, py int) ([]rss.Bits, []rss.Bits, bool) {
+	var fa, fb []rss.Bits
+	add := func(a, b rss.Bits) {
+		if x, y, ok := pairBits(a, b); ok {
+			fa, fb = append(fa, x), append(fb, y)
+		}
+	}
+	switch {
+	case ex.kind == effFields && ey.kind == effFields:
+		if ex.space != ey.space {
+			return nil, nil, false
+		}
+		for _, lx := range ex.leaves {
+			for _, ly := range ey.leaves {
+				if lx.name != ly.name {
+					continue
+				}
+				bx, okx := hashLeaf(lx.v)
+				by, oky := hashLeaf(ly.v)
+				if okx && oky {
+					add(bx, by)
+				}
+			}
+		}
+	case ex.kind == effVerified && ey.kind == effVerified:
+		for _, vx := range ex.ver {
+			for _, vy := range ey.ver {
+				if vx.entry != vy.entry {
+					continue
+				}
+				bx, okx := hashLeaf(vx.pkt)
+				by, oky := hashLeaf(vy.pkt)
+				if okx && oky {
+					add(bx, by)
+				}
+			}
+		}
+	case ex.kind == effVerified:
+		for _, v := range ex.ver {
+			bx, okx := hashLeaf(v.pkt)
+			by, oky := hashLeaf(s.a.storedAt(v.entry, py))
+			if okx && oky {
+				add(bx, by)
+			}
+		}
+	case ey.kind == effVerified:
+		b, a, ok := s.align(ey, py, ex, px)
+		return a, b, ok
+	}
+	return fa, fb, len(fa) > 0
+}
+
+// storedAt returns the packet data that writes on port store in the entry
+// data named by entry ("state.part.path"), when they all agree.
+func (a *nfAnalysis) storedAt(entry string, port int) *val {
+	parts := strings.SplitN(entry, ".", 3)
+	if len(parts) < 2 {
+		return nil
+	}
+	state, part := parts[0], parts[1]
+	var path []string
+	if len(parts) == 3 && parts[2] != "" {
+		path = strings.Split(parts[2], ".")
+	}
+	bit, ok := a.portBit(int64(port))
+	if !ok {
+		return nil
+	}
+	var found *val
+	for _, w := range a.accesses {
+		if w.state != state || w.ports&bit == 0 || w.spec.op != OpWrite {
+			continue
+		}
+		var v *val
+		switch {
+		case part == "key" && w.spec.space == "key" && w.keyV != nil:
+			v = w.keyV
+		case part == "value" && w.stored != nil:
+			v = w.stored
+		default:
+			continue
+		}
+		for _, p := range path {
+			v = v.comp(p)
+		}
+		if found != nil && found.key() != v.key() {
+			return nil
+		}
+		found = v
+	}
+	return found
+}
+
+func (e *effKey) describe() string {
+	switch e.kind {
+	case effFields:
+		var ps []string
+		for _, l := range e.leaves {
+			if _, ok := hashLeaf(l.v); ok {
+				ps = append(ps, l.v.describe())
+			}
+		}
+		return "(" + strings.Join(ps, ", ") + ")"
+	case effVerified:
+		var ps []string
+		for _, v := range e.ver {
+			ps = append(ps, v.String())
+		}
+		return "checked entry (" + strings.Join(ps, ", ") + ")"
+	}
+	return e.why
+}
+
+// fillPlan turns the walk into the plan: accesses, read-only state,
+// constraints, strategy and reasons; and reports MAE002-MAE004.
+func (a *nfAnalysis) fillPlan(plan *Plan) {
+	fset := a.pass.Fset
+	plan.Ports = append([]int{}, a.universe...)
+
+	byState := map[string][]*access{}
+	for _, ac := range a.accesses {
+		byState[ac.state] = append(byState[ac.state], ac)
+	}
+	s := &sharding{a: a, seen: map[string]bool{}, allowed: map[int]*[4]uint32{}, allowedWhy: map[int][]string{}, conflictSet: map[string]bool{}}
+	for i := range plan.State {
+		st := &plan.State[i]
+		accs := byState[st.Field]
+		st.ReadOnly = true
+		for _, ac := range accs {
+			if ac.spec.op != OpRead {
+				st.ReadOnly = false
+			}
+		}
+		seen := map[string]bool{}
+		for _, ac := range accs {
+			pa := Access{Pos: shortPos(fset, ac.pos), Method: ac.method, Op: ac.spec.op, Ports: a.ports(ac.ports), Key: []Component{}}
+			if ac.keyV != nil {
+				for _, l := range leaves(ac.keyV, "") {
+					pa.Key = append(pa.Key, l.v.component())
+				}
+			} else if ac.method == "Allocate" {
+				pa.Key = append(pa.Key, Component{Source: SourceFresh, Detail: "allocates a new index"})
+			}
+			k := fmt.Sprintf("%+v", pa)
+			if !seen[k] {
+				seen[k] = true
+				st.Accesses = append(st.Accesses, pa)
+			}
+		}
+		sort.SliceStable(st.Accesses, func(i, j int) bool { return posLess(st.Accesses[i].Pos, st.Accesses[j].Pos) })
+		if st.ReadOnly {
+			pos := "-"
+			if len(st.Accesses) > 0 {
+				pos = st.Accesses[0].Pos
+			}
+			plan.Reasons = append(plan.Reasons, Reason{Pos: pos, Code: "read-only", Message: fmt.Sprintf("%s is only read on the packet path: replicated per core, no constraint", st.Field)})
+			continue
+		}
+		for i, x := range accs {
+			for _, y := range accs[i:] {
+				if x.spec.op == OpRead && y.spec.op == OpRead {
+					continue
+				}
+				s.pair(x, y)
+			}
+		}
+	}
+
+	// Diagnostics about keys, once per access position.
+	reported := map[string]bool{}
+	for _, ac := range a.accesses {
+		e := ac.effective()
+		if e.origin != ac || (e.kind != effAll && e.kind != effUnhashable) {
+			continue
+		}
+		if readOnly(plan, ac.state) && e.code == "MAE003" {
+			continue // a read-only table keyed by MACs is fine: it is replicated
+		}
+		k := fmt.Sprint(ac.pos, e.code)
+		if reported[k] {
+			continue
+		}
+		reported[k] = true
+		switch e.code {
+		case "MAE004":
+			a.r.report(ac.pos, "MAE004", "%s.%s iterates over the whole container on the packet path: every packet touches every entry, so the NF cannot be sharded and each packet costs O(capacity); key the work by packet fields, or leave sweeping to Expire", ac.state, ac.method)
+		case "MAE002":
+			a.r.report(ac.pos, "MAE002", "the key of %s.%s comes from opaque data (%s): the analysis cannot tell which packets share an entry, so the NF runs with locks; build the key from packet fields (p.SrcIP, p.Flow(), masks and shifts) or constants", ac.state, ac.method, opaqueParts(ac))
+		default:
+			if e.kind == effAll {
+				a.r.report(ac.pos, "MAE003", "note: %s; the NF runs with locks and will not scale like shared-nothing (legal, but consider keying by packet fields RSS hashes)", e.why)
+			} else {
+				a.r.report(ac.pos, "MAE003", "note: %s; RSS hashes only IPv4 addresses and L4 ports, so the NF runs with locks and will not scale like shared-nothing (legal, but key by addresses or ports to shard)", e.why)
+			}
+		}
+	}
+
+	// Strategy and reasons.
+	if len(s.conflicts) > 0 || a.budget {
+		plan.Strategy = Locks
+		for _, c := range s.conflicts {
+			plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(fset, c.origin.pos), Code: c.code, Message: c.why})
+		}
+		if a.budget {
+			plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(fset, a.nf.name.Pos()), Code: "budget", Message: "the packet path is too large to analyse completely"})
+		}
+		return
+	}
+	plan.Strategy = SharedNothing
+	if len(plan.State) == 0 {
+		plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(fset, a.nf.name.Pos()), Code: "stateless", Message: "no //maestro:state: every core runs its own instance, any RSS key"})
+	}
+	for i := range plan.State {
+		if !plan.State[i].ReadOnly {
+			st := plan.State[i]
+			pos := "-"
+			if len(st.Accesses) > 0 {
+				pos = st.Accesses[0].Pos
+			}
+			plan.Reasons = append(plan.Reasons, Reason{Pos: pos, Code: "sharded", Message: fmt.Sprintf("every access to %s is keyed by packet fields RSS hashes", st.Field)})
+		}
+	}
+	ports := make([]int, 0, len(s.allowed))
+	for p := range s.allowed {
+		ports = append(ports, p)
+	}
+	sort.Ints(ports)
+	for _, p := range ports {
+		m := s.allowed[p]
+		var fs []rss.Bits
+		for f := rss.Field(0); f < 4; f++ {
+			if m[f] != 0 {
+				fs = append(fs, rss.Bits{Field: f, Mask: m[f]})
+			}
+		}
+		why := strings.Join(dedupStrings(s.allowedWhy[p]), "; ")
+		s.constraints = append(s.constraints, rss.DependsOn(p, why, fs...))
+	}
+	plan.Constraints = s.constraints
+	for _, c := range plan.Constraints {
+		plan.ConstraintText = append(plan.ConstraintText, constraintText(c))
+	}
+}
+
+// constraintText formats a constraint without its (long) reason.
+func constraintText(c rss.Constraint) string {
+	c.Why = ""
+	return c.String()
+}
+
+func readOnly(plan *Plan, field string) bool {
+	for _, st := range plan.State {
+		if st.Field == field {
+			return st.ReadOnly
+		}
+	}
+	return false
+}
+
+func opaqueParts(ac *access) string {
+	var ps []string
+	for _, l := range leaves(ac.keyV, "") {
+		switch {
+		case l.v.k == kOpaque:
+			ps = append(ps, l.v.describe())
+		case l.v.k == kPacket && l.v.cfg != "":
+			ps = append(ps, fmt.Sprintf("packet %s masked by %s, whose value the analysis cannot know: use a constant mask such as p.%s & 0xffffff00", l.v.field, l.v.cfg, l.v.field))
+		}
+	}
+	return strings.Join(dedupStrings(ps), ", ")
+}
+
+// posLess orders "file.go:line:col" positions.
+func posLess(a, b string) bool {
+	fa, la, ca := splitPos(a)
+	fb, lb, cb := splitPos(b)
+	if fa != fb {
+		return fa < fb
+	}
+	if la != lb {
+		return la < lb
+	}
+	return ca < cb
+}
+
+func splitPos(p string) (string, int, int) {
+	var line, col int
+	i := strings.LastIndexByte(p, ':')
+	if i < 0 {
+		return p, 0, 0
+	}
+	fmt.Sscan(p[i+1:], &col)
+	p = p[:i]
+	j := strings.LastIndexByte(p, ':')
+	if j < 0 {
+		return p, col, 0
+	}
+	fmt.Sscan(p[j+1:], &line)
+	return p[:j], line, col
+}

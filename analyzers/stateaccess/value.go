@@ -1,0 +1,599 @@
+package stateaccess
+
+import (
+	"fmt"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// kind classifies an abstract value: what the analysis knows about where an
+// SSA value comes from.
+type kind uint8
+
+const (
+	kOpaque    kind = iota // unknown: why says what it is
+	kConst                 // same for every packet: a constant (c set), configuration or package variable
+	kPacket                // a packet field, masked
+	kPacketPtr             // the *maestro.Packet (or a copy of the Packet)
+	kNF                    // the NF receiver (pointer or value)
+	kNFAddr                // address of a field of the NF: path from the receiver
+	kState                 // a state container: field names it
+	kEntry                 // data read from a state entry by acc: part ("value", "key", "other") and path
+	kIndex                 // the entry index an access found (Table.Find)
+	kFresh                 // an index an access allocated (Table.Insert, Allocator.Allocate)
+	kStruct                // a struct value with tracked components
+	kAddr                  // an address whose load yields inner
+	kGlobal                // address of a package-level variable
+	kLoop                  // carried around a loop: differs from iteration to iteration
+)
+
+// val is an abstract value. Values are immutable once built.
+type val struct {
+	k     kind
+	field string         // kPacket: field name; kState: field name; kGlobal: variable name
+	mask  uint32         // kPacket: bits of the field that survive (IP, port and other integer fields)
+	shift int            // kPacket: the value is the masked field shifted right by shift bits
+	cfg   string         // kPacket: set when the mask comes from configuration (unknown bits)
+	c     constant.Value // kConst: the constant, when known
+	acc   *access        // kEntry, kIndex, kFresh
+	part  string         // kEntry: "value", "key" or "other"
+	path  []string       // kEntry: struct path inside the entry; kNFAddr: field path
+	comps []comp         // kStruct
+	inner *val           // kAddr
+	why   string         // kOpaque: why; kConst: what
+	pkt   bool           // kOpaque: computed from packet data
+	ones  uint64         // kConst with unknown value: bits known to be set (MinPrefix | cfg.mask)
+}
+
+// onesOf returns the bits certainly set in a constant or configuration
+// value: all of a known constant's, those tracked through | and & for values
+// computed from configuration.
+func onesOf(v *val) uint64 {
+	if v.k != kConst {
+		return 0
+	}
+	if c, ok := constInt(v.c); ok {
+		return uint64(c)
+	}
+	return v.ones
+}
+
+// comp is one named component of a struct value.
+type comp struct {
+	name string
+	v    *val
+}
+
+func opaque(format string, args ...any) *val {
+	return &val{k: kOpaque, why: fmt.Sprintf(format, args...)}
+}
+
+// packetFields gives the width in bits of the Packet fields a key may use.
+// MACs have width 0: they are compared whole.
+var packetFields = map[string]int{
+	"SrcIP": 32, "DstIP": 32, "SrcPort": 16, "DstPort": 16, "Proto": 8,
+	"EthSrc": 0, "EthDst": 0, "VLAN": 16, "InPort": 16, "EtherType": 16,
+	"TTL": 8, "TotalLen": 16, "TCPFlags": 8, "ICMPType": 8, "ICMPCode": 8,
+	"Time": 0, "L3": 8, "L4": 8, "Reason": 8, "HasVLAN": 0,
+}
+
+// hashable reports whether RSS hashes the field (DESIGN.md §5).
+func hashable(field string) bool {
+	switch field {
+	case "SrcIP", "DstIP", "SrcPort", "DstPort":
+		return true
+	}
+	return false
+}
+
+func widthMask(w int) uint32 {
+	if w >= 32 || w <= 0 {
+		return 0xffffffff
+	}
+	return uint32(1)<<w - 1
+}
+
+func packetField(name string) *val {
+	w, ok := packetFields[name]
+	if !ok {
+		// A Packet field a key should not use (Data, offsets): still the
+		// packet's, but nothing RSS or the plan can name precisely.
+		return &val{k: kPacket, field: name}
+	}
+	v := &val{k: kPacket, field: name}
+	if w > 0 {
+		v.mask = widthMask(w)
+	}
+	return v
+}
+
+// flowComps are the FlowID fields p.Flow() fills, in declaration order.
+var flowComps = []string{"SrcIP", "DstIP", "SrcPort", "DstPort", "Proto"}
+
+func flowOf() *val {
+	v := &val{k: kStruct}
+	for _, n := range flowComps {
+		v.comps = append(v.comps, comp{n, packetField(n)})
+	}
+	return v
+}
+
+// reverseOf swaps addresses and ports like FlowID.Reverse.
+func reverseOf(f *val) *val {
+	if f.k != kStruct {
+		if f.k == kConst {
+			return f
+		}
+		return opaque("Reverse of %s", f.describe())
+	}
+	swap := map[string]string{"SrcIP": "DstIP", "DstIP": "SrcIP", "SrcPort": "DstPort", "DstPort": "SrcPort"}
+	out := &val{k: kStruct}
+	for _, c := range f.comps {
+		src := c.name
+		if s, ok := swap[c.name]; ok {
+			src = s
+		}
+		out.comps = append(out.comps, comp{c.name, f.comp(src)})
+	}
+	return out
+}
+
+// comp returns the component called name of a struct value.
+func (v *val) comp(name string) *val {
+	switch v.k {
+	case kStruct:
+		for _, c := range v.comps {
+			if c.name == name {
+				return c.v
+			}
+		}
+		return &val{k: kConst, why: "zero value"}
+	case kEntry:
+		return &val{k: kEntry, acc: v.acc, part: v.part, path: append(append([]string(nil), v.path...), name)}
+	case kConst, kLoop:
+		return v
+	case kPacketPtr:
+		return packetField(name)
+	}
+	return opaque("field %s of %s", name, v.describe())
+}
+
+// key returns a canonical string of v, used to compare values.
+func (v *val) key() string {
+	var b strings.Builder
+	v.writeKey(&b)
+	return b.String()
+}
+
+func (v *val) writeKey(b *strings.Builder) {
+	switch v.k {
+	case kPacket:
+		fmt.Fprintf(b, "P(%s&%x>>%d%s)", v.field, v.mask, v.shift, v.cfg)
+	case kConst:
+		if v.c != nil {
+			fmt.Fprintf(b, "C(%s)", v.c.ExactString())
+		} else {
+			fmt.Fprintf(b, "C(%s)", v.why)
+		}
+	case kEntry:
+		fmt.Fprintf(b, "E(%p.%s.%s)", v.acc, v.part, strings.Join(v.path, "."))
+	case kIndex:
+		fmt.Fprintf(b, "I(%p)", v.acc)
+	case kFresh:
+		fmt.Fprintf(b, "F(%p)", v.acc)
+	case kState:
+		fmt.Fprintf(b, "S(%s)", v.field)
+	case kStruct:
+		b.WriteString("{")
+		for _, c := range v.comps {
+			b.WriteString(c.name + ":")
+			c.v.writeKey(b)
+			b.WriteString(",")
+		}
+		b.WriteString("}")
+	case kAddr:
+		b.WriteString("&")
+		v.inner.writeKey(b)
+	case kNFAddr:
+		fmt.Fprintf(b, "NF&%s", strings.Join(v.path, "."))
+	case kGlobal:
+		fmt.Fprintf(b, "G(%s)", v.field)
+	default:
+		fmt.Fprintf(b, "%d(%s)", v.k, v.why)
+	}
+}
+
+// describe says what v is, for people.
+func (v *val) describe() string {
+	switch v.k {
+	case kPacket:
+		if v.cfg != "" {
+			return fmt.Sprintf("packet %s masked by %s", v.field, v.cfg)
+		}
+		return "packet " + v.field
+	case kConst:
+		if v.c != nil {
+			return "constant " + v.c.ExactString()
+		}
+		return v.why
+	case kEntry:
+		return "data read by " + v.acc.label()
+	case kIndex:
+		return "index found by " + v.acc.label()
+	case kFresh:
+		return "index allocated by " + v.acc.label()
+	case kLoop:
+		return "loop variable"
+	case kStruct:
+		return "struct"
+	case kState:
+		return "state " + v.field
+	}
+	if v.why != "" {
+		return v.why
+	}
+	return "opaque value"
+}
+
+// join merges the values that reach a phi. Equal values merge into
+// themselves. Negative integer constants are dropped when something else
+// reaches the phi: they are "no entry" sentinels (-1 for "not found"), and
+// no container has a negative index, so they never touch state.
+func join(vals []*val) *val {
+	var rest []*val
+	for _, v := range vals {
+		if v.k == kLoop {
+			return v
+		}
+		if v.k == kConst && v.c != nil && v.c.Kind() == constant.Int && constant.Sign(v.c) < 0 {
+			continue
+		}
+		rest = append(rest, v)
+	}
+	if len(rest) == 0 {
+		if len(vals) > 0 {
+			return vals[0]
+		}
+		return opaque("no value")
+	}
+	if idx := joinIndexes(rest); idx != nil {
+		return idx
+	}
+	k0 := rest[0].key()
+	for _, v := range rest[1:] {
+		if v.key() != k0 {
+			return joinDiffer(rest)
+		}
+	}
+	return rest[0]
+}
+
+// joinIndexes merges entry indexes found (Find) or allocated (Insert) by
+// accesses to the same state with the same key: "the index of k's entry,
+// whether it existed or was just inserted". It returns nil otherwise.
+func joinIndexes(vals []*val) *val {
+	var first *val
+	for _, v := range vals {
+		if (v.k != kIndex && v.k != kFresh) || v.acc == nil || v.acc.keyV == nil || v.acc.method == "Allocate" {
+			return nil
+		}
+		if first == nil {
+			first = v
+			continue
+		}
+		if v.acc.state != first.acc.state || v.acc.keyV.key() != first.acc.keyV.key() {
+			return nil
+		}
+		if v.k == kIndex && first.k != kIndex {
+			first = v
+		}
+	}
+	if first == nil || len(vals) < 2 {
+		return nil
+	}
+	return first
+}
+
+// joinDiffer merges different values: component-wise for structs of the
+// same shape, else opaque.
+func joinDiffer(vals []*val) *val {
+	if vals[0].k == kStruct {
+		n := len(vals[0].comps)
+		same := true
+		for _, v := range vals[1:] {
+			if v.k != kStruct || len(v.comps) != n {
+				same = false
+				break
+			}
+			for i := range v.comps {
+				if v.comps[i].name != vals[0].comps[i].name {
+					same = false
+				}
+			}
+		}
+		if same {
+			out := &val{k: kStruct}
+			for i, c := range vals[0].comps {
+				parts := make([]*val, len(vals))
+				for j, v := range vals {
+					parts[j] = v.comps[i].v
+				}
+				out.comps = append(out.comps, comp{c.name, join(parts)})
+			}
+			return out
+		}
+	}
+	var ds []string
+	for _, v := range vals {
+		ds = append(ds, v.describe())
+	}
+	return opaque("depends on the path taken (%s)", strings.Join(dedupStrings(ds), " or "))
+}
+
+func dedupStrings(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func constInt(c constant.Value) (int64, bool) {
+	if c == nil {
+		return 0, false
+	}
+	c = constant.ToInt(c)
+	if c.Kind() != constant.Int {
+		return 0, false
+	}
+	return constant.Int64Val(c)
+}
+
+// bitsOf returns the size in bits of an integer type, 0 otherwise.
+func bitsOf(t types.Type) int {
+	b, ok := t.Underlying().(*types.Basic)
+	if !ok || b.Info()&types.IsInteger == 0 {
+		return 0
+	}
+	switch b.Kind() {
+	case types.Int8, types.Uint8:
+		return 8
+	case types.Int16, types.Uint16:
+		return 16
+	case types.Int32, types.Uint32:
+		return 32
+	}
+	return 64
+}
+
+// arith abstracts a binary operation.
+func arith(op token.Token, x, y *val, t types.Type) *val {
+	if x.k == kLoop {
+		return x
+	}
+	if y.k == kLoop {
+		return y
+	}
+	if x.k == kConst && y.k == kConst {
+		if x.c != nil && y.c != nil && op != token.SHL && op != token.SHR {
+			if r, ok := foldConst(op, x.c, y.c); ok {
+				return &val{k: kConst, c: r}
+			}
+		}
+		out := &val{k: kConst, why: "computed from constants and configuration"}
+		switch op {
+		case token.OR:
+			out.ones = onesOf(x) | onesOf(y)
+		case token.AND:
+			out.ones = onesOf(x) & onesOf(y)
+		}
+		return out
+	}
+	switch op {
+	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+		return opaque("comparison result")
+	}
+	// Normalize: the constant, if any, on the right (shifts keep order).
+	if x.k == kConst && op != token.SHL && op != token.SHR && op != token.SUB {
+		x, y = y, x
+	}
+	if x.k == kPacket && y.k == kConst {
+		cv, known := constInt(y.c)
+		switch op {
+		case token.AND, token.AND_NOT, token.OR:
+			out := *x
+			if !known && op == token.AND && y.ones != 0 {
+				// x & m where m is configuration (the same for every
+				// packet) with some bits certainly set, e.g.
+				// MinPrefixMask | cfg.mask: equal results imply equal
+				// field bits under those, which is all sharding needs.
+				cv, known = int64(y.ones), true
+			}
+			if !known {
+				if op == token.OR {
+					break
+				}
+				if out.cfg == "" {
+					out.cfg = y.why
+				}
+				return &out
+			}
+			// Value bit j is field bit j+shift.
+			c := uint64(cv)
+			var m uint32
+			if out.shift >= 0 {
+				m = uint32(c << uint(out.shift))
+			} else {
+				m = uint32(c >> uint(-out.shift))
+			}
+			if op == token.AND {
+				out.mask &= m
+			} else {
+				out.mask &^= m // & ^c clears, | c forces: either way those bits are gone
+			}
+			return &out
+		case token.ADD, token.SUB, token.XOR:
+			// x+c, x-c and x^c are bijections: two results are equal
+			// exactly when the operands are.
+			return x
+		case token.SHR:
+			if known && cv >= 0 && cv < 64 {
+				out := *x
+				out.shift += int(cv)
+				if out.shift >= 32 {
+					out.mask = 0
+				} else if out.shift > 0 {
+					out.mask &^= uint32(1)<<out.shift - 1
+				}
+				return &out
+			}
+		case token.SHL:
+			if w := bitsOf(t); known && w > 0 && cv >= 0 && cv < 64 {
+				out := *x
+				out.shift -= int(cv)
+				// Value bits at or above w are lost: field bits >= w+shift.
+				if keep := w + out.shift; keep <= 0 {
+					out.mask = 0
+				} else if keep < 32 {
+					out.mask &= uint32(1)<<keep - 1
+				}
+				return &out
+			}
+		}
+		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("%s of packet %s", opName(op), x.field)}
+	}
+	if y.k == kPacket && x.k == kConst && op == token.SUB {
+		return y // c - x is a bijection too
+	}
+	fromPacket := x.k == kPacket || y.k == kPacket || (x.k == kOpaque && x.pkt) || (y.k == kOpaque && y.pkt)
+	if x.k == kConst && (op == token.ADD || op == token.SUB || op == token.XOR) && !fromPacket {
+		return y
+	}
+	if y.k == kConst && (op == token.ADD || op == token.SUB || op == token.XOR) && !fromPacket {
+		return x
+	}
+	if fromPacket {
+		// Hashes and other mixes of packet fields: equal packets give
+		// equal results, but so may different ones.
+		if x.k == kOpaque && x.pkt {
+			return x
+		}
+		if y.k == kOpaque && y.pkt {
+			return y
+		}
+		return &val{k: kOpaque, pkt: true, why: opName(op) + " mixing packet data"}
+	}
+	return opaque("%s of non-packet values", opName(op))
+}
+
+// foldConst folds integer operations on two constants; other kinds are
+// left unknown (the caller then says "computed from constants").
+func foldConst(op token.Token, x, y constant.Value) (constant.Value, bool) {
+	x, y = constant.ToInt(x), constant.ToInt(y)
+	if x.Kind() != constant.Int || y.Kind() != constant.Int {
+		return nil, false
+	}
+	switch op {
+	case token.ADD, token.SUB, token.MUL, token.AND, token.OR, token.XOR, token.AND_NOT:
+		return constant.BinaryOp(x, op, y), true
+	case token.QUO, token.REM:
+		if constant.Sign(y) == 0 {
+			return nil, false
+		}
+		if op == token.QUO {
+			op = token.QUO_ASSIGN // integer division
+		}
+		return constant.BinaryOp(x, op, y), true
+	}
+	return nil, false
+}
+
+func opName(op token.Token) string {
+	switch op {
+	case token.MUL:
+		return "multiplication"
+	case token.QUO:
+		return "division"
+	case token.REM:
+		return "remainder"
+	case token.ADD:
+		return "addition"
+	case token.SUB:
+		return "subtraction"
+	case token.OR:
+		return "or"
+	case token.XOR:
+		return "xor"
+	case token.AND:
+		return "and"
+	case token.SHL, token.SHR:
+		return "shift"
+	}
+	return "operation " + op.String()
+}
+
+// leaf is one scalar component of a key, named by its path in the key.
+type leaf struct {
+	name string
+	v    *val
+}
+
+// leaves flattens a key value into scalar components, skipping blank fields.
+func leaves(v *val, prefix string) []leaf {
+	if v.k != kStruct {
+		return []leaf{{prefix, v}}
+	}
+	var out []leaf
+	for _, c := range v.comps {
+		if c.name == "_" {
+			continue
+		}
+		n := c.name
+		if prefix != "" {
+			n = prefix + "." + c.name
+		}
+		out = append(out, leaves(c.v, n)...)
+	}
+	return out
+}
+
+// component converts a scalar value to the plan's Component.
+func (v *val) component() Component {
+	switch v.k {
+	case kPacket:
+		c := Component{Source: SourcePacket, Field: v.field, Mask: v.mask}
+		if v.cfg != "" {
+			c.Mask = 0
+			c.Detail = "mask from " + v.cfg + " (unknown to the analysis)"
+		}
+		return c
+	case kConst:
+		if v.c != nil {
+			return Component{Source: SourceConst, Detail: v.c.ExactString()}
+		}
+		return Component{Source: SourceConst, Detail: v.why}
+	case kEntry:
+		return Component{Source: SourceEntry, Detail: v.describe()}
+	case kIndex:
+		return Component{Source: SourceEntry, Detail: v.describe()}
+	case kFresh:
+		return Component{Source: SourceFresh, Detail: v.describe()}
+	case kLoop:
+		return Component{Source: SourceOpaque, Detail: "loop variable: iterates over the container"}
+	}
+	return Component{Source: SourceOpaque, Detail: v.describe()}
+}
+
+// ssaDesc names an SSA value's kind for opaque reasons.
+func ssaDesc(v ssa.Value) string {
+	s := fmt.Sprintf("%T", v)
+	return strings.ToLower(strings.TrimPrefix(s, "*ssa."))
+}

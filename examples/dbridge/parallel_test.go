@@ -1,0 +1,31 @@
+//go:build !maestrogen
+
+package dbridge
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/maestro/maestrotest"
+)
+
+// testConfig makes state expire within the standard traces (20 ms long),
+// so expiry and slot reuse are compared too.
+var testConfig = Config{Capacity: 4096, Timeout: 2 * time.Millisecond}
+
+// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// the generated parallel NF.
+func TestParallelMatchesSequential(t *testing.T) {
+	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := func() maestro.NF { return New(testConfig) }
+	maestrotest.CheckMatrix(t, traces,
+		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: false, NAT: nil,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
+	)
+}
+
+var _ = time.Millisecond

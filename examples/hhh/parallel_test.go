@@ -1,0 +1,33 @@
+//go:build !maestrogen
+
+package hhh
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/maestro/maestrotest"
+)
+
+// testConfig makes state expire within the standard traces (20 ms long),
+// so expiry and slot reuse are compared too.
+var testConfig = Config{Levels: LevelsFor([]int{24, 28, 32}, 100_000, 1500), Capacity: 65536, Timeout: 2 * time.Millisecond}
+
+// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// the generated parallel NF and its forced lock-based variant.
+func TestParallelMatchesSequential(t *testing.T) {
+	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := func() maestro.NF { return New(testConfig) }
+	maestrotest.CheckMatrix(t, traces,
+		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true, NAT: nil,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
+		maestrotest.Case{Name: "locked", Seq: seq, NAT: nil,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
+	)
+}
+
+var _ = time.Millisecond

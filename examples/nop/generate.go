@@ -1,0 +1,6 @@
+package nop
+
+// Running go generate writes nop_maestro_gen.go, the parallel version of the
+// NF, from maestrogen's analysis of this package.
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen

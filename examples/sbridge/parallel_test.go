@@ -1,0 +1,33 @@
+//go:build !maestrogen
+
+package sbridge
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/maestro/maestrotest"
+)
+
+// testConfig makes state expire within the standard traces (20 ms long),
+// so expiry and slot reuse are compared too.
+var testConfig = Config{Entries: []Entry{{MAC: maestro.MAC{2, 0, 10, 0, 0, 1}, Port: WAN}}}
+
+// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// the generated parallel NF and its forced lock-based variant.
+func TestParallelMatchesSequential(t *testing.T) {
+	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := func() maestro.NF { return New(testConfig) }
+	maestrotest.CheckMatrix(t, traces,
+		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true, NAT: nil,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
+		maestrotest.Case{Name: "locked", Seq: seq, NAT: nil,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
+	)
+}
+
+var _ = time.Millisecond

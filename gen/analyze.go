@@ -1,0 +1,69 @@
+package gen
+
+import (
+	"os"
+	"strings"
+
+	"github.com/nfmaestro/maestro/analyzers/stateaccess"
+)
+
+// Analyze runs Maestro's state-access analysis (stateaccess.Analyze, the
+// go/analysis checker that go vet also runs) on the packages matching
+// patterns (relative to dir) and returns a plan per //maestro:nf type and
+// the diagnostics of rule violations.
+//
+// Generated files are left out of the analysis with the maestrogen build
+// tag, passed to go list through GOFLAGS for the duration of the call:
+// Analyze must not run concurrently with other code that uses GOFLAGS.
+func Analyze(dir string, patterns []string) ([]*Plan, []Diagnostic, error) {
+	old, had := os.LookupEnv("GOFLAGS")
+	flags := strings.TrimSpace(old + " -tags=" + BuildTag)
+	os.Setenv("GOFLAGS", flags)
+	defer func() {
+		if had {
+			os.Setenv("GOFLAGS", old)
+		} else {
+			os.Unsetenv("GOFLAGS")
+		}
+	}()
+	res, sdiags, err := stateaccess.Analyze(patterns, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var diags []Diagnostic
+	for _, d := range sdiags {
+		if !stateaccess.Blocking(d.Code) {
+			// Scaling findings: the plan already chose locks for them and
+			// lists them among its reasons.
+			continue
+		}
+		msg := strings.TrimPrefix(strings.TrimPrefix(d.Message, d.Code), ":")
+		diags = append(diags, Diagnostic{Pos: d.Pos, Code: d.Code, Message: strings.TrimSpace(msg)})
+	}
+	var plans []*Plan
+	for _, p := range res.NFs {
+		plans = append(plans, fromAnalyzer(p))
+	}
+	return plans, diags, nil
+}
+
+// fromAnalyzer copies the analyzer's plan into the generator's model.
+func fromAnalyzer(p *stateaccess.Plan) *Plan {
+	q := &Plan{NF: p.NF, Package: p.Package, Constructor: p.Constructor, ConfigType: p.ConfigType,
+		Strategy: p.Strategy, Constraints: p.Constraints, ConstraintText: p.ConstraintText, Ports: p.Ports}
+	for _, r := range p.Reasons {
+		q.Reasons = append(q.Reasons, Reason{Pos: r.Pos, Code: r.Code, Message: r.Message})
+	}
+	for _, s := range p.State {
+		t := State{Field: s.Field, Type: s.Type, Kind: s.Kind, ReadOnly: s.ReadOnly}
+		for _, a := range s.Accesses {
+			b := Access{Pos: a.Pos, Method: a.Method, Op: a.Op, Ports: a.Ports}
+			for _, c := range a.Key {
+				b.Key = append(b.Key, Component{Source: c.Source, Field: c.Field, Mask: c.Mask, Detail: c.Detail})
+			}
+			t.Accesses = append(t.Accesses, b)
+		}
+		q.State = append(q.State, t)
+	}
+	return q
+}

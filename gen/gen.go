@@ -1,0 +1,221 @@
+// Package gen turns an NF's sharding plan into Go code: a typed parallel NF
+// (shared-nothing or lock-based) with its RSS configuration, written next to
+// the NF as <nf>_maestro_gen.go. The command gen/cmd/maestrogen, run by
+// //go:generate in an NF package, is a thin wrapper around Main.
+//
+// The pipeline: the analyzer (analyzers/stateaccess, through the same
+// go/analysis checker that go vet uses) produces a Plan per //maestro:nf
+// type; Decide picks the strategy, solving the plan's RSS constraints with
+// nic/rss (shared-nothing needs a spreading solution, else the NF falls
+// back to locks with the solver's blame as reasons); Source emits the file.
+package gen
+
+import (
+	"errors"
+	"fmt"
+	"go/types"
+	"slices"
+	"strings"
+
+	"github.com/nfmaestro/maestro/nic/rss"
+)
+
+// Defaults of Options.
+const (
+	// DefaultNIC is the profile keys are solved for: the Intel E810's
+	// 52-byte key and 512-entry RETA. A 512-entry RETA spreads up to 512
+	// cores evenly enough and is what the high-end NICs (E810, X710, CX-5)
+	// have; keys for it also work on the software backend, which accepts
+	// any profile.
+	DefaultNIC = "e810"
+	// DefaultSeed seeds the solver so that generation is deterministic.
+	DefaultSeed = 1
+	// DefaultCores is the core count whose RETA maestrogen -json prints.
+	DefaultCores = 16
+)
+
+// Options control generation.
+type Options struct {
+	// Strategy is Auto (default when empty), SharedNothing or Locks.
+	// Forcing SharedNothing on an NF that cannot be sharded is an error.
+	Strategy string
+	// NIC is the rss profile name (default DefaultNIC).
+	NIC string
+	// Seed is the solver seed (0 means DefaultSeed).
+	Seed int64
+	// Cores is the core count of the RETA in the printed plan (0 means
+	// DefaultCores). Generated code builds its RETA for the cores it is
+	// given at run time.
+	Cores int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Strategy == "" {
+		o.Strategy = Auto
+	}
+	if o.NIC == "" {
+		o.NIC = DefaultNIC
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if o.Cores == 0 {
+		o.Cores = DefaultCores
+	}
+	return o
+}
+
+// Decision is a plan with its strategy decided and its RSS solved.
+type Decision struct {
+	// Plan is a copy of the input plan with Strategy, Reasons,
+	// PerCoreCapacity and RSS filled.
+	Plan *Plan
+	// Keys are the per-port configurations (no RETA).
+	Keys []rss.Config
+	// Profile is the NIC profile solved for.
+	Profile rss.Profile
+	// Solution is the solver's answer the keys come from.
+	Solution *rss.Solution
+}
+
+// numPorts is the number of ports to configure: every port the plan names,
+// and at least two (the catalog's LAN and WAN), so a stateless NF still
+// gets a configuration for each of its ports.
+func numPorts(p *Plan) int {
+	n := 2
+	for _, port := range p.Ports {
+		n = max(n, port+1)
+	}
+	for _, c := range p.Constraints {
+		n = max(n, c.Port+1, c.OtherPort+1)
+	}
+	return n
+}
+
+// Decide chooses the strategy of plan p under opts and solves its RSS keys.
+// Shared-nothing needs the analyzer's approval and a spreading solution of
+// the plan's constraints; otherwise the NF uses locks, with the solver's
+// blame added to the reasons. A lock-based NF gets keys solved without
+// constraints: any spreading key is correct for it.
+func Decide(p *Plan, opts Options) (*Decision, error) {
+	opts = opts.withDefaults()
+	prof, err := rss.LookupProfile(opts.NIC)
+	if err != nil {
+		return nil, err
+	}
+	switch opts.Strategy {
+	case Auto, SharedNothing, Locks:
+	default:
+		return nil, fmt.Errorf("unknown strategy %q (want %s, %s or %s)", opts.Strategy, Auto, SharedNothing, Locks)
+	}
+	q := *p
+	q.Reasons = slices.Clone(p.Reasons)
+	if len(q.ConstraintText) == 0 {
+		for _, c := range p.Constraints {
+			q.ConstraintText = append(q.ConstraintText, c.String())
+		}
+	}
+	ports := numPorts(p)
+	var sol *rss.Solution
+	strategy := p.Strategy
+	switch {
+	case opts.Strategy == Locks && strategy == SharedNothing:
+		strategy = Locks
+		q.Reasons = append(q.Reasons, Reason{Code: "forced", Message: "maestrogen -strategy locks"})
+	case opts.Strategy == SharedNothing && strategy != SharedNothing:
+		return nil, fmt.Errorf("%s cannot run shared-nothing (forced by -strategy):%s", p.NF, reasonList(p.Reasons))
+	}
+	if strategy == SharedNothing {
+		sol, err = rss.Solve(prof, ports, p.Constraints, opts.Seed)
+		var ie *rss.InfeasibleError
+		switch {
+		case errors.As(err, &ie):
+			if opts.Strategy == SharedNothing {
+				return nil, fmt.Errorf("%s cannot run shared-nothing (forced by -strategy): %w", p.NF, err)
+			}
+			strategy = Locks
+			q.Reasons = append(q.Reasons, Reason{Code: "rss-infeasible", Message: ie.Reason})
+			for _, c := range ie.Blamed {
+				why := c.Why
+				if why == "" {
+					why = c.String()
+				}
+				q.Reasons = append(q.Reasons, Reason{Code: "rss-blame", Message: why})
+			}
+		case err != nil:
+			return nil, fmt.Errorf("%s: %w", p.NF, err)
+		}
+	}
+	if strategy == Locks {
+		sol, err = rss.Solve(prof, ports, nil, opts.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.NF, err)
+		}
+	}
+	q.Strategy = strategy
+	q.PerCoreCapacity = ""
+	if strategy == SharedNothing {
+		q.PerCoreCapacity = "each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size"
+	}
+	cfgs, err := sol.WithCores(min(opts.Cores, prof.RETASize))
+	if err != nil {
+		return nil, err
+	}
+	q.RSS = nil
+	for i, c := range cfgs {
+		var fields []string
+		for f := rss.SrcIP; f <= rss.DstPort; f++ {
+			m := sol.Ports[i].Allowed[f]
+			if m != 0 {
+				fields = append(fields, rss.Bits{Field: f, Mask: m}.String())
+			}
+		}
+		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(), RETASize: len(c.RETA), RETA: c.RETA})
+	}
+	keys := make([]rss.Config, len(sol.Configs))
+	for i, c := range sol.Configs {
+		keys[i] = rss.Config{Port: c.Port, Key: slices.Clone(c.Key), Fields: c.Fields}
+	}
+	return &Decision{Plan: &q, Keys: keys, Profile: prof, Solution: sol}, nil
+}
+
+func reasonList(rs []Reason) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "\n\t%s: %s %s", r.Pos, r.Code, r.Message)
+	}
+	return b.String()
+}
+
+// Generated is one generated file.
+type Generated struct {
+	// Decision is the decided plan and its keys.
+	Decision *Decision
+	// Name is the file name (FileName of the NF), Dir the package directory.
+	Name, Dir string
+	// Source is the file's content.
+	Source []byte
+}
+
+// Generate decides p under opts and emits its file for package pkg, in
+// which the NF is one of nfs NFs.
+func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, error) {
+	d, err := Decide(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	ctor := p.Constructor
+	if ctor == "" {
+		ctor = "New"
+		d.Plan.Constructor = ctor
+	}
+	sh, err := ShapeOf(pkg, p.NF, ctor)
+	if err != nil {
+		return nil, err
+	}
+	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, Single: nfs == 1})
+	if err != nil {
+		return nil, err
+	}
+	return &Generated{Decision: d, Name: FileName(p.NF), Source: src}, nil
+}

@@ -1,0 +1,159 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nfmaestro/maestro/nic/rss"
+)
+
+// The strategies a parallel NF can have (DESIGN §1).
+const (
+	SharedNothing = "shared-nothing"
+	Locks         = "locks"
+	// Auto lets the generator choose: the analyzer's strategy, demoted to
+	// Locks when the RSS constraints have no spreading solution.
+	Auto = "auto"
+)
+
+// Plan is the sharding plan of one NF as the generator consumes and prints
+// it (maestrogen -json, DESIGN §6). It mirrors the analyzer's plan
+// (analyzers/stateaccess) field for field and adds the solved RSS
+// configuration; keeping the generator on its own copy lets it be tested
+// with hand-built plans and keeps the JSON format stable if the analyzer's
+// internals move.
+type Plan struct {
+	// NF is the name of the //maestro:nf type, e.g. "FW".
+	NF string `json:"nf"`
+	// Package is the NF's import path.
+	Package string `json:"package"`
+	// Constructor is the package-level function building one instance
+	// (default "New"); ConfigType names its single parameter's type.
+	Constructor string `json:"constructor"`
+	ConfigType  string `json:"config_type"`
+	// Strategy is SharedNothing or Locks.
+	Strategy string `json:"strategy"`
+	// Reasons say why the strategy is Locks (empty for SharedNothing).
+	Reasons []Reason `json:"reasons"`
+	// State lists the //maestro:state fields and their accesses.
+	State []State `json:"state"`
+	// Constraints are the RSS constraints the accesses imply (what the
+	// solver takes); ConstraintText is them formatted for people.
+	Constraints    []rss.Constraint `json:"-"`
+	ConstraintText []string         `json:"constraints,omitempty"`
+	// Ports are the input ports the NF distinguishes.
+	Ports []int `json:"ports"`
+	// PerCoreCapacity says how a shared-nothing NF sizes each core's
+	// containers (empty for Locks).
+	PerCoreCapacity string `json:"per_core_capacity,omitempty"`
+	// RSS is the NIC configuration per port, filled by the generator.
+	RSS []RSSPort `json:"rss"`
+}
+
+// Reason is one cause for a lock-based strategy, at a source position.
+type Reason struct {
+	Pos     string `json:"pos"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// State is one //maestro:state field.
+type State struct {
+	Field    string   `json:"field"`
+	Type     string   `json:"type"`
+	Kind     string   `json:"kind"`
+	ReadOnly bool     `json:"read_only"`
+	Accesses []Access `json:"accesses"`
+}
+
+// Access is one call on a state field reachable from Process.
+type Access struct {
+	Pos    string      `json:"pos"`
+	Method string      `json:"method"`
+	Op     string      `json:"op"`
+	Ports  []int       `json:"ports"`
+	Key    []Component `json:"key"`
+}
+
+// Component is one component of an access's key and where it comes from.
+type Component struct {
+	Source string `json:"source"`
+	Field  string `json:"field,omitempty"`
+	Mask   uint32 `json:"mask,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// RSSPort is the solved RSS configuration of one port (DESIGN §6).
+type RSSPort struct {
+	Port int `json:"port"`
+	// Key is the Toeplitz key in lower-case hex.
+	Key string `json:"key"`
+	// Fields are the hash input bits the port's queue may depend on, e.g.
+	// ["SrcIP","DstIP","SrcPort","DstPort"] or ["DstIP"].
+	Fields []string `json:"fields"`
+	// Hash is the packet types the NIC hashes on this port.
+	Hash string `json:"hash"`
+	// RETASize and RETA are the redirection table for the number of cores
+	// the plan was printed for (round robin).
+	RETASize int      `json:"reta_size"`
+	RETA     []uint16 `json:"reta"`
+}
+
+// Explain formats p for people (maestrogen -explain).
+func (p *Plan) Explain() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "NF %s (package %s), constructor %s(%s)\n", p.NF, p.Package, p.Constructor, p.ConfigType)
+	fmt.Fprintf(&b, "strategy: %s\n", p.Strategy)
+	for _, r := range p.Reasons {
+		fmt.Fprintf(&b, "  because %s: %s %s\n", r.Pos, r.Code, r.Message)
+	}
+	if p.PerCoreCapacity != "" {
+		fmt.Fprintf(&b, "per-core capacity: %s\n", p.PerCoreCapacity)
+	}
+	fmt.Fprintf(&b, "ports: %v\n", p.Ports)
+	if len(p.State) == 0 {
+		b.WriteString("state: none\n")
+	}
+	for _, s := range p.State {
+		ro := ""
+		if s.ReadOnly {
+			ro = ", read-only on the packet path"
+		}
+		fmt.Fprintf(&b, "state %s %s (%s%s)\n", s.Field, s.Type, s.Kind, ro)
+		for _, a := range s.Accesses {
+			fmt.Fprintf(&b, "  %s: %s.%s %s on ports %v key %s\n", a.Pos, s.Field, a.Method, a.Op, a.Ports, keyString(a.Key))
+		}
+	}
+	if len(p.ConstraintText) == 0 {
+		b.WriteString("RSS constraints: none\n")
+	}
+	for _, c := range p.ConstraintText {
+		fmt.Fprintf(&b, "RSS constraint: %s\n", c)
+	}
+	for _, r := range p.RSS {
+		fmt.Fprintf(&b, "RSS port %d: key %s\n  hash %s; queue depends on %s; RETA %d entries\n", r.Port, r.Key, r.Hash, strings.Join(r.Fields, ","), r.RETASize)
+	}
+	return b.String()
+}
+
+// keyString formats a key as "(SrcIP, DstIP&0xffffff00, const)".
+func keyString(key []Component) string {
+	parts := make([]string, len(key))
+	for i, c := range key {
+		s := c.Source
+		if c.Field != "" {
+			s = c.Field
+			if c.Source != "" && c.Source != "packet" {
+				s = c.Source + ":" + c.Field
+			}
+		}
+		if c.Mask != 0 {
+			s += fmt.Sprintf("&%#x", c.Mask)
+		}
+		if c.Detail != "" {
+			s += " [" + c.Detail + "]"
+		}
+		parts[i] = s
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

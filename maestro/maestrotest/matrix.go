@@ -1,0 +1,143 @@
+package maestrotest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic/soft"
+	"github.com/nfmaestro/maestro/nic/soft/traffic"
+)
+
+// Trace is a named trace for a test matrix.
+type Trace struct {
+	Name  string
+	Trace *soft.Trace
+}
+
+// TraceOptions size the standard traces.
+type TraceOptions struct {
+	// Packets per trace (default 20000; 4000 with -short).
+	Packets int
+	// Flows live at a time (default 400).
+	Flows int
+	// Rate in packets per second of trace time (default 1e6, so a trace of
+	// 20000 packets lasts 20 ms; NFs under test use timeouts of a few ms
+	// so that entries expire and are reused).
+	Rate float64
+	// Seed of the generator (default 1).
+	Seed uint64
+	// Proto of the flows (default traffic.Mix: TCP and UDP).
+	Proto traffic.Proto
+}
+
+// StandardTraces returns the traces every NF is tested on: uniform flows,
+// Zipf-skewed flows, high churn (a new flow every few packets) and
+// bidirectional (every flow answered from the WAN), all with some replies
+// so that both ports' code runs.
+func StandardTraces(o TraceOptions) ([]Trace, error) {
+	if o.Packets == 0 {
+		o.Packets = 20000
+		if testing.Short() {
+			o.Packets = 4000
+		}
+	}
+	if o.Flows == 0 {
+		o.Flows = 400
+	}
+	if o.Rate == 0 {
+		o.Rate = 1e6
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Proto == 0 {
+		o.Proto = traffic.Mix
+	}
+	base := traffic.Config{Ports: 2, Flows: o.Flows, Packets: o.Packets, Dist: traffic.Uniform, ZipfS: 1.1,
+		Bidir: 0.5, Sizes: []int{64, 128, 594}, Seed: o.Seed, Rate: o.Rate, Start: 1_000_000_000, Proto: o.Proto}
+	variants := []struct {
+		name string
+		edit func(*traffic.Config)
+	}{
+		{"uniform", func(*traffic.Config) {}},
+		{"zipf", func(c *traffic.Config) { c.Dist = traffic.Zipf }},
+		// One new flow every 5 packets: entries are created, expire and
+		// have their slots reused throughout.
+		{"churn", func(c *traffic.Config) { c.Churn = o.Rate / 5 }},
+		{"bidir", func(c *traffic.Config) { c.Bidir = 1 }},
+	}
+	var out []Trace
+	for i, v := range variants {
+		c := base
+		c.Seed = o.Seed + uint64(i)
+		v.edit(&c)
+		t, err := traffic.Generate(c)
+		if err != nil {
+			return nil, fmt.Errorf("trace %s: %w", v.name, err)
+		}
+		out = append(out, Trace{Name: v.name, Trace: t})
+	}
+	return out, nil
+}
+
+// Cores are the core counts of the test matrix.
+var Cores = []int{2, 4, 8, 16}
+
+// Case is one parallel variant of an NF for CheckMatrix.
+type Case struct {
+	// Name names the variant in subtest names, e.g. "parallel" or "locked".
+	Name string
+	// Seq builds a fresh sequential NF.
+	Seq func() maestro.NF
+	// Par builds a fresh parallel NF for cores.
+	Par func(cores int) (Parallel, error)
+	// SharedNothing says the variant is shared-nothing: concurrent runs
+	// must then match exactly too.
+	SharedNothing bool
+	// NAT, if set, compares modulo external-port mapping.
+	NAT *NAT
+}
+
+// CheckMatrix runs every case on every trace at every core count of Cores,
+// in trace order (exact comparison) and concurrently (exact for
+// shared-nothing cases, invariants for lock-based ones), and fails t on
+// any mismatch.
+func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
+	t.Helper()
+	for _, c := range cases {
+		for _, tr := range traces {
+			for _, cores := range Cores {
+				for _, mode := range []Mode{TraceOrder, Concurrent} {
+					name := fmt.Sprintf("%s/%s/%dcores/%s", c.Name, tr.Name, cores, mode)
+					t.Run(name, func(t *testing.T) {
+						par, err := c.Par(cores)
+						if err != nil {
+							t.Fatal(err)
+						}
+						rep, err := Run(c.Seq(), par, tr.Trace, Options{Mode: mode, Exact: c.SharedNothing, NAT: c.NAT})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if err := rep.Err(); err != nil {
+							t.Fatal(err)
+						}
+						if used := busyCores(rep.PerCore); used < min(cores, 2) {
+							t.Fatalf("only %d of %d cores got packets (%v): the RSS configuration does not spread", used, cores, rep.PerCore)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+func busyCores(perCore []int) int {
+	n := 0
+	for _, c := range perCore {
+		if c > 0 {
+			n++
+		}
+	}
+	return n
+}

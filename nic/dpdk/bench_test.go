@@ -1,0 +1,148 @@
+//go:build dpdk
+
+package dpdk
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic"
+)
+
+// Benchmarks run in the test binary's own process (tests run in children),
+// on an EAL with two net_null ports started once.
+var benchInit struct {
+	sync.Once
+	err error
+}
+
+func benchEAL(b *testing.B) {
+	if os.Getenv(childEnv) != "" {
+		b.Skip("benchmarks run in the parent process")
+	}
+	benchInit.Do(func() { benchInit.err = Init(nullEAL(2)) })
+	if benchInit.err != nil {
+		b.Fatal(benchInit.err)
+	}
+}
+
+// countingNOP swaps ports 0 and 1 and ends the run once every core has
+// processed its share of the benchmark's packets.
+type countingNOP struct {
+	cores  int
+	target uint64
+	cancel context.CancelFunc
+	n      []paddedCount
+	done   atomic.Int32
+}
+
+type paddedCount struct {
+	n uint64
+	_ [56]byte
+}
+
+func (c *countingNOP) Cores() int { return c.cores }
+
+func (c *countingNOP) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.Verdict) {
+	for i := range pkts {
+		v[i] = maestro.Forward(1 - pkts[i].InPort)
+	}
+	n := &c.n[core].n
+	before := *n
+	*n += uint64(len(pkts))
+	if before < c.target && *n >= c.target && c.done.Add(1) == int32(c.cores) {
+		c.cancel()
+	}
+}
+
+// BenchmarkNullNOP measures the whole DPDK path per packet: net_null RX
+// (which allocates the mbufs), building the Packets, the NF call, verdicts
+// and net_null TX (which frees them). One op is one packet.
+func BenchmarkNullNOP(b *testing.B) {
+	for _, cores := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", cores), func(b *testing.B) {
+			benchEAL(b)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			proc := &countingNOP{cores: cores, target: uint64(b.N/cores + 1), cancel: cancel, n: make([]paddedCount, cores)}
+			cfg := Config{Cores: cores, BusyPoll: true, Logf: b.Logf}
+			b.ResetTimer()
+			start := time.Now()
+			res, err := Run(ctx, cfg, proc, nil)
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			pkts := float64(res.Stats.Total.RX)
+			b.ReportMetric(pkts/elapsed.Seconds()/1e6, "Mpps")
+			b.ReportMetric(float64(elapsed.Nanoseconds())/pkts, "ns/pkt")
+			if res.Stats.Pool.InUse != 0 {
+				b.Errorf("mbufs in use after the run: %+v", res.Stats.Pool)
+			}
+		})
+	}
+}
+
+// zeroFrames are what net_null delivers: 64 zero bytes (an Ethernet header
+// with EtherType 0, so parsing stops after it, as on the DPDK path).
+func zeroFrames() [][]byte {
+	f := make([][]byte, nic.BurstSize)
+	for i := range f {
+		f[i] = make([]byte, 64)
+	}
+	return f
+}
+
+// BenchmarkGoProcessBurst is the NF call alone: ProcessBurst over
+// pre-built Packets, no DPDK. One op is one packet.
+func BenchmarkGoProcessBurst(b *testing.B) {
+	proc := &countingNOP{cores: 1, target: ^uint64(0), n: make([]paddedCount, 1)}
+	var pkts [nic.BurstSize]maestro.Packet
+	var v [nic.BurstSize]maestro.Verdict
+	for i, f := range zeroFrames() {
+		pkts[i].Reset(f, maestro.Port(i%2), 0)
+	}
+	for done := 0; done < b.N; done += nic.BurstSize {
+		proc.ProcessBurst(0, pkts[:], v[:])
+	}
+}
+
+// BenchmarkGoWorker is the Go half of a worker's burst without DPDK: Reset
+// every Packet over its frame, ProcessBurst, and sort the verdicts into
+// per-port output lists. BenchmarkNullNOP minus this is what the cgo
+// binding and the DPDK driver cost per packet. One op is one packet.
+func BenchmarkGoWorker(b *testing.B) {
+	proc := &countingNOP{cores: 1, target: ^uint64(0), n: make([]paddedCount, 1)}
+	frames := zeroFrames()
+	var pkts [nic.BurstSize]maestro.Packet
+	var v [nic.BurstSize]maestro.Verdict
+	var outs [2][nic.BurstSize]int
+	var counts [2]int
+	var drops int
+	for done := 0; done < b.N; done += nic.BurstSize {
+		now := time.Now().UnixNano()
+		for i, f := range frames {
+			pkts[i].Reset(f, maestro.Port(i&1), now)
+		}
+		proc.ProcessBurst(0, pkts[:], v[:])
+		counts = [2]int{}
+		for i := range pkts {
+			if p, ok := v[i].Port(); ok && p < 2 {
+				outs[p][counts[p]] = i
+				counts[p]++
+			} else {
+				drops++
+			}
+		}
+	}
+	if counts[0]+counts[1]+drops == 0 {
+		b.Fatal("no verdicts")
+	}
+}
