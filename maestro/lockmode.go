@@ -39,12 +39,14 @@ func (g *LockGroup) Cores() int { return len(g.cores) }
 
 // BeginRead starts a read pass on core: writes will abort it.
 func (g *LockGroup) BeginRead(core int) {
-	g.cores[core] = lockCore{readOnly: true}
+	c := &g.cores[core]
+	c.readOnly, c.aborted = true, false
 }
 
 // BeginWrite starts a write pass on core: the caller holds the write lock.
 func (g *LockGroup) BeginWrite(core int) {
-	g.cores[core] = lockCore{}
+	c := &g.cores[core]
+	c.readOnly, c.aborted = false, false
 }
 
 // Aborted reports whether core's current read pass attempted a write, in
