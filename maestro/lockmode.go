@@ -21,12 +21,19 @@ type LockGroup struct {
 	cores []lockCore
 }
 
-// lockCore is padded to 128 bytes so that cores never share a cache line
-// (adjacent-line prefetch pairs 64-byte lines).
+// SavedHeaderMax bounds the header bytes StartRead saves. Setters rewrite
+// only Ethernet, IPv4 and TCP/UDP headers, which end well before it (at most
+// 18 + 60 + 60 bytes).
+const SavedHeaderMax = 256
+
+// lockCore is one core's pass state, padded so that cores never share a
+// cache line (128 bytes: adjacent-line prefetch pairs 64-byte lines).
 type lockCore struct {
 	readOnly bool
 	aborted  bool
-	_        [126]byte
+	n        int // bytes in saved
+	saved    [SavedHeaderMax]byte
+	_        [128 - 16]byte
 }
 
 // NewLockGroup returns a group for cores cores (at least 1).
@@ -52,6 +59,33 @@ func (g *LockGroup) BeginWrite(core int) {
 // Aborted reports whether core's current read pass attempted a write, in
 // which case the packet must be restored and re-run with BeginWrite.
 func (g *LockGroup) Aborted(core int) bool { return g.cores[core].aborted }
+
+// StartRead saves p's header bytes (up to its payload, at most
+// SavedHeaderMax) and starts a read pass on core. Generated lock-based NFs
+// call it under the core's read lock, then Process, then FinishRead.
+func (g *LockGroup) StartRead(core int, p *Packet) {
+	c := &g.cores[core]
+	n := len(p.Data)
+	if p.PayloadOff > 0 && p.PayloadOff < n {
+		n = p.PayloadOff
+	}
+	c.n = copy(c.saved[:], p.Data[:n])
+	c.readOnly, c.aborted = true, false
+}
+
+// FinishRead ends core's read pass of p. If the pass attempted a write it
+// puts p's header bytes back, parses p again, starts a write pass and
+// reports true: the caller must take the write lock and run p again.
+func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
+	c := &g.cores[core]
+	if !c.aborted {
+		return false
+	}
+	copy(p.Data, c.saved[:c.n])
+	p.Parse()
+	c.readOnly, c.aborted = false, false
+	return true
+}
 
 // view is a container's link to its core in a LockGroup; nil for a plain
 // (sequential or shared-nothing) container.

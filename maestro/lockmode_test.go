@@ -101,3 +101,30 @@ func TestCoreLocalRefreshKeepsEntryAlive(t *testing.T) {
 		t.Fatal("reused index kept a stale private stamp")
 	}
 }
+
+func TestFinishReadRestoresPacket(t *testing.T) {
+	g := NewLockGroup(1)
+	tb := NewTable[FlowID, int](4, 0)
+	v := tb.View(g, 0)
+	var p Packet
+	orig := AppendFrame(nil, udpFrame())
+	p.Reset(append([]byte(nil), orig...), 0, 5)
+
+	g.StartRead(0, &p)
+	p.SetSrcIP(0x01010101)
+	p.SetSrcPort(7)
+	v.Insert(p.Flow(), 1, p.Time) // refused: aborts
+	if !g.FinishRead(0, &p) {
+		t.Fatal("aborted pass not reported")
+	}
+	if string(p.Data) != string(orig) || p.SrcIP != 0x0a000001 || p.SrcPort != 1234 || p.Time != 5 {
+		t.Fatal("packet not restored and re-parsed")
+	}
+	if _, ok := v.Insert(p.Flow(), 1, p.Time); !ok || g.Aborted(0) {
+		t.Fatal("FinishRead did not start a write pass")
+	}
+	g.StartRead(0, &p)
+	if v.Has(p.Flow()) != true || g.FinishRead(0, &p) {
+		t.Fatal("a read-only pass asked for a rerun")
+	}
+}

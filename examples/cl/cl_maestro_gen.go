@@ -5,8 +5,6 @@
 package cl
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -83,17 +81,7 @@ func maestrogenCLRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenCLRETASize, cores)
-	if reta == nil || cores > maestrogenCLRETASize {
-		return nil, fmt.Errorf("CL: %d cores, want 1 to %d", cores, maestrogenCLRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenCLRETASize, cores)
 }
 
 // CLParallel is CL parallelized shared-nothing by maestrogen: every core runs
@@ -132,7 +120,7 @@ func NewParallel(cfg Config, cores int) (*CLParallel, error) {
 func (x *CLParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *CLParallel) RSS() []rss.Config { return maestrogenCLCopyRSS(x.rss) }
+func (x *CLParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's CL (for inspection while the workers are
 // stopped).
@@ -147,18 +135,6 @@ func (x *CLParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 	}
 }
 
-// maestrogenCLCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenCLCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // CLLocked is CL parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // CL holds the state at full capacity; every core runs a shallow copy
@@ -171,14 +147,8 @@ type CLLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenCLCore]
+	nfs   *shard.PerCore[CL]
 	rss   []rss.Config
-}
-
-// maestrogenCLCore is one core's part of CLLocked.
-type maestrogenCLCore struct {
-	nf    CL
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*CLLocked)(nil)
@@ -196,16 +166,16 @@ func NewLocked(cfg Config, cores int) (*CLLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenCLCore {
-		c := maestrogenCLCore{nf: *shared}
-		c.nf.flows = shared.flows.View(group, core)
-		c.nf.conns = shared.conns.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) CL {
+		c := *shared
+		c.flows = shared.flows.View(group, core)
+		c.conns = shared.conns.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CLLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &CLLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -213,33 +183,22 @@ func (x *CLLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *CLLocked) RSS() []rss.Config { return maestrogenCLCopyRSS(x.rss) }
+func (x *CLLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *CLLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

@@ -5,8 +5,6 @@
 package dbridge
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -81,17 +79,7 @@ func maestrogenDBridgeRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenDBridgeRETASize, cores)
-	if reta == nil || cores > maestrogenDBridgeRETASize {
-		return nil, fmt.Errorf("DBridge: %d cores, want 1 to %d", cores, maestrogenDBridgeRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenDBridgeRETASize, cores)
 }
 
 // DBridgeParallel is DBridge parallelized with locks by maestrogen (the plan's strategy). One
@@ -105,14 +93,8 @@ type DBridgeParallel struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenDBridgeCore]
+	nfs   *shard.PerCore[DBridge]
 	rss   []rss.Config
-}
-
-// maestrogenDBridgeCore is one core's part of DBridgeParallel.
-type maestrogenDBridgeCore struct {
-	nf    DBridge
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*DBridgeParallel)(nil)
@@ -130,15 +112,15 @@ func NewParallel(cfg Config, cores int) (*DBridgeParallel, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenDBridgeCore {
-		c := maestrogenDBridgeCore{nf: *shared}
-		c.nf.macs = shared.macs.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) DBridge {
+		c := *shared
+		c.macs = shared.macs.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &DBridgeParallel{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &DBridgeParallel{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -146,47 +128,24 @@ func (x *DBridgeParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *DBridgeParallel) RSS() []rss.Config { return maestrogenDBridgeCopyRSS(x.rss) }
+func (x *DBridgeParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *DBridgeParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v
 	}
-}
-
-// maestrogenDBridgeCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenDBridgeCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
 }

@@ -5,8 +5,6 @@
 package fw
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -80,17 +78,7 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenFWRETASize, cores)
-	if reta == nil || cores > maestrogenFWRETASize {
-		return nil, fmt.Errorf("FW: %d cores, want 1 to %d", cores, maestrogenFWRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
 }
 
 // FWParallel is FW parallelized shared-nothing by maestrogen: every core runs
@@ -129,7 +117,7 @@ func NewParallel(cfg Config, cores int) (*FWParallel, error) {
 func (x *FWParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *FWParallel) RSS() []rss.Config { return maestrogenFWCopyRSS(x.rss) }
+func (x *FWParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's FW (for inspection while the workers are
 // stopped).
@@ -144,18 +132,6 @@ func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 	}
 }
 
-// maestrogenFWCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenFWCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // FWLocked is FW parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // FW holds the state at full capacity; every core runs a shallow copy
@@ -168,14 +144,8 @@ type FWLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenFWCore]
+	nfs   *shard.PerCore[FW]
 	rss   []rss.Config
-}
-
-// maestrogenFWCore is one core's part of FWLocked.
-type maestrogenFWCore struct {
-	nf    FW
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*FWLocked)(nil)
@@ -193,15 +163,15 @@ func NewLocked(cfg Config, cores int) (*FWLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenFWCore {
-		c := maestrogenFWCore{nf: *shared}
-		c.nf.flows = shared.flows.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) FW {
+		c := *shared
+		c.flows = shared.flows.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &FWLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &FWLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -209,33 +179,22 @@ func (x *FWLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *FWLocked) RSS() []rss.Config { return maestrogenFWCopyRSS(x.rss) }
+func (x *FWLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *FWLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

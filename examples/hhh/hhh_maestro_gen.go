@@ -5,8 +5,6 @@
 package hhh
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -115,17 +113,7 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenHHHRETASize, cores)
-	if reta == nil || cores > maestrogenHHHRETASize {
-		return nil, fmt.Errorf("HHH: %d cores, want 1 to %d", cores, maestrogenHHHRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenHHHRETASize, cores)
 }
 
 // HHHParallel is HHH parallelized shared-nothing by maestrogen: every core runs
@@ -164,7 +152,7 @@ func NewParallel(cfg Config, cores int) (*HHHParallel, error) {
 func (x *HHHParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *HHHParallel) RSS() []rss.Config { return maestrogenHHHCopyRSS(x.rss) }
+func (x *HHHParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's HHH (for inspection while the workers are
 // stopped).
@@ -179,18 +167,6 @@ func (x *HHHParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
-// maestrogenHHHCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenHHHCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // HHHLocked is HHH parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // HHH holds the state at full capacity; every core runs a shallow copy
@@ -203,14 +179,8 @@ type HHHLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenHHHCore]
+	nfs   *shard.PerCore[HHH]
 	rss   []rss.Config
-}
-
-// maestrogenHHHCore is one core's part of HHHLocked.
-type maestrogenHHHCore struct {
-	nf    HHH
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*HHHLocked)(nil)
@@ -228,18 +198,18 @@ func NewLocked(cfg Config, cores int) (*HHHLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenHHHCore {
-		c := maestrogenHHHCore{nf: *shared}
-		c.nf.t0 = shared.t0.View(group, core)
-		c.nf.t1 = shared.t1.View(group, core)
-		c.nf.t2 = shared.t2.View(group, core)
-		c.nf.t3 = shared.t3.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) HHH {
+		c := *shared
+		c.t0 = shared.t0.View(group, core)
+		c.t1 = shared.t1.View(group, core)
+		c.t2 = shared.t2.View(group, core)
+		c.t3 = shared.t3.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &HHHLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &HHHLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -247,33 +217,22 @@ func (x *HHHLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *HHHLocked) RSS() []rss.Config { return maestrogenHHHCopyRSS(x.rss) }
+func (x *HHHLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *HHHLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

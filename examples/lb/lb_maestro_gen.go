@@ -5,8 +5,6 @@
 package lb
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -125,17 +123,7 @@ func maestrogenLBRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenLBRETASize, cores)
-	if reta == nil || cores > maestrogenLBRETASize {
-		return nil, fmt.Errorf("LB: %d cores, want 1 to %d", cores, maestrogenLBRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenLBRETASize, cores)
 }
 
 // LBParallel is LB parallelized with locks by maestrogen (the plan's strategy). One
@@ -149,14 +137,8 @@ type LBParallel struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenLBCore]
+	nfs   *shard.PerCore[LB]
 	rss   []rss.Config
-}
-
-// maestrogenLBCore is one core's part of LBParallel.
-type maestrogenLBCore struct {
-	nf    LB
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*LBParallel)(nil)
@@ -174,18 +156,18 @@ func NewParallel(cfg Config, cores int) (*LBParallel, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenLBCore {
-		c := maestrogenLBCore{nf: *shared}
-		c.nf.backends = shared.backends.View(group, core)
-		c.nf.flows = shared.flows.View(group, core)
-		c.nf.ring = shared.ring.View(group, core)
-		c.nf.perms = shared.perms.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) LB {
+		c := *shared
+		c.backends = shared.backends.View(group, core)
+		c.flows = shared.flows.View(group, core)
+		c.ring = shared.ring.View(group, core)
+		c.perms = shared.perms.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &LBParallel{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &LBParallel{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -193,47 +175,24 @@ func (x *LBParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *LBParallel) RSS() []rss.Config { return maestrogenLBCopyRSS(x.rss) }
+func (x *LBParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *LBParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v
 	}
-}
-
-// maestrogenLBCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenLBCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
 }

@@ -5,8 +5,6 @@
 package nat
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -83,17 +81,7 @@ func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenNATRETASize, cores)
-	if reta == nil || cores > maestrogenNATRETASize {
-		return nil, fmt.Errorf("NAT: %d cores, want 1 to %d", cores, maestrogenNATRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenNATRETASize, cores)
 }
 
 // NATParallel is NAT parallelized shared-nothing by maestrogen: every core runs
@@ -132,7 +120,7 @@ func NewParallel(cfg Config, cores int) (*NATParallel, error) {
 func (x *NATParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *NATParallel) RSS() []rss.Config { return maestrogenNATCopyRSS(x.rss) }
+func (x *NATParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's NAT (for inspection while the workers are
 // stopped).
@@ -147,18 +135,6 @@ func (x *NATParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
-// maestrogenNATCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenNATCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // NATLocked is NAT parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // NAT holds the state at full capacity; every core runs a shallow copy
@@ -171,14 +147,8 @@ type NATLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenNATCore]
+	nfs   *shard.PerCore[NAT]
 	rss   []rss.Config
-}
-
-// maestrogenNATCore is one core's part of NATLocked.
-type maestrogenNATCore struct {
-	nf    NAT
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*NATLocked)(nil)
@@ -196,15 +166,15 @@ func NewLocked(cfg Config, cores int) (*NATLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenNATCore {
-		c := maestrogenNATCore{nf: *shared}
-		c.nf.flows = shared.flows.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) NAT {
+		c := *shared
+		c.flows = shared.flows.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &NATLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &NATLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -212,33 +182,22 @@ func (x *NATLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *NATLocked) RSS() []rss.Config { return maestrogenNATCopyRSS(x.rss) }
+func (x *NATLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *NATLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

@@ -5,8 +5,6 @@
 package nop
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -71,17 +69,7 @@ func maestrogenNOPRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenNOPRETASize, cores)
-	if reta == nil || cores > maestrogenNOPRETASize {
-		return nil, fmt.Errorf("NOP: %d cores, want 1 to %d", cores, maestrogenNOPRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenNOPRETASize, cores)
 }
 
 // NOPParallel is NOP parallelized shared-nothing by maestrogen: every core runs
@@ -120,7 +108,7 @@ func NewParallel(cfg Config, cores int) (*NOPParallel, error) {
 func (x *NOPParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *NOPParallel) RSS() []rss.Config { return maestrogenNOPCopyRSS(x.rss) }
+func (x *NOPParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's NOP (for inspection while the workers are
 // stopped).
@@ -135,18 +123,6 @@ func (x *NOPParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
-// maestrogenNOPCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenNOPCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // NOPLocked is NOP parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // NOP holds the state at full capacity; every core runs a shallow copy
@@ -159,14 +135,8 @@ type NOPLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenNOPCore]
+	nfs   *shard.PerCore[NOP]
 	rss   []rss.Config
-}
-
-// maestrogenNOPCore is one core's part of NOPLocked.
-type maestrogenNOPCore struct {
-	nf    NOP
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*NOPLocked)(nil)
@@ -184,14 +154,14 @@ func NewLocked(cfg Config, cores int) (*NOPLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenNOPCore {
-		c := maestrogenNOPCore{nf: *shared}
+	nfs, err := shard.NewPerCore(cores, func(core int) NOP {
+		c := *shared
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &NOPLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &NOPLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -199,33 +169,22 @@ func (x *NOPLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *NOPLocked) RSS() []rss.Config { return maestrogenNOPCopyRSS(x.rss) }
+func (x *NOPLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *NOPLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

@@ -5,8 +5,6 @@
 package policer
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -81,17 +79,7 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenPolicerRETASize, cores)
-	if reta == nil || cores > maestrogenPolicerRETASize {
-		return nil, fmt.Errorf("Policer: %d cores, want 1 to %d", cores, maestrogenPolicerRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenPolicerRETASize, cores)
 }
 
 // PolicerParallel is Policer parallelized shared-nothing by maestrogen: every core runs
@@ -130,7 +118,7 @@ func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
 func (x *PolicerParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *PolicerParallel) RSS() []rss.Config { return maestrogenPolicerCopyRSS(x.rss) }
+func (x *PolicerParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's Policer (for inspection while the workers are
 // stopped).
@@ -145,18 +133,6 @@ func (x *PolicerParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 	}
 }
 
-// maestrogenPolicerCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenPolicerCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // PolicerLocked is Policer parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // Policer holds the state at full capacity; every core runs a shallow copy
@@ -169,14 +145,8 @@ type PolicerLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenPolicerCore]
+	nfs   *shard.PerCore[Policer]
 	rss   []rss.Config
-}
-
-// maestrogenPolicerCore is one core's part of PolicerLocked.
-type maestrogenPolicerCore struct {
-	nf    Policer
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*PolicerLocked)(nil)
@@ -194,15 +164,15 @@ func NewLocked(cfg Config, cores int) (*PolicerLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenPolicerCore {
-		c := maestrogenPolicerCore{nf: *shared}
-		c.nf.buckets = shared.buckets.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) Policer {
+		c := *shared
+		c.buckets = shared.buckets.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &PolicerLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &PolicerLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -210,33 +180,22 @@ func (x *PolicerLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *PolicerLocked) RSS() []rss.Config { return maestrogenPolicerCopyRSS(x.rss) }
+func (x *PolicerLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *PolicerLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

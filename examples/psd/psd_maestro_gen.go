@@ -5,8 +5,6 @@
 package psd
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -88,17 +86,7 @@ func maestrogenPSDRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenPSDRETASize, cores)
-	if reta == nil || cores > maestrogenPSDRETASize {
-		return nil, fmt.Errorf("PSD: %d cores, want 1 to %d", cores, maestrogenPSDRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenPSDRETASize, cores)
 }
 
 // PSDParallel is PSD parallelized shared-nothing by maestrogen: every core runs
@@ -137,7 +125,7 @@ func NewParallel(cfg Config, cores int) (*PSDParallel, error) {
 func (x *PSDParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *PSDParallel) RSS() []rss.Config { return maestrogenPSDCopyRSS(x.rss) }
+func (x *PSDParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's PSD (for inspection while the workers are
 // stopped).
@@ -152,18 +140,6 @@ func (x *PSDParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
-// maestrogenPSDCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenPSDCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // PSDLocked is PSD parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // PSD holds the state at full capacity; every core runs a shallow copy
@@ -176,14 +152,8 @@ type PSDLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenPSDCore]
+	nfs   *shard.PerCore[PSD]
 	rss   []rss.Config
-}
-
-// maestrogenPSDCore is one core's part of PSDLocked.
-type maestrogenPSDCore struct {
-	nf    PSD
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*PSDLocked)(nil)
@@ -201,16 +171,16 @@ func NewLocked(cfg Config, cores int) (*PSDLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenPSDCore {
-		c := maestrogenPSDCore{nf: *shared}
-		c.nf.sources = shared.sources.View(group, core)
-		c.nf.ports = shared.ports.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) PSD {
+		c := *shared
+		c.sources = shared.sources.View(group, core)
+		c.ports = shared.ports.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &PSDLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &PSDLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -218,33 +188,22 @@ func (x *PSDLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *PSDLocked) RSS() []rss.Config { return maestrogenPSDCopyRSS(x.rss) }
+func (x *PSDLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *PSDLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

@@ -5,8 +5,6 @@
 package sbridge
 
 import (
-	"fmt"
-
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -73,17 +71,7 @@ func maestrogenSBridgeRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	reta := rss.RoundRobin(maestrogenSBridgeRETASize, cores)
-	if reta == nil || cores > maestrogenSBridgeRETASize {
-		return nil, fmt.Errorf("SBridge: %d cores, want 1 to %d", cores, maestrogenSBridgeRETASize)
-	}
-	for i := range cfgs {
-		cfgs[i].RETA = append([]uint16(nil), reta...)
-		if err := cfgs[i].Prepare(); err != nil {
-			return nil, err
-		}
-	}
-	return cfgs, nil
+	return rss.ForCores(cfgs, maestrogenSBridgeRETASize, cores)
 }
 
 // SBridgeParallel is SBridge parallelized shared-nothing by maestrogen: every core runs
@@ -122,7 +110,7 @@ func NewParallel(cfg Config, cores int) (*SBridgeParallel, error) {
 func (x *SBridgeParallel) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
-func (x *SBridgeParallel) RSS() []rss.Config { return maestrogenSBridgeCopyRSS(x.rss) }
+func (x *SBridgeParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // Instance returns core's SBridge (for inspection while the workers are
 // stopped).
@@ -137,18 +125,6 @@ func (x *SBridgeParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 	}
 }
 
-// maestrogenSBridgeCopyRSS returns a deep copy of cfgs, so callers cannot change the
-// configuration a parallel NF reports.
-func maestrogenSBridgeCopyRSS(cfgs []rss.Config) []rss.Config {
-	out := make([]rss.Config, len(cfgs))
-	for i, c := range cfgs {
-		c.Key = append([]byte(nil), c.Key...)
-		c.RETA = append([]uint16(nil), c.RETA...)
-		out[i] = c
-	}
-	return out
-}
-
 // SBridgeLocked is SBridge parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // SBridge holds the state at full capacity; every core runs a shallow copy
@@ -161,14 +137,8 @@ type SBridgeLocked struct {
 	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
-	per   *shard.PerCore[maestrogenSBridgeCore]
+	nfs   *shard.PerCore[SBridge]
 	rss   []rss.Config
-}
-
-// maestrogenSBridgeCore is one core's part of SBridgeLocked.
-type maestrogenSBridgeCore struct {
-	nf    SBridge
-	saved [256]byte // the packet's header bytes before the read pass
 }
 
 var _ nic.Processor = (*SBridgeLocked)(nil)
@@ -186,15 +156,15 @@ func NewLocked(cfg Config, cores int) (*SBridgeLocked, error) {
 	}
 	group := maestro.NewLockGroup(cores)
 	shared := New(cfg)
-	per, err := shard.NewPerCore(cores, func(core int) maestrogenSBridgeCore {
-		c := maestrogenSBridgeCore{nf: *shared}
-		c.nf.macs = shared.macs.View(group, core)
+	nfs, err := shard.NewPerCore(cores, func(core int) SBridge {
+		c := *shared
+		c.macs = shared.macs.View(group, core)
 		return c
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &SBridgeLocked{cores: cores, lock: lock, group: group, per: per, rss: cfgs}, nil
+	return &SBridgeLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -202,33 +172,22 @@ func (x *SBridgeLocked) Cores() int { return x.cores }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *SBridgeLocked) RSS() []rss.Config { return maestrogenSBridgeCopyRSS(x.rss) }
+func (x *SBridgeLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *SBridgeLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	c := x.per.Get(core)
+	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		data, in, now := p.Data, p.InPort, p.Time
-		// Setters rewrite headers only, so the bytes up to the payload are
-		// all a read pass can have changed.
-		n := len(data)
-		if p.PayloadOff > 0 && p.PayloadOff < n {
-			n = p.PayloadOff
-		}
-		n = copy(c.saved[:], data[:n])
 		x.lock.RLock(core)
-		x.group.BeginRead(core)
-		v := c.nf.Process(p)
+		x.group.StartRead(core, p)
+		v := nf.Process(p)
 		x.lock.RUnlock(core)
-		if x.group.Aborted(core) {
-			copy(data, c.saved[:n])
-			p.Reset(data, in, now)
+		if x.group.FinishRead(core, p) {
 			x.lock.Lock()
-			x.group.BeginWrite(core)
-			v = c.nf.Process(p)
+			v = nf.Process(p)
 			x.lock.Unlock()
 		}
 		verdicts[i] = v

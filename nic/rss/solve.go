@@ -622,10 +622,7 @@ func describeBit(t int) string {
 // WithCores returns the per-port configurations for cores queues, all ports
 // sharing one round-robin RETA of the profile's size, ready for Queue.
 func (s *Solution) WithCores(cores int) ([]Config, error) {
-	if cores < 1 || cores > s.Profile.RETASize || cores > MaxCores {
-		return nil, fmt.Errorf("rss: %d cores: want 1 to %d (the RETA size)", cores, s.Profile.RETASize)
-	}
-	return s.WithRETA(RoundRobin(s.Profile.RETASize, cores))
+	return ForCores(s.Configs, s.Profile.RETASize, cores)
 }
 
 // WithRETA returns the per-port configurations with the given RETA (e.g. from
@@ -634,16 +631,7 @@ func (s *Solution) WithRETA(reta []uint16) ([]Config, error) {
 	if len(reta) != s.Profile.RETASize {
 		return nil, fmt.Errorf("rss: RETA has %d entries, profile %q needs %d", len(reta), s.Profile.Name, s.Profile.RETASize)
 	}
-	out := make([]Config, len(s.Configs))
-	for i, c := range s.Configs {
-		c.Key = slices.Clone(c.Key)
-		c.RETA = slices.Clone(reta)
-		if err := c.Prepare(); err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	return out, nil
+	return withRETA(s.Configs, reta)
 }
 
 // String explains the solution for people: the profile, each port's key, what
