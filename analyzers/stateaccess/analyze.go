@@ -39,7 +39,9 @@ func (d Diagnostic) String() string { return d.Pos + ": " + d.Message }
 // plans and the same diagnostics. Plans are sorted by package and NF name;
 // diagnostics by position. Load and type errors are returned as errors.
 func Analyze(patterns []string, dir string) (*Result, []Diagnostic, error) {
-	cfg := &packages.Config{Mode: packages.LoadAllSyntax, Dir: dir}
+	// The analyzer has no facts, so dependencies come from export data: only
+	// the packages analysed are parsed and type-checked from source.
+	cfg := &packages.Config{Mode: packages.LoadSyntax, Dir: dir}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, nil, err

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -24,7 +23,6 @@ var Analyzer = &analysis.Analyzer{
 	Name:       "stateaccess",
 	Doc:        "classify NF state accesses and derive Maestro's parallelization plan\n\nSee package github.com/nfmaestro/maestro/analyzers/stateaccess.",
 	URL:        "https://pkg.go.dev/github.com/nfmaestro/maestro/analyzers/stateaccess",
-	Requires:   []*analysis.Analyzer{buildssa.Analyzer},
 	Run:        run,
 	ResultType: reflect.TypeFor[*Result](),
 }
@@ -56,14 +54,16 @@ type fieldDecl struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	ssaRes, ok := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
-	if !ok || ssaRes == nil || ssaRes.Pkg == nil {
-		return &Result{}, nil
-	}
 	r := &reporter{pass: pass, seen: map[string]bool{}}
 	r.indexCalls()
 	res := &Result{}
-	for _, d := range findNFs(pass, r) {
+	nfs := findNFs(pass, r)
+	if len(nfs) == 0 && !analyzeEveryFunction {
+		// Most packages vet sees are not NFs: no SSA needed.
+		return res, nil
+	}
+	ssaRes := buildSSA(pass)
+	for _, d := range nfs {
 		if p := analyzeNF(pass, ssaRes, r, d); p != nil {
 			res.NFs = append(res.NFs, p)
 		}
@@ -259,7 +259,7 @@ func typeString(t types.Type) string {
 }
 
 // analyzeNF builds the plan of one NF and reports its diagnostics.
-func analyzeNF(pass *analysis.Pass, ssaRes *buildssa.SSA, r *reporter, d *nfDecl) *Plan {
+func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Plan {
 	plan := &Plan{
 		NF:          d.obj.Name(),
 		Package:     pass.Pkg.Path(),
@@ -335,7 +335,7 @@ func isProcessSig(sig *types.Signature) bool {
 // portUniverse returns the ports an NF can see: the maestro.Port constants
 // its package declares plus every Port constant it compares anything with.
 // An NF that names no port is taken to have the catalog's two ports.
-func portUniverse(pass *analysis.Pass, ssaRes *buildssa.SSA) []int {
+func portUniverse(pass *analysis.Pass, ssaRes *pkgSSA) []int {
 	set := map[int]bool{}
 	scope := pass.Pkg.Scope()
 	for _, name := range scope.Names() {

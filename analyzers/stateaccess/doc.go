@@ -1,5 +1,5 @@
 // Package stateaccess is Maestro's state-access analysis: a go/analysis pass
-// over SSA (buildssa) that finds each //maestro:nf type, follows its Process
+// over SSA that finds each //maestro:nf type, follows its Process
 // method through the NF's own methods and its package's functions, and
 // records every call on a //maestro:state container: whether it reads,
 // refreshes or writes, on which input ports it can run, and where each

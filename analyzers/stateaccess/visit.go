@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -307,7 +306,7 @@ func (a *nfAnalysis) fnMayWrite(f *frame, fn *ssa.Function, depth int) bool {
 // analyzeAll runs the walk from every function of the package with opaque
 // parameters, evaluating every value. Diagnostics are suppressed: it exists
 // so that the robustness test drives the walk over arbitrary code.
-func analyzeAll(pass *analysis.Pass, ssaRes *buildssa.SSA, r *reporter) {
+func analyzeAll(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter) {
 	quiet := r.quiet
 	r.quiet = true
 	defer func() { r.quiet = quiet }()
