@@ -19,21 +19,32 @@ type Allocator struct {
 }
 
 // chain is the double chain shared by an Allocator or Table and its views.
+//
+// Each index has one 16-byte cell holding its links and its time, so that
+// refreshing an entry (unlink, relink at the tail) touches three cache lines
+// (its own and its neighbours') rather than one per array.
 type chain struct {
-	// Links of the allocated list and the free list. Index cap is the
-	// sentinel of the allocated list: next[cap] is the oldest entry.
-	next, prev []int32
-	time       []int64
-	used       []bool
-	free       int32 // head of the free list, -1 when full
-	n          int
-	timeout    int64
+	// cells[cap] is the sentinel of the allocated list: its next is the
+	// oldest entry, its prev the newest. A free cell has prev == freeCell
+	// and its next links the free list.
+	cells   []cell
+	free    int32 // head of the free list, -1 when full
+	n       int
+	timeout int64
 	// local[c][i] is the time core c last refreshed entry i during a read
 	// pass of a lock-based NF (nil otherwise). Each core writes only its own
 	// slice, under its read lock; the writer reads them all under the write
 	// lock, so the lock orders every access.
 	local [][]int64
 }
+
+type cell struct {
+	next, prev int32
+	time       int64
+}
+
+// freeCell marks a free index in cell.prev.
+const freeCell = -1
 
 // NewAllocator returns an allocator of capacity indexes (rounded up to a power
 // of two, at least 1, at most 2^30) whose entries expire after timeout
@@ -43,26 +54,22 @@ func NewAllocator(capacity int, timeout int64) *Allocator {
 }
 
 func newChain(capacity int, timeout int64) *chain {
-	c := &chain{
-		next:    make([]int32, capacity+1),
-		prev:    make([]int32, capacity+1),
-		time:    make([]int64, capacity),
-		used:    make([]bool, capacity),
-		timeout: timeout,
-	}
+	c := &chain{cells: make([]cell, capacity+1), timeout: timeout}
 	c.reset()
 	return c
 }
 
+// capacity returns the number of indexes (the sentinel excluded).
+func (c *chain) capacity() int { return len(c.cells) - 1 }
+
 func (c *chain) reset() {
-	n := int32(len(c.used))
+	n := int32(c.capacity())
 	for i := range n {
-		c.next[i] = i + 1
-		c.used[i] = false
+		c.cells[i] = cell{next: i + 1, prev: freeCell}
 	}
-	c.next[n-1] = -1
+	c.cells[n-1].next = -1
 	c.free = 0
-	c.next[n], c.prev[n] = n, n
+	c.cells[n] = cell{next: n, prev: n}
 	c.n = 0
 	for _, l := range c.local {
 		clear(l)
@@ -76,15 +83,13 @@ func (a *Allocator) View(g *LockGroup, core int) *Allocator {
 }
 
 func (c *chain) withLocal(cores int) {
-	if len(c.local) < cores {
-		for len(c.local) < cores {
-			c.local = append(c.local, make([]int64, len(c.used)))
-		}
+	for len(c.local) < cores {
+		c.local = append(c.local, make([]int64, c.capacity()))
 	}
 }
 
 // Cap returns the number of indexes.
-func (a *Allocator) Cap() int { return len(a.d.used) }
+func (a *Allocator) Cap() int { return a.d.capacity() }
 
 // Len returns the number of allocated indexes.
 func (a *Allocator) Len() int { return a.d.n }
@@ -114,9 +119,8 @@ func (c *chain) allocate(now int64) (int, bool) {
 	if i < 0 {
 		return -1, false
 	}
-	c.free = c.next[i]
-	c.used[i] = true
-	c.time[i] = now
+	c.free = c.cells[i].next
+	c.cells[i].time = now
 	c.linkSorted(i)
 	c.n++
 	return int(i), true
@@ -126,7 +130,9 @@ func (c *chain) allocate(now int64) (int, bool) {
 // range).
 func (a *Allocator) IsAllocated(i int) bool { return a.d.isAllocated(i) }
 
-func (c *chain) isAllocated(i int) bool { return uint(i) < uint(len(c.used)) && c.used[i] }
+func (c *chain) isAllocated(i int) bool {
+	return uint(i) < uint(c.capacity()) && c.cells[i].prev != freeCell
+}
 
 // Time returns the last refresh time of allocated index i (0 otherwise). In
 // a lock-based view it includes only this core's private refreshes.
@@ -136,7 +142,7 @@ func (c *chain) timeOf(i int, v *view) int64 {
 	if !c.isAllocated(i) {
 		return 0
 	}
-	t := c.time[i]
+	t := c.cells[i].time
 	if v != nil {
 		t = max(t, c.local[v.core][i])
 	}
@@ -158,8 +164,8 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		l[i] = max(l[i], now)
 		return true
 	}
-	if now > c.time[i] {
-		c.time[i] = now
+	if now > c.cells[i].time {
+		c.cells[i].time = now
 		c.unlink(int32(i))
 		c.linkSorted(int32(i))
 	}
@@ -197,26 +203,32 @@ func (a *Allocator) Expire(now int64) int {
 // takes its newest time and is re-linked in order, so the chain stays sorted
 // and every entry that is really stale is still found at its head.
 func (c *chain) nextExpired(now int64, v *view) (int32, bool) {
-	if c.timeout <= 0 {
+	// The common case, nothing stale, in a few instructions.
+	s := len(c.cells) - 1
+	if c.timeout <= 0 || now-c.cells[c.cells[s].next].time < c.timeout || c.cells[s].next == int32(s) {
 		return -1, false
 	}
-	s := int32(len(c.used))
+	return c.nextExpiredSlow(now, v)
+}
+
+func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
+	s := int32(c.capacity())
 	for {
-		i := c.next[s]
-		if i == s || now-c.time[i] < c.timeout {
+		i := c.cells[s].next
+		if i == s || now-c.cells[i].time < c.timeout {
 			return -1, false
 		}
 		if v.denyWrite() {
 			return -1, false
 		}
-		t := c.time[i]
+		t := c.cells[i].time
 		for _, l := range c.local {
 			t = max(t, l[i])
 		}
 		if now-t >= c.timeout {
 			return i, true
 		}
-		c.time[i] = t
+		c.cells[i].time = t
 		c.unlink(i)
 		c.linkSorted(i)
 	}
@@ -224,8 +236,7 @@ func (c *chain) nextExpired(now int64, v *view) (int32, bool) {
 
 func (c *chain) release(i int32) {
 	c.unlink(i)
-	c.used[i] = false
-	c.next[i] = c.free
+	c.cells[i] = cell{next: c.free, prev: freeCell}
 	c.free = i
 	c.n--
 	// A reused index must not inherit private stamps of its previous life.
@@ -238,20 +249,21 @@ func (c *chain) release(i int32) {
 // is not newer than i's. Times normally arrive in order, so this stops at the
 // tail at once; it keeps the list sorted when they do not.
 func (c *chain) linkSorted(i int32) {
-	s := int32(len(c.used))
-	after := c.prev[s]
-	for after != s && c.time[after] > c.time[i] {
-		after = c.prev[after]
+	s := int32(c.capacity())
+	t := c.cells[i].time
+	after := c.cells[s].prev
+	for after != s && c.cells[after].time > t { // rare: times out of order
+		after = c.cells[after].prev
 	}
-	n := c.next[after]
-	c.next[after] = i
-	c.prev[i] = after
-	c.next[i] = n
-	c.prev[n] = i
+	n := c.cells[after].next
+	c.cells[after].next = i
+	c.cells[i].prev = after
+	c.cells[i].next = n
+	c.cells[n].prev = i
 }
 
 func (c *chain) unlink(i int32) {
-	p, n := c.prev[i], c.next[i]
-	c.next[p] = n
-	c.prev[n] = p
+	p, n := c.cells[i].prev, c.cells[i].next
+	c.cells[p].next = n
+	c.cells[n].prev = p
 }

@@ -35,6 +35,13 @@ const (
 	mixP2 = 0x8ebc6af09c88c6e3
 )
 
+// n*mixP0 (mod 2^64) for the key lengths rawHash handles inline.
+const (
+	mixLen4  = 0x81d87591e2f590bc
+	mixLen8  = 0x03b0eb23c5eb2178
+	mixLen16 = 0x0761d6478bd642f0
+)
+
 func mix(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
 	return hi ^ lo
@@ -92,10 +99,30 @@ func (h *keyHasher[K]) hash(k *K) uint64 {
 	return maphash.Comparable(h.mseed, *k)
 }
 
-// rawHash hashes the n bytes at p.
+// rawHash hashes the n bytes at p. The common key sizes (4, 8, 16 bytes:
+// addresses, MAC-sized and 5-tuple keys) take straight-line paths; the
+// general loop handles the rest. All paths mix with the same function, so
+// the result only depends on the bytes, the length and the seed.
 func rawHash(p unsafe.Pointer, n uintptr, seed uint64) uint64 {
-	b := unsafe.Slice((*byte)(p), n)
-	h := seed ^ uint64(n)*mixP0
+	switch n {
+	case 4:
+		a := uint64(*(*uint32)(p))
+		return mix(mixP2^4, mix(a^mixP1, a^seed^mixLen4))
+	case 8:
+		a := *(*uint64)(p)
+		return mix(mixP2^8, mix(a^mixP1, a^seed^mixLen8))
+	case 16:
+		a, c := *(*uint64)(p), *(*uint64)(unsafe.Add(p, 8))
+		h := mix(a^mixP1, c^seed^mixLen16)
+		return mix(mixP2^16, mix(a^mixP1, c^h))
+	}
+	return rawHashBytes(unsafe.Slice((*byte)(p), n), seed)
+}
+
+// rawHashBytes is rawHash for any length.
+func rawHashBytes(b []byte, seed uint64) uint64 {
+	n := uint64(len(b))
+	h := seed ^ n*mixP0
 	for len(b) >= 16 {
 		h = mix(binary.LittleEndian.Uint64(b)^mixP1, binary.LittleEndian.Uint64(b[8:])^h)
 		b = b[16:]
@@ -111,5 +138,5 @@ func rawHash(p unsafe.Pointer, n uintptr, seed uint64) uint64 {
 	case len(b) > 0:
 		a = uint64(b[0])<<16 | uint64(b[len(b)>>1])<<8 | uint64(b[len(b)-1])
 	}
-	return mix(mixP2^uint64(n), mix(a^mixP1, c^h))
+	return mix(mixP2^n, mix(a^mixP1, c^h))
 }
