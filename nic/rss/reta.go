@@ -104,6 +104,11 @@ func (c *Config) Hash(srcIP, dstIP uint32, srcPort, dstPort uint16, hasPorts boo
 	if c.h != nil {
 		return c.h.Hash4(srcIP, dstIP, srcPort, dstPort)
 	}
+	return c.slowHash(srcIP, dstIP, srcPort, dstPort)
+}
+
+// slowHash is the bit-serial hash used before Prepare.
+func (c *Config) slowHash(srcIP, dstIP uint32, srcPort, dstPort uint16) uint32 {
 	in := [InputLen]byte{
 		byte(srcIP >> 24), byte(srcIP >> 16), byte(srcIP >> 8), byte(srcIP),
 		byte(dstIP >> 24), byte(dstIP >> 16), byte(dstIP >> 8), byte(dstIP),
@@ -121,7 +126,17 @@ func (c *Config) Queue(srcIP, dstIP uint32, srcPort, dstPort uint16, hasPorts bo
 	if n == 0 {
 		return 0
 	}
-	return int(c.RETA[c.Hash(srcIP, dstIP, srcPort, dstPort, hasPorts)&uint32(n-1)])
+	if !hasPorts {
+		srcPort, dstPort = 0, 0
+	}
+	// Hash4 directly rather than through Hash: one call on the hot path.
+	var h uint32
+	if c.h != nil {
+		h = c.h.Hash4(srcIP, dstIP, srcPort, dstPort)
+	} else {
+		h = c.slowHash(srcIP, dstIP, srcPort, dstPort)
+	}
+	return int(c.RETA[h&uint32(n-1)])
 }
 
 // Bucket returns the RETA entry an IPv4 packet on this port selects,

@@ -192,3 +192,41 @@ func TestHashFields(t *testing.T) {
 		t.Error("String/Parse do not round-trip")
 	}
 }
+
+func TestForCoresAndCopyConfigs(t *testing.T) {
+	p, _ := LookupProfile("generic")
+	sol, err := Solve(p, 2, catalog[2].cs, 4) // NAT
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgs, err := ForCores(sol.Configs, p.RETASize, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cfgs {
+		if !slices.Equal(cfgs[i].Key, sol.Configs[i].Key) || !slices.Equal(cfgs[i].RETA, RoundRobin(128, 4)) {
+			t.Fatalf("port %d: wrong key or RETA", i)
+		}
+		if cfgs[i].h == nil {
+			t.Fatalf("port %d: not prepared", i)
+		}
+	}
+	// NAT: LAN dst IP and WAN src IP pick the same queue.
+	if cfgs[lan].Queue(1, 0xc0a80101, 5, 6, true) != cfgs[wan].Queue(0xc0a80101, 9, 7, 8, true) {
+		t.Error("NAT pair split across queues")
+	}
+	cp := CopyConfigs(cfgs)
+	cp[0].Key[0] ^= 0xff
+	cp[0].RETA[0] ^= 1
+	if cfgs[0].Key[0] == cp[0].Key[0] || cfgs[0].RETA[0] == cp[0].RETA[0] {
+		t.Error("CopyConfigs shares memory with its input")
+	}
+	for _, n := range []int{0, 129} {
+		if _, err := ForCores(sol.Configs, p.RETASize, n); err == nil {
+			t.Errorf("ForCores accepted %d cores", n)
+		}
+	}
+	if _, err := ForCores(sol.Configs, 100, 4); err == nil {
+		t.Error("ForCores accepted a RETA of 100 entries")
+	}
+}
