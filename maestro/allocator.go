@@ -20,15 +20,27 @@ type Allocator struct {
 
 // chain is the double chain shared by an Allocator or Table and its views.
 //
+// Allocated entries are ordered by time so that the oldest is found at once.
+// Times normally arrive in order (a packet's time is the newest), so an
+// entry stamped now goes to the tail of a doubly linked list, in O(1). An
+// entry stamped with an older time than the list's tail (a lock-based NF's
+// write pass giving an entry the newest of the cores' private stamps, or
+// cores whose clocks differ slightly) goes instead into a binary min-heap,
+// in O(log n). The oldest entry is the older of the list's head and the
+// heap's top, so expiry stays exact whatever order times come in, and no
+// insertion ever walks the list.
+//
 // Each index has one 16-byte cell holding its links and its time, so that
 // refreshing an entry (unlink, relink at the tail) touches three cache lines
 // (its own and its neighbours') rather than one per array.
 type chain struct {
-	// cells[cap] is the sentinel of the allocated list: its next is the
-	// oldest entry, its prev the newest. A free cell has prev == freeCell
-	// and its next links the free list.
+	// cells[cap] is the sentinel of the list: its next is the oldest list
+	// entry, its prev the newest. A free cell has prev == freeCell and its
+	// next links the free list; a cell in the heap has prev == inHeap and
+	// its next is its position in heap.
 	cells   []cell
-	free    int32 // head of the free list, -1 when full
+	heap    []int32 // min-heap by time; capacity preallocated
+	free    int32   // head of the free list, -1 when full
 	n       int
 	timeout int64
 	// local[c][i] is the time core c last refreshed entry i during a read
@@ -43,8 +55,11 @@ type cell struct {
 	time       int64
 }
 
-// freeCell marks a free index in cell.prev.
-const freeCell = -1
+// Markers in cell.prev.
+const (
+	freeCell = -1 // the index is free
+	inHeap   = -2 // the index is allocated and in the heap
+)
 
 // NewAllocator returns an allocator of capacity indexes (rounded up to a power
 // of two, at least 1, at most 2^30) whose entries expire after timeout
@@ -54,7 +69,7 @@ func NewAllocator(capacity int, timeout int64) *Allocator {
 }
 
 func newChain(capacity int, timeout int64) *chain {
-	c := &chain{cells: make([]cell, capacity+1), timeout: timeout}
+	c := &chain{cells: make([]cell, capacity+1), heap: make([]int32, 0, capacity), timeout: timeout}
 	c.reset()
 	return c
 }
@@ -70,6 +85,7 @@ func (c *chain) reset() {
 	c.cells[n-1].next = -1
 	c.free = 0
 	c.cells[n] = cell{next: n, prev: n}
+	c.heap = c.heap[:0]
 	c.n = 0
 	for _, l := range c.local {
 		clear(l)
@@ -121,7 +137,7 @@ func (c *chain) allocate(now int64) (int, bool) {
 	}
 	c.free = c.cells[i].next
 	c.cells[i].time = now
-	c.linkSorted(i)
+	c.place(i)
 	c.n++
 	return int(i), true
 }
@@ -165,9 +181,9 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		return true
 	}
 	if now > c.cells[i].time {
+		c.detach(int32(i))
 		c.cells[i].time = now
-		c.unlink(int32(i))
-		c.linkSorted(int32(i))
+		c.place(int32(i))
 	}
 	return true
 }
@@ -200,22 +216,23 @@ func (a *Allocator) Expire(now int64) int {
 // false when none has. In a read pass, finding a candidate aborts the pass
 // (expiring is a write) and returns false. In a write pass of a lock-based
 // NF, a candidate that some core refreshed privately is not expired: it
-// takes its newest time and is re-linked in order, so the chain stays sorted
-// and every entry that is really stale is still found at its head.
+// takes the newest of its stamps and is placed again in time order, so every
+// entry that is really stale is still found first.
 func (c *chain) nextExpired(now int64, v *view) (int32, bool) {
 	// The common case, nothing stale, in a few instructions.
 	s := len(c.cells) - 1
-	if c.timeout <= 0 || now-c.cells[c.cells[s].next].time < c.timeout || c.cells[s].next == int32(s) {
+	h := c.cells[s].next
+	if c.timeout <= 0 || (int(h) == s || now-c.cells[h].time < c.timeout) &&
+		(len(c.heap) == 0 || now-c.cells[c.heap[0]].time < c.timeout) {
 		return -1, false
 	}
 	return c.nextExpiredSlow(now, v)
 }
 
 func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
-	s := int32(c.capacity())
 	for {
-		i := c.cells[s].next
-		if i == s || now-c.cells[i].time < c.timeout {
+		i, ok := c.oldest()
+		if !ok || now-c.cells[i].time < c.timeout {
 			return -1, false
 		}
 		if v.denyWrite() {
@@ -228,14 +245,24 @@ func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 		if now-t >= c.timeout {
 			return i, true
 		}
+		c.detach(i)
 		c.cells[i].time = t
-		c.unlink(i)
-		c.linkSorted(i)
+		c.place(i)
 	}
 }
 
+// oldest returns the allocated index with the oldest time.
+func (c *chain) oldest() (int32, bool) {
+	s := int32(c.capacity())
+	i := c.cells[s].next
+	if len(c.heap) > 0 && (i == s || c.cells[c.heap[0]].time < c.cells[i].time) {
+		return c.heap[0], true
+	}
+	return i, i != s
+}
+
 func (c *chain) release(i int32) {
-	c.unlink(i)
+	c.detach(i)
 	c.cells[i] = cell{next: c.free, prev: freeCell}
 	c.free = i
 	c.n--
@@ -245,25 +272,94 @@ func (c *chain) release(i int32) {
 	}
 }
 
-// linkSorted links i into the allocated list after the last entry whose time
-// is not newer than i's. Times normally arrive in order, so this stops at the
-// tail at once; it keeps the list sorted when they do not.
-func (c *chain) linkSorted(i int32) {
+// place puts allocated index i, whose time is set, in time order: at the
+// tail of the list when it is not older than the tail, else in the heap.
+func (c *chain) place(i int32) {
 	s := int32(c.capacity())
-	t := c.cells[i].time
-	after := c.cells[s].prev
-	for after != s && c.cells[after].time > t { // rare: times out of order
-		after = c.cells[after].prev
+	last := c.cells[s].prev
+	if last != s && c.cells[last].time > c.cells[i].time {
+		c.heapPush(i)
+		return
 	}
-	n := c.cells[after].next
-	c.cells[after].next = i
-	c.cells[i].prev = after
-	c.cells[i].next = n
-	c.cells[n].prev = i
+	c.cells[last].next = i
+	c.cells[i].prev = last
+	c.cells[i].next = s
+	c.cells[s].prev = i
 }
 
-func (c *chain) unlink(i int32) {
+// detach takes allocated index i out of the list or the heap.
+func (c *chain) detach(i int32) {
+	if c.cells[i].prev == inHeap {
+		c.heapRemove(i)
+		return
+	}
 	p, n := c.cells[i].prev, c.cells[i].next
 	c.cells[p].next = n
 	c.cells[n].prev = p
+}
+
+// The heap keeps each member's position in its cell's next field.
+
+func (c *chain) heapSet(k int, i int32) {
+	c.heap[k] = i
+	c.cells[i].next = int32(k)
+}
+
+func (c *chain) heapLess(k, j int) bool {
+	return c.cells[c.heap[k]].time < c.cells[c.heap[j]].time
+}
+
+func (c *chain) heapSwap(k, j int) {
+	a, b := c.heap[k], c.heap[j]
+	c.heapSet(k, b)
+	c.heapSet(j, a)
+}
+
+func (c *chain) heapPush(i int32) {
+	c.cells[i].prev = inHeap
+	c.heap = append(c.heap, i) // within the preallocated capacity
+	k := len(c.heap) - 1
+	c.heapSet(k, i)
+	c.heapUp(k)
+}
+
+func (c *chain) heapRemove(i int32) {
+	k, last := int(c.cells[i].next), len(c.heap)-1
+	if k != last {
+		c.heapSet(k, c.heap[last])
+	}
+	c.heap = c.heap[:last]
+	if k < last && !c.heapDown(k) {
+		c.heapUp(k)
+	}
+}
+
+func (c *chain) heapUp(k int) {
+	for k > 0 {
+		p := (k - 1) / 2
+		if !c.heapLess(k, p) {
+			return
+		}
+		c.heapSwap(k, p)
+		k = p
+	}
+}
+
+// heapDown sifts position k down and reports whether it moved.
+func (c *chain) heapDown(k int) bool {
+	moved := false
+	for {
+		m := 2*k + 1
+		if m >= len(c.heap) {
+			return moved
+		}
+		if r := m + 1; r < len(c.heap) && c.heapLess(r, m) {
+			m = r
+		}
+		if !c.heapLess(m, k) {
+			return moved
+		}
+		c.heapSwap(k, m)
+		k, moved = m, true
+	}
 }

@@ -128,3 +128,79 @@ func TestFinishReadRestoresPacket(t *testing.T) {
 		t.Fatal("a read-only pass asked for a rerun")
 	}
 }
+
+// FuzzTableTimesAndViews drives a Table through two lock-mode views with
+// times that may go backwards and refreshes that are core-private, and
+// checks it against a model where an entry's time is simply the newest time
+// anyone refreshed it with: expiry must stay exact whatever the order.
+func FuzzTableTimesAndViews(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4, 200, 5, 17, 9, 4, 4, 4, 4})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		const timeout = 40
+		base := NewTable[uint8, int](16, timeout)
+		g := NewLockGroup(2)
+		views := [2]*Table[uint8, int]{base.View(g, 0), base.View(g, 1)}
+		last := map[uint8]int64{}
+		now := int64(100)
+		for j := 0; j+2 < len(ops); j += 3 {
+			op, k, dt := ops[j]%5, ops[j+1]%24, int64(ops[j+2]%32)-12 // time moves -12..+19
+			now = max(now+dt, 0)
+			core := int(ops[j] >> 7)
+			v := views[core]
+			switch op {
+			case 0: // insert in a write pass
+				g.BeginWrite(core)
+				_, present := last[k]
+				if _, ok := v.Insert(k, 1, now); ok {
+					if present {
+						last[k] = max(last[k], now)
+					} else {
+						last[k] = now
+					}
+				} else if present || len(last) < 16 {
+					t.Fatalf("insert %d refused with %d entries", k, len(last))
+				}
+			case 1, 2: // refresh in a read pass (core-private) or a write pass
+				if op == 1 {
+					g.BeginRead(core)
+				} else {
+					g.BeginWrite(core)
+				}
+				if i, ok := v.Find(k); ok {
+					v.Refresh(i, now)
+					last[k] = max(last[k], now)
+				}
+				if g.Aborted(core) {
+					t.Fatal("refresh aborted a read pass")
+				}
+			case 3: // expire: a read pass that aborts if anything is due, then a write pass
+				g.BeginRead(core)
+				if n := v.Expire(now); n != 0 {
+					t.Fatal("read pass expired entries")
+				}
+				g.BeginWrite(core)
+				n := v.Expire(now)
+				want := 0
+				for key, tm := range last {
+					if now-tm >= timeout {
+						delete(last, key)
+						want++
+					}
+				}
+				if n != want {
+					t.Fatalf("expire at %d freed %d, want %d", now, n, want)
+				}
+			case 4: // remove
+				g.BeginWrite(core)
+				_, present := last[k]
+				if v.Remove(k) != present {
+					t.Fatalf("remove %d", k)
+				}
+				delete(last, k)
+			}
+			if base.Len() != len(last) {
+				t.Fatalf("len %d, want %d", base.Len(), len(last))
+			}
+		}
+	})
+}
