@@ -12,6 +12,7 @@ import (
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
+	"github.com/nfmaestro/maestro/nic/rss"
 )
 
 // RSS hash functions (rte_eth_rss_conf.rss_hf bits). Run asks for
@@ -38,6 +39,31 @@ type RSS struct {
 	RETA []uint16
 	// Hash selects the hashed packet types (Hash* bits); 0 is DefaultHash.
 	Hash uint64
+}
+
+// RSSFrom converts the RSS solver's per-port configurations (what a
+// generated parallel NF's RSS method returns) into Config.RSS, indexed by
+// rss.Config.Port; ports without a configuration get the zero RSS. Fields 0
+// becomes Hash 0, DefaultHash, as soft.RSSDispatcher also reads it.
+func RSSFrom(cfgs []rss.Config) []RSS {
+	var out []RSS
+	for _, c := range cfgs {
+		for len(out) <= c.Port {
+			out = append(out, RSS{})
+		}
+		var hash uint64
+		if c.Fields&rss.HashIPv4 != 0 {
+			hash |= HashIPv4
+		}
+		if c.Fields&rss.HashIPv4TCP != 0 {
+			hash |= HashIPv4TCP
+		}
+		if c.Fields&rss.HashIPv4UDP != 0 {
+			hash |= HashIPv4UDP
+		}
+		out[c.Port] = RSS{Key: c.Key, RETA: c.RETA, Hash: hash}
+	}
+	return out
 }
 
 // Mode says how packets reach the workers.
@@ -106,6 +132,10 @@ type Config struct {
 	// RingSize is the capacity of each worker's software dispatch ring
 	// (rounded up to a power of two; 0: 4096).
 	RingSize int
+	// WallClock makes Packet.Time the wall clock at each burst even where
+	// the ports stamp packets (see Result.Notes for which clock a run
+	// used).
+	WallClock bool
 	// BusyPoll keeps idle workers spinning; by default a worker that found
 	// nothing for a while sleeps a few microseconds between polls, which
 	// spares shared machines at the cost of wake-up latency.
@@ -167,9 +197,14 @@ type Stats struct {
 type Result struct {
 	// Mode is how packets reached the workers.
 	Mode Mode
-	// Notes explains set-up decisions, such as a fallback to software
-	// dispatch and why.
+	// Notes explains set-up decisions: a fallback to software dispatch and
+	// why, and where Packet.Time comes from (the ports' RX timestamps, or
+	// the wall clock at each burst and why).
 	Notes []string
+	// Timestamps reports that Packet.Time came from the ports' RX
+	// timestamps (for net_pcap, the input pcaps' record times) rather than
+	// the wall clock.
+	Timestamps bool
 	// Stats is the final snapshot, taken after the ports stopped and every
 	// ring was drained: Stats.Pool.InUse is 0 unless an mbuf leaked or a
 	// driver holds mbufs while stopped.

@@ -18,6 +18,13 @@
 // function which core each packet belongs to, and hands the mbufs to the
 // workers through single-producer rings. Run says so in Result.Notes.
 //
+// Packet.Time is each packet's RX timestamp where every port stamps Unix
+// time (net_pcap: the pcap record's time, so a replayed trace sees the times
+// it was captured with) and the wall clock at each burst otherwise;
+// Result.Notes says which, and Config.WallClock forces the wall clock.
+// RSSFrom turns a generated parallel NF's RSS configuration into
+// Config.RSS. Init turns a bad EAL command line into one error line.
+//
 // CI needs: apt-get install -y libdpdk-dev pkg-config libpcap-dev and
 // `go test -tags dpdk ./nic/dpdk/` run as root (no hugepages or NIC needed:
 // the tests use --no-huge --no-pci with net_pcap and net_null vdevs).

@@ -12,6 +12,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -43,8 +45,12 @@ const (
 // Init starts the DPDK EAL with args (as on a DPDK application's command
 // line; a program name is prepended when args[0] is an option). The EAL can
 // be started once per process: a second call returns an error, as does a
-// call after Cleanup. A failure returns DPDK's own message
-// (rte_strerror(rte_errno)) and Hint.
+// call after Cleanup. A failure returns, on one line, DPDK's own message
+// (rte_strerror(rte_errno)), the complaints the EAL printed (such as
+// getopt's "unrecognized option") and Hint. While rte_eal_init runs, the
+// process's stdout and stderr go to a temporary file: the EAL answers a bad
+// command line with its whole usage text, which the error replaces; after a
+// successful start, what the EAL printed is copied to stderr.
 func Init(args []string) error {
 	eal.Lock()
 	defer eal.Unlock()
@@ -77,17 +83,62 @@ func Init(args []string) error {
 	for i, a := range argv {
 		cs[i] = C.CString(a)
 	}
-	rc := C.mx_eal_init(C.int(len(argv)), cargv)
+	// The EAL's own output is captured (see mx_eal_init) into an unnamed
+	// temporary file: a pipe could fill up and block the EAL.
+	capture, _ := os.CreateTemp("", "maestro-eal-*")
+	fd := C.int(-1)
+	if capture != nil {
+		os.Remove(capture.Name())
+		defer capture.Close()
+		fd = C.int(capture.Fd())
+	}
+	rc := C.mx_eal_init(C.int(len(argv)), cargv, fd)
 	errno := C.mx_errno()
 	_ = unix.SchedSetaffinity(0, &saved)
-	if rc < 0 {
-		return fmt.Errorf("dpdk: rte_eal_init(%s): %s (rte_errno %d); %s",
-			strings.Join(argv[1:], " "), C.GoString(C.rte_strerror(errno)), int(errno), Hint)
+	var said []byte
+	if capture != nil {
+		if _, err := capture.Seek(0, io.SeekStart); err == nil {
+			said, _ = io.ReadAll(capture)
+		}
 	}
+	if rc < 0 {
+		why := ealComplaints(string(said), argv[0])
+		if why != "" {
+			why = ": " + why
+		}
+		return fmt.Errorf("dpdk: rte_eal_init(%s): %s (rte_errno %d)%s; %s",
+			strings.Join(argv[1:], " "), C.GoString(C.rte_strerror(errno)), int(errno), why, Hint)
+	}
+	// A successful start keeps its output (log lines, warnings) where it
+	// would have gone.
+	os.Stderr.Write(said)
 	eal.state = ealRunning
 	eal.args = slices.Clone(args)
 	eal.cpus = cpuList(&saved)
 	return nil
+}
+
+// ealComplaints picks the error messages out of what a failed rte_eal_init
+// printed: getopt's (prefixed with the program name prog) and the EAL's log
+// lines, without the usage text, the informational "Detected" lines or
+// repeats, joined by "; ".
+func ealComplaints(out, prog string) string {
+	var msgs []string
+	for _, line := range strings.Split(out, "\n") {
+		var msg string
+		switch {
+		case strings.HasPrefix(line, prog+": "):
+			msg = strings.TrimPrefix(line, prog+": ")
+		case strings.HasPrefix(line, "EAL: ") && !strings.HasPrefix(line, "EAL: Detected"):
+			msg = strings.TrimPrefix(strings.TrimPrefix(line, "EAL: "), "FATAL: ")
+		default:
+			continue
+		}
+		if msg = strings.TrimSuffix(strings.TrimSpace(msg), "."); msg != "" && !slices.Contains(msgs, msg) {
+			msgs = append(msgs, msg)
+		}
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // Initialized reports whether the EAL is running.

@@ -5,7 +5,6 @@ package dpdk
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic/soft"
 )
 
 // childEnv names the test that a re-executed test binary runs for real. The
@@ -83,60 +83,43 @@ func frames(port, n int) [][]byte {
 	return out
 }
 
-// writePcap writes a classic little-endian pcap file (microsecond
-// timestamps, Ethernet link type). The format is a 24-byte file header and a
-// 16-byte header per record; it is written here rather than with gopacket's
-// pcapgo, which needs golang.org/x/net in go.sum.
-func writePcap(t *testing.T, path string, pkts [][]byte) {
+// inputStart and inputGap give frame i of every test input the pcap time
+// inputStart + i*inputGap nanoseconds: whole microseconds, the resolution
+// at which net_pcap (through libpcap) reads captures.
+const (
+	inputStart = int64(1_700_000_000) * 1e9
+	inputGap   = int64(time.Microsecond)
+)
+
+// writeInputs writes in[i], port i's input, as dir/port<i>.pcap with nic/soft's
+// pcap writer (microsecond timestamps, see inputStart) and returns the paths.
+func writeInputs(t *testing.T, dir string, in [][][]byte) []string {
 	t.Helper()
-	var b []byte
-	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
-	b = binary.LittleEndian.AppendUint16(b, 2)
-	b = binary.LittleEndian.AppendUint16(b, 4)
-	b = binary.LittleEndian.AppendUint32(b, 0)     // thiszone
-	b = binary.LittleEndian.AppendUint32(b, 0)     // sigfigs
-	b = binary.LittleEndian.AppendUint32(b, 65535) // snaplen
-	b = binary.LittleEndian.AppendUint32(b, 1)     // LINKTYPE_ETHERNET
-	for i, p := range pkts {
-		b = binary.LittleEndian.AppendUint32(b, 1700000000)
-		b = binary.LittleEndian.AppendUint32(b, uint32(i))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
-		b = append(b, p...)
+	tr := &soft.Trace{NumPorts: len(in)}
+	var paths []string
+	for port, frames := range in {
+		for i, f := range frames {
+			tr.Add(maestro.Port(port), inputStart+int64(i)*inputGap, f, 0)
+		}
+		paths = append(paths, soft.PortFile(dir, port))
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := soft.WritePcaps(dir, tr, len(in), true); err != nil {
 		t.Fatal(err)
 	}
+	return paths
 }
 
-// readPcap reads the frames of a pcap file in either byte order and either
-// timestamp resolution (libpcap, which net_pcap uses, writes native order).
+// readPcap reads the frames of a pcap file (net_pcap writes nanosecond
+// captures in native byte order) with nic/soft's reader.
 func readPcap(t *testing.T, path string) [][]byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	tr, err := soft.ReadTrace(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(b) < 24 {
-		t.Fatalf("%s: %d bytes, no pcap header", path, len(b))
-	}
-	var bo binary.ByteOrder
-	switch binary.LittleEndian.Uint32(b) {
-	case 0xa1b2c3d4, 0xa1b23c4d:
-		bo = binary.LittleEndian
-	case 0xd4c3b2a1, 0x4d3cb2a1:
-		bo = binary.BigEndian
-	default:
-		t.Fatalf("%s: not a pcap file", path)
-	}
-	var out [][]byte
-	for b = b[24:]; len(b) >= 16; {
-		n := int(bo.Uint32(b[8:]))
-		if len(b) < 16+n {
-			t.Fatalf("%s: truncated record", path)
-		}
-		out = append(out, b[16:16+n])
-		b = b[16+n:]
+	out := make([][]byte, 0, len(tr.Frames))
+	for _, f := range tr.Frames {
+		out = append(out, f.Data)
 	}
 	return out
 }
@@ -179,3 +162,13 @@ func (f fwdProc) ProcessBurst(_ int, pkts []maestro.Packet, v []maestro.Verdict)
 
 // swap forwards port 0 to 1 and 1 to 0: the NOP NF of a two-port box.
 func swap(p *maestro.Packet) maestro.Verdict { return maestro.Forward(1 - p.InPort) }
+
+// hasNote reports whether one of res's notes contains substr.
+func hasNote(res Result, substr string) bool {
+	for _, n := range res.Notes {
+		if strings.Contains(n, substr) {
+			return true
+		}
+	}
+	return false
+}

@@ -5,30 +5,44 @@ package dpdk
 import (
 	"context"
 	"encoding/binary"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic"
+	"github.com/nfmaestro/maestro/nic/soft"
 )
 
-// pcapRun writes one input pcap per port, starts the EAL on net_pcap ports
-// reading them, runs proc until the input has been idle for a while, and
-// returns the result and every port's output frames.
-func pcapRun(t *testing.T, in [][][]byte, cfg Config, proc fwdProc) (Result, [][][]byte) {
-	t.Helper()
-	dir := t.TempDir()
-	var files []string
-	for i, frames := range in {
-		f := filepath.Join(dir, "in"+string(rune('0'+i))+".pcap")
-		writePcap(t, f, frames)
-		files = append(files, f)
+// pcapBox is a set of net_pcap ports in a temporary directory: port i
+// reads dir/port<i>.pcap and writes dir/out<i>.pcap. net_pcap opens both
+// files when the port starts and closes them when it stops, so every run
+// reads its input from the beginning (rewritten in between or not) and
+// writes its output afresh.
+type pcapBox struct {
+	dir string
+	eal []string
+	out []string
+}
+
+func newPcapBox(t *testing.T, ports int) *pcapBox {
+	b := &pcapBox{dir: t.TempDir()}
+	var in []string
+	for i := range ports {
+		in = append(in, soft.PortFile(b.dir, i))
 	}
-	vdevs, outFiles := pcapVdevs(dir, files)
-	cfg.EAL = append(baseEAL(), vdevs...)
-	cfg.Ports = len(in)
+	vdevs, out := pcapVdevs(b.dir, in)
+	b.eal, b.out = append(baseEAL(), vdevs...), out
+	return b
+}
+
+// run runs proc on the box's ports (starting the EAL on the first run)
+// until the input has been idle for a while, checks that every mbuf went
+// back to the pool, and returns the result and every port's output frames.
+func (b *pcapBox) run(t *testing.T, cfg Config, proc nic.Processor) (Result, [][][]byte) {
+	t.Helper()
+	cfg.EAL = b.eal
+	cfg.Ports = len(b.out)
 	cfg.IdleTimeout = 300 * time.Millisecond
 	cfg.Logf = t.Logf
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -54,11 +68,20 @@ func pcapRun(t *testing.T, in [][][]byte, cfg Config, proc fwdProc) (Result, [][
 		}
 	}
 	var out [][][]byte
-	for _, f := range outFiles {
+	for _, f := range b.out {
 		out = append(out, readPcap(t, f))
 	}
 	t.Logf("mode %v, notes %q, total %+v", res.Mode, res.Notes, res.Stats.Total)
 	return res, out
+}
+
+// pcapRun runs proc once on net_pcap ports reading in[i] on port i and
+// returns the result and every port's output frames.
+func pcapRun(t *testing.T, in [][][]byte, cfg Config, proc nic.Processor) (Result, [][][]byte) {
+	t.Helper()
+	b := newPcapBox(t, len(in))
+	writeInputs(t, b.dir, in)
+	return b.run(t, cfg, proc)
 }
 
 // seqOf identifies a test frame: its input port (from the source MAC) and
@@ -128,7 +151,7 @@ func TestPcapForwardSoftwareDispatch(t *testing.T) {
 		if res.Mode != ModeSoftware {
 			t.Errorf("mode %v, want software", res.Mode)
 		}
-		if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "software dispatch") {
+		if !hasNote(res, "software dispatch") {
 			t.Errorf("notes %q do not announce software dispatch", res.Notes)
 		}
 		for p := range 2 {
@@ -187,6 +210,62 @@ func TestPcapFlood(t *testing.T) {
 			ps := res.Stats.Ports[p]
 			if ps.RX != uint64(len(in[p])) || ps.TX != uint64(len(want)) || ps.Dropped != 0 {
 				t.Errorf("port %d stats %+v", p, ps.Stats)
+			}
+		}
+	})
+}
+
+// net_pcap stamps every packet with its pcap record's time, so the NF sees
+// the trace's times, exactly, whichever core processes it; with
+// Config.WallClock it sees the time of the run instead.
+func TestPcapTimestamps(t *testing.T) {
+	inChild(t, func(t *testing.T) {
+		in := [][][]byte{frames(0, 150), frames(1, 100)}
+		// times[port][n] is what the NF saw as the time of frame n of port;
+		// the dispatch keeps each port on one core, so each slice has one
+		// writer.
+		var times [2][]int64
+		record := func(p *maestro.Packet) maestro.Verdict {
+			port, n := seqOf(p.Data)
+			for len(times[port]) <= n {
+				times[port] = append(times[port], 0)
+			}
+			times[port][n] = p.Time
+			return swap(p)
+		}
+		dispatch := func(p *maestro.Packet) int { return int(p.InPort) }
+		box := newPcapBox(t, len(in))
+		writeInputs(t, box.dir, in)
+		res, _ := box.run(t, Config{Cores: 2, Dispatch: dispatch}, fwdProc{2, record})
+		if !res.Timestamps || !hasNote(res, "packet time: the ports' RX timestamps") {
+			t.Errorf("timestamps %v, notes %q: want the pcap times, announced", res.Timestamps, res.Notes)
+		}
+		for port := range in {
+			if len(times[port]) != len(in[port]) {
+				t.Fatalf("port %d: the NF saw %d frames of %d", port, len(times[port]), len(in[port]))
+			}
+			for n, got := range times[port] {
+				if want := inputStart + int64(n)*inputGap; got != want {
+					t.Fatalf("port %d frame %d: time %d, want the pcap's %d", port, n, got, want)
+				}
+			}
+		}
+
+		times = [2][]int64{}
+		before := time.Now().UnixNano()
+		res, _ = box.run(t, Config{Cores: 1, WallClock: true}, fwdProc{1, record})
+		after := time.Now().UnixNano()
+		if res.Timestamps || !hasNote(res, "the wall clock at each burst (requested by Config.WallClock)") {
+			t.Errorf("timestamps %v, notes %q: want the wall clock, announced", res.Timestamps, res.Notes)
+		}
+		for port := range in {
+			if len(times[port]) != len(in[port]) {
+				t.Fatalf("second run, port %d: the NF saw %d frames of %d", port, len(times[port]), len(in[port]))
+			}
+			for n, got := range times[port] {
+				if got < before || got > after {
+					t.Fatalf("port %d frame %d: time %d outside the run [%d, %d]", port, n, got, before, after)
+				}
 			}
 		}
 	})

@@ -59,6 +59,9 @@ type run struct {
 	start  time.Time
 	stats  []*workerStats // one per worker
 	poller *workerStats   // software dispatcher's idle clock
+	// tsUnit is the length in nanoseconds of one unit of the ports' RX
+	// timestamps, or 0 when Packet.Time is the wall clock.
+	tsUnit int64
 }
 
 // runSeq names each run's rings uniquely: DPDK names live as long as the
@@ -105,7 +108,7 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor, report func(Stats)
 	if report != nil {
 		report(final)
 	}
-	return Result{Mode: r.mode, Notes: r.notes, Stats: final}, nil
+	return Result{Mode: r.mode, Notes: r.notes, Timestamps: r.tsUnit != 0, Stats: final}, nil
 }
 
 func (r *run) note(format string, args ...any) {
@@ -166,6 +169,7 @@ func (r *run) setup() error {
 			r.mode = ModeSoftware
 		}
 	}
+	r.chooseClock()
 	if err := r.makePool(); err != nil {
 		return err
 	}
@@ -179,8 +183,65 @@ func (r *run) setup() error {
 		r.stopPorts()
 		return err
 	}
+	if err := r.enableTimestamps(); err != nil {
+		r.stopPorts()
+		return err
+	}
 	if r.mode == ModeSoftware {
 		return r.makeRings()
+	}
+	return nil
+}
+
+// timestampUnits lists the drivers whose RX timestamps Run uses, with the
+// length of their unit in nanoseconds. DPDK leaves the unit and the epoch
+// of the timestamp field to each driver (a NIC's is usually its own clock's
+// ticks), so only drivers known to stamp Unix time qualify: net_pcap stamps
+// each packet with its pcap record's time in microseconds, which makes a
+// replayed trace see the times it was captured with, run after run.
+var timestampUnits = map[string]int64{"net_pcap": 1000}
+
+// chooseClock decides where Packet.Time comes from and notes it: the
+// ports' RX timestamps when every port can give Unix time, or else the
+// wall clock at each burst. It is all or nothing, since an NF comparing
+// the times of packets from two ports needs one clock for both.
+func (r *run) chooseClock() {
+	why := ""
+	if r.cfg.WallClock {
+		why = "requested by Config.WallClock"
+	}
+	var unit int64
+	for _, p := range r.ports {
+		if why != "" {
+			break
+		}
+		drv, name := C.GoString(&p.info.driver[0]), C.GoString(&p.info.name[0])
+		u := timestampUnits[drv]
+		switch {
+		case u == 0:
+			why = fmt.Sprintf("port %d (%s, driver %s) has no RX timestamps in Unix time", p.idx, name, drv)
+		case unit != 0 && u != unit:
+			why = "the ports' timestamps have different units"
+		}
+		unit = u
+	}
+	if why != "" {
+		r.note("packet time: the wall clock at each burst (%s)", why)
+		return
+	}
+	r.tsUnit = unit
+	r.note("packet time: the ports' RX timestamps (rte_mbuf timestamp dynamic field; for net_pcap, each pcap record's time)")
+}
+
+// enableTimestamps switches the C side's timestamp reading on or off for
+// this run, after the ports have been configured with the offload.
+func (r *run) enableTimestamps() error {
+	on := C.int(0)
+	if r.tsUnit != 0 {
+		on = 1
+	}
+	if rc := C.mx_rx_timestamps(on); rc < 0 {
+		return rteErr("registering the RX timestamp field", rc)
 	}
 	return nil
 }
@@ -316,9 +377,15 @@ func (r *run) setupPorts() error {
 		if len(key) > 0 {
 			ckey = (*C.uint8_t)(C.CBytes(key))
 		}
+		// Ask for the timestamp offload where the device lists it; net_pcap
+		// lists no offload but stamps every packet regardless.
+		var offloads C.uint64_t
+		if r.tsUnit != 0 {
+			offloads = C.uint64_t(p.info.rx_offload_capa & C.RTE_ETH_RX_OFFLOAD_TIMESTAMP)
+		}
 		usedPorts[p.id] = true
 		rc := C.mx_port_setup(C.uint16_t(p.id), C.uint16_t(p.nrxq), C.uint16_t(p.ntxq), C.uint16_t(rxd), C.uint16_t(txd),
-			r.pool, C.uint64_t(hf), ckey, C.uint8_t(len(key)))
+			r.pool, C.uint64_t(hf), ckey, C.uint8_t(len(key)), offloads)
 		C.free(unsafe.Pointer(ckey))
 		if rc < 0 {
 			err := rteErr(fmt.Sprintf("port %d (%s): set-up with %d RX and %d TX queues", p.idx, C.GoString(&p.info.name[0]), p.nrxq, p.ntxq), rc)

@@ -1,11 +1,49 @@
 //go:build dpdk
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "shim.h"
 
 int mx_errno(void) { return rte_errno; }
 
-int mx_eal_init(int argc, char **argv) { return rte_eal_init(argc, argv); }
+// mx_eal_init runs rte_eal_init with the process's stdout and stderr sent
+// to capture_fd (when it is >= 0), so that the caller decides what of the
+// EAL's output to show: on a bad command line the EAL prints its whole
+// usage text and several log lines, where one error line is wanted. stdio
+// is flushed on both sides of the switch so nothing buffered crosses it.
+int mx_eal_init(int argc, char **argv, int capture_fd) {
+	int rc, err, saved_out = -1, saved_err = -1;
+	if (capture_fd >= 0) {
+		fflush(stdout);
+		fflush(stderr);
+		saved_out = dup(STDOUT_FILENO);
+		saved_err = dup(STDERR_FILENO);
+		if (saved_out < 0 || saved_err < 0) {
+			// Without a way back, do not redirect at all.
+			if (saved_out >= 0)
+				close(saved_out);
+			if (saved_err >= 0)
+				close(saved_err);
+			saved_out = saved_err = -1;
+		} else {
+			dup2(capture_fd, STDOUT_FILENO);
+			dup2(capture_fd, STDERR_FILENO);
+		}
+	}
+	rc = rte_eal_init(argc, argv);
+	err = rte_errno;
+	if (saved_out >= 0) {
+		fflush(stdout);
+		fflush(stderr);
+		dup2(saved_out, STDOUT_FILENO);
+		dup2(saved_err, STDERR_FILENO);
+		close(saved_out);
+		close(saved_err);
+	}
+	rte_errno = err;
+	return rc;
+}
 
 int mx_port_info(uint16_t port, struct mx_port_info *out) {
 	struct rte_eth_dev_info info;
@@ -21,6 +59,7 @@ int mx_port_info(uint16_t port, struct mx_port_info *out) {
 	out->reta_size = info.reta_size;
 	out->hash_key_size = info.hash_key_size;
 	out->flow_type_rss_offloads = info.flow_type_rss_offloads;
+	out->rx_offload_capa = info.rx_offload_capa;
 	out->socket = rte_eth_dev_socket_id(port);
 	return 0;
 }
@@ -37,7 +76,8 @@ uint16_t mx_first_ports(uint16_t *ids, uint16_t max) {
 }
 
 int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, uint16_t nb_txd,
-                  struct rte_mempool *pool, uint64_t rss_hf, const uint8_t *key, uint8_t key_len) {
+                  struct rte_mempool *pool, uint64_t rss_hf, const uint8_t *key, uint8_t key_len,
+                  uint64_t rx_offloads) {
 	struct rte_eth_conf conf;
 	int rc;
 	uint16_t q;
@@ -48,6 +88,7 @@ int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, 
 	// No TX offloads: in particular not MBUF_FAST_FREE, since floods send
 	// one mbuf with a reference count above one to several ports.
 	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.offloads = rx_offloads;
 	if (rss_hf != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = (uint8_t *)key;
@@ -125,6 +166,33 @@ long mx_pool_avail(const struct rte_mempool *mp) {
 	return n;
 }
 
+// The RX timestamp dynamic field and flag, when a run reads timestamps; the
+// flag is 0 otherwise, so describe skips the check. Registration is per
+// process (the offset is the same for every later call), so only the flag
+// is switched per run.
+static int mx_ts_offset = -1;
+static uint64_t mx_ts_flag;
+static uint64_t mx_ts_registered;
+
+// mx_rx_timestamps makes describe report RX timestamps (on != 0) or not.
+// It registers the timestamp dynamic field if no driver has yet; the
+// drivers that offer RTE_ETH_RX_OFFLOAD_TIMESTAMP fill it when the offload
+// is enabled. Returns 0, or a negative errno when the field cannot be
+// registered.
+int mx_rx_timestamps(int on) {
+	if (!on) {
+		mx_ts_flag = 0;
+		return 0;
+	}
+	if (mx_ts_registered == 0) {
+		int rc = rte_mbuf_dyn_rx_timestamp_register(&mx_ts_offset, &mx_ts_registered);
+		if (rc < 0)
+			return -rte_errno;
+	}
+	mx_ts_flag = mx_ts_registered;
+	return 0;
+}
+
 // describe fills d[i] for mbufs[i]. A chained mbuf is linearised so the NF
 // sees the whole frame as one slice; if that is impossible (no tailroom) the
 // NF sees the first segment only, and the whole chain is still sent or freed.
@@ -137,6 +205,11 @@ static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc 
 		d[i].data = rte_pktmbuf_mtod(m, unsigned char *);
 		d[i].len = m->data_len;
 		d[i].port = m->port;
+		d[i].flags = 0;
+		if (mx_ts_flag != 0 && (m->ol_flags & mx_ts_flag) != 0) {
+			d[i].time = *RTE_MBUF_DYNFIELD(m, mx_ts_offset, rte_mbuf_timestamp_t *);
+			d[i].flags = MX_DESC_TIME;
+		}
 	}
 }
 

@@ -13,19 +13,25 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
 // mx_desc describes one received frame so that Go can build a []byte view of
 // the mbuf's data without copying: data points into the mbuf, len is the
-// frame length (the whole frame: chained mbufs are linearised first).
+// frame length (the whole frame: chained mbufs are linearised first). time
+// is the driver's RX timestamp, in the driver's unit, when flags has
+// MX_DESC_TIME (see mx_rx_timestamps).
 struct mx_desc {
 	unsigned char *data;
+	uint64_t time;
 	uint32_t len;
 	uint16_t port; // Maestro's port index (see mx_rx), not the DPDK port id
-	uint16_t _pad;
+	uint16_t flags;
 };
+
+#define MX_DESC_TIME 1
 
 // mx_txq names the TX queue a worker uses on one port. lock is NULL when
 // the worker owns the queue and non-NULL when the device has fewer TX queues
@@ -45,6 +51,7 @@ struct mx_port_info {
 	uint16_t reta_size;
 	uint8_t hash_key_size;
 	uint64_t flow_type_rss_offloads;
+	uint64_t rx_offload_capa;
 	int socket;
 };
 
@@ -86,11 +93,13 @@ struct mx_fanout {
 };
 
 int mx_errno(void);
-int mx_eal_init(int argc, char **argv);
+int mx_eal_init(int argc, char **argv, int capture_fd);
 int mx_port_info(uint16_t port, struct mx_port_info *out);
 uint16_t mx_first_ports(uint16_t *ids, uint16_t max);
 int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, uint16_t nb_txd,
-                  struct rte_mempool *pool, uint64_t rss_hf, const uint8_t *key, uint8_t key_len);
+                  struct rte_mempool *pool, uint64_t rss_hf, const uint8_t *key, uint8_t key_len,
+                  uint64_t rx_offloads);
+int mx_rx_timestamps(int on);
 int mx_reta_update(uint16_t port, const uint16_t *reta, uint16_t reta_size);
 int mx_eth_stats(uint16_t port, struct mx_eth_stats *out);
 struct rte_mempool *mx_pool_create(const char *name, unsigned n, unsigned cache, int socket);

@@ -175,12 +175,13 @@ func (w *worker) idle(got int) {
 func (w *worker) burst(n int) {
 	b := w.b
 	now := time.Now().UnixNano()
+	unit := w.r.tsUnit
 	for i := range n {
 		d := &b.desc[i]
 		in := uint16(d.port)
 		w.in[i] = in
 		w.rx[in]++
-		w.pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), int(d.len)), maestro.Port(in), now)
+		w.pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), int(d.len)), maestro.Port(in), packetTime(d, unit, now))
 	}
 	w.proc.ProcessBurst(w.core, w.pkts[:n], w.verdicts[:n])
 
@@ -240,6 +241,16 @@ func (w *worker) burst(n int) {
 	st.lastRx.Store(now)
 }
 
+// packetTime returns the time of the packet d describes: its RX timestamp
+// in nanoseconds when the run uses timestamps (unit > 0) and the driver
+// stamped it, else now, the burst's wall-clock time.
+func packetTime(d *C.struct_mx_desc, unit, now int64) int64 {
+	if unit != 0 && d.flags&C.MX_DESC_TIME != 0 {
+		return int64(d.time) * unit
+	}
+	return now
+}
+
 // dispatcher is the software dispatch poller.
 type dispatcher struct {
 	r    *run
@@ -289,7 +300,7 @@ func (d *dispatcher) run(ready chan<- error) {
 			now := time.Now().UnixNano()
 			for k := range n {
 				desc := &f.desc[k]
-				d.pkt.Reset(unsafe.Slice((*byte)(unsafe.Pointer(desc.data)), int(desc.len)), maestro.Port(i), now)
+				d.pkt.Reset(unsafe.Slice((*byte)(unsafe.Pointer(desc.data)), int(desc.len)), maestro.Port(i), packetTime(desc, r.tsUnit, now))
 				c := uint(r.cfg.Dispatch(&d.pkt)) % cores
 				j := f.counts[c]
 				f.groups[c][j] = f.mbufs[k]

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/nfmaestro/maestro/nic"
@@ -19,31 +21,31 @@ const dpdkIdle = time.Second
 // runDPDK runs proc with dpdk.Run: EAL arguments eal (the ports are the
 // EAL's devices, e.g. net_pcap vdevs), the NIC's RSS programmed with cfgs
 // when the parallel NF carries them, dispatch used where the device cannot
-// do RSS. The statistics are returned in the software backend's Result
-// shape so both backends print the same summary.
+// do RSS. The backend's notes (a fallback to software dispatch, the clock
+// Packet.Time follows) go to stderr as they are made. The statistics are
+// returned in the software backend's Result shape so both backends print
+// the same summary; when the run fails there is no summary to print, and
+// the result is nil, so that the error is the one line nfrun prints.
 func runDPDK(ctx context.Context, eal []string, proc nic.Processor, ports int, cfgs []rss.Config, dispatch soft.Dispatch, progress func(soft.Progress), every time.Duration) (*soft.Result, error) {
-	cfg := dpdk.Config{EAL: eal, Ports: ports, Dispatch: dispatch, IdleTimeout: dpdkIdle, ReportEvery: every}
-	for _, c := range cfgs {
-		for len(cfg.RSS) <= c.Port {
-			cfg.RSS = append(cfg.RSS, dpdk.RSS{})
-		}
-		var hash uint64
-		if c.Fields&rss.HashIPv4 != 0 {
-			hash |= dpdk.HashIPv4
-		}
-		if c.Fields&rss.HashIPv4TCP != 0 {
-			hash |= dpdk.HashIPv4TCP
-		}
-		if c.Fields&rss.HashIPv4UDP != 0 {
-			hash |= dpdk.HashIPv4UDP
-		}
-		cfg.RSS[c.Port] = dpdk.RSS{Key: c.Key, RETA: c.RETA, Hash: hash}
+	cfg := dpdk.Config{
+		EAL: eal, Ports: ports, Dispatch: dispatch, RSS: dpdk.RSSFrom(cfgs),
+		IdleTimeout: dpdkIdle, ReportEvery: every,
+		Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, "nfrun: "+format+"\n", args...) },
 	}
 	var report func(dpdk.Stats)
 	if progress != nil {
 		report = func(s dpdk.Stats) { progress(soft.Progress{Packets: s.Total.RX, Elapsed: s.Elapsed}) }
 	}
 	res, err := dpdk.Run(ctx, cfg, proc, report)
+	// Closing the ports flushes and closes net_pcap's output files; the
+	// process is about to end anyway, so a failure here only matters if
+	// the run itself went well.
+	if cerr := dpdk.Cleanup(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
 	st := res.Stats
 	out := &soft.Result{Cores: make([]nic.Stats, proc.Cores()), Packets: st.Total.RX, Elapsed: st.Elapsed}
 	for _, p := range st.Ports {
@@ -54,5 +56,8 @@ func runDPDK(ctx context.Context, eal []string, proc nic.Processor, ports int, c
 			}
 		}
 	}
-	return out, err
+	if p := st.Pool; p.InUse != 0 {
+		return out, fmt.Errorf("dpdk: %d mbufs still in use after the run (pool of %d)", p.InUse, p.Size)
+	}
+	return out, nil
 }
