@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 )
 
@@ -121,55 +122,13 @@ func BenchmarkProcess(b *testing.B) {
 		fs[i] = flow{r.Uint32(), r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32())}
 	}
 	// LAN flows (one in eight packets from the WAN).
-	order := uniformOrder(r, flows, 2)
-	tr := newTrace(len(order), func(i int) (maestro.Frame, maestro.Port) {
+	order := benchtrace.UniformOrder(r, flows, 2)
+	tr := benchtrace.New(len(order), func(i int) (maestro.Frame, maestro.Port) {
 		f := fs[order[i]]
 		if r.IntN(8) == 0 {
 			return maestro.Frame{SrcIP: f.dst, DstIP: f.src, Proto: maestro.ProtoUDP, SrcPort: f.dport, DstPort: f.sport, Size: 60}, WAN
 		}
 		return maestro.Frame{SrcIP: f.src, DstIP: f.dst, Proto: maestro.ProtoUDP, SrcPort: f.sport, DstPort: f.dport, Size: 60}, LAN
 	})
-	tr.run(b, New(Config{}))
-}
-
-// uniformOrder returns rounds random permutations of the flow numbers
-// 0..flows-1, end to end: every flow appears equally often, in random order.
-func uniformOrder(r *rand.Rand, flows, rounds int) []int {
-	var order []int
-	for range rounds {
-		order = append(order, r.Perm(flows)...)
-	}
-	return order
-}
-
-// trace is a benchmark trace held in memory.
-type trace struct {
-	frames [][]byte
-	ports  []maestro.Port
-}
-
-func newTrace(n int, gen func(i int) (maestro.Frame, maestro.Port)) *trace {
-	tr := &trace{}
-	for i := range n {
-		f, port := gen(i)
-		tr.frames = append(tr.frames, maestro.AppendFrame(nil, f))
-		tr.ports = append(tr.ports, port)
-	}
-	return tr
-}
-
-// run processes the trace in a loop, 100ns of trace time per packet. Each
-// frame is copied to a scratch buffer first so that NFs that rewrite
-// packets see the original bytes every round.
-func (tr *trace) run(b *testing.B, nf maestro.NF) {
-	var p maestro.Packet
-	buf := make([]byte, 2048)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		j := i % len(tr.frames)
-		n := copy(buf, tr.frames[j])
-		p.Reset(buf[:n], tr.ports[j], int64(i)*100)
-		nf.Process(&p)
-	}
+	tr.Run(b, New(Config{}))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 )
 
@@ -110,52 +111,10 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	// Flow f goes from host f, on port f%2, to a random host: the bridge
 	// learns all 40,000 sources and forwards to learned destinations.
-	order := uniformOrder(r, flows, 2)
-	tr := newTrace(len(order), func(i int) (maestro.Frame, maestro.Port) {
+	order := benchtrace.UniformOrder(r, flows, 2)
+	tr := benchtrace.New(len(order), func(i int) (maestro.Frame, maestro.Port) {
 		s, d := order[i], r.IntN(flows)
 		return maestro.Frame{EthSrc: hosts[s], EthDst: hosts[d], SrcIP: uint32(s), DstIP: uint32(d), Proto: maestro.ProtoUDP, SrcPort: 1000, DstPort: 2000, Size: 60}, maestro.Port(s % 2)
 	})
-	tr.run(b, New(Config{}))
-}
-
-// uniformOrder returns rounds random permutations of the flow numbers
-// 0..flows-1, end to end: every flow appears equally often, in random order.
-func uniformOrder(r *rand.Rand, flows, rounds int) []int {
-	var order []int
-	for range rounds {
-		order = append(order, r.Perm(flows)...)
-	}
-	return order
-}
-
-// trace is a benchmark trace held in memory.
-type trace struct {
-	frames [][]byte
-	ports  []maestro.Port
-}
-
-func newTrace(n int, gen func(i int) (maestro.Frame, maestro.Port)) *trace {
-	tr := &trace{}
-	for i := range n {
-		f, port := gen(i)
-		tr.frames = append(tr.frames, maestro.AppendFrame(nil, f))
-		tr.ports = append(tr.ports, port)
-	}
-	return tr
-}
-
-// run processes the trace in a loop, 100ns of trace time per packet. Each
-// frame is copied to a scratch buffer first so that NFs that rewrite
-// packets see the original bytes every round.
-func (tr *trace) run(b *testing.B, nf maestro.NF) {
-	var p maestro.Packet
-	buf := make([]byte, 2048)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		j := i % len(tr.frames)
-		n := copy(buf, tr.frames[j])
-		p.Reset(buf[:n], tr.ports[j], int64(i)*100)
-		nf.Process(&p)
-	}
+	tr.Run(b, New(Config{}))
 }

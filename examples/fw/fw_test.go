@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 )
 
@@ -142,8 +143,8 @@ func BenchmarkProcess(b *testing.B) {
 	}
 	// LAN packets of 40,000 flows and their WAN replies, half and half.
 	// Replies of flows not yet seen (first round) are dropped.
-	order := uniformOrder(r, flows, 2)
-	tr := newTrace(len(order), func(i int) (maestro.Frame, maestro.Port) {
+	order := benchtrace.UniformOrder(r, flows, 2)
+	tr := benchtrace.New(len(order), func(i int) (maestro.Frame, maestro.Port) {
 		id := fs[order[i]]
 		port := LAN
 		if r.IntN(2) == 0 {
@@ -151,49 +152,7 @@ func BenchmarkProcess(b *testing.B) {
 		}
 		return maestro.Frame{SrcIP: id.SrcIP, DstIP: id.DstIP, Proto: id.Proto, SrcPort: id.SrcPort, DstPort: id.DstPort, Size: 60}, port
 	})
-	tr.run(b, New(Config{}))
-}
-
-// uniformOrder returns rounds random permutations of the flow numbers
-// 0..flows-1, end to end: every flow appears equally often, in random order.
-func uniformOrder(r *rand.Rand, flows, rounds int) []int {
-	var order []int
-	for range rounds {
-		order = append(order, r.Perm(flows)...)
-	}
-	return order
-}
-
-// trace is a benchmark trace held in memory.
-type trace struct {
-	frames [][]byte
-	ports  []maestro.Port
-}
-
-func newTrace(n int, gen func(i int) (maestro.Frame, maestro.Port)) *trace {
-	tr := &trace{}
-	for i := range n {
-		f, port := gen(i)
-		tr.frames = append(tr.frames, maestro.AppendFrame(nil, f))
-		tr.ports = append(tr.ports, port)
-	}
-	return tr
-}
-
-// run processes the trace in a loop, 100ns of trace time per packet. Each
-// frame is copied to a scratch buffer first so that NFs that rewrite
-// packets see the original bytes every round.
-func (tr *trace) run(b *testing.B, nf maestro.NF) {
-	var p maestro.Packet
-	buf := make([]byte, 2048)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		j := i % len(tr.frames)
-		n := copy(buf, tr.frames[j])
-		p.Reset(buf[:n], tr.ports[j], int64(i)*100)
-		nf.Process(&p)
-	}
+	tr.Run(b, New(Config{}))
 }
 
 // BenchmarkProcessParsed measures Process alone, as a backend runs it on a
@@ -206,7 +165,7 @@ func BenchmarkProcessParsed(b *testing.B) {
 	for i := range fs {
 		fs[i] = maestro.FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32()), Proto: maestro.ProtoUDP}
 	}
-	order := uniformOrder(r, flows, 4)
+	order := benchtrace.UniformOrder(r, flows, 4)
 	pkts := make([]maestro.Packet, len(order))
 	var buf []byte
 	for i, fi := range order {
