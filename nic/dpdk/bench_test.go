@@ -53,12 +53,7 @@ func (c *countingNOP) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.
 	for i := range pkts {
 		v[i] = maestro.Forward(1 - pkts[i].InPort)
 	}
-	n := &c.n[core].n
-	before := *n
-	*n += uint64(len(pkts))
-	if before < c.target && *n >= c.target && c.done.Add(1) == int32(c.cores) {
-		c.cancel()
-	}
+	c.count(core, len(pkts))
 }
 
 // BenchmarkNullNOP measures the whole DPDK path per packet: net_null RX

@@ -280,9 +280,7 @@ func (d *dispatcher) run(ready chan<- error) {
 		return
 	}
 	defer C.rte_free(unsafe.Pointer(d.f))
-	for c, ring := range r.rings {
-		d.f.rings[c] = ring
-	}
+	copy(d.f.rings[:], r.rings)
 	ready <- nil
 
 	f := d.f
