@@ -1,5 +1,7 @@
 package maestro
 
+import "math"
+
 // Allocator hands out indexes 0..Cap()-1 and expires them by age: libVig's
 // double chain (dchain). Allocated indexes sit on a doubly linked list in
 // order of their last refresh, oldest first, so Refresh is O(1) and Expire
@@ -43,6 +45,11 @@ type chain struct {
 	free    int32   // head of the free list, -1 when full
 	n       int
 	timeout int64
+	// due is a time before which nothing can have expired: the oldest
+	// time plus the timeout as last computed, lowered whenever an older
+	// time is placed. Refreshes and frees only make it conservative. It
+	// lets Expire, called on every packet, return after one comparison.
+	due int64
 	// local[c][i] is the time core c last refreshed entry i during a read
 	// pass of a lock-based NF (nil otherwise). Each core writes only its own
 	// slice, under its read lock; the writer reads them all under the write
@@ -87,6 +94,7 @@ func (c *chain) reset() {
 	c.cells[n] = cell{next: n, prev: n}
 	c.heap = c.heap[:0]
 	c.n = 0
+	c.due = math.MaxInt64
 	for _, l := range c.local {
 		clear(l)
 	}
@@ -181,6 +189,10 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		return true
 	}
 	if now > c.cells[i].time {
+		if c.cells[len(c.cells)-1].prev == int32(i) {
+			c.cells[i].time = now // already the newest: stays the tail
+			return true
+		}
 		c.detach(int32(i))
 		c.cells[i].time = now
 		c.place(int32(i))
@@ -219,20 +231,30 @@ func (a *Allocator) Expire(now int64) int {
 // takes the newest of its stamps and is placed again in time order, so every
 // entry that is really stale is still found first.
 func (c *chain) nextExpired(now int64, v *view) (int32, bool) {
-	// The common case, nothing stale, in a few instructions.
-	s := len(c.cells) - 1
-	h := c.cells[s].next
-	if c.timeout <= 0 || (int(h) == s || now-c.cells[h].time < c.timeout) &&
-		(len(c.heap) == 0 || now-c.cells[c.heap[0]].time < c.timeout) {
+	if now < c.due {
 		return -1, false
 	}
 	return c.nextExpiredSlow(now, v)
 }
 
+// expiry returns when an entry stamped t expires (saturating; never when
+// the chain has no timeout).
+func (c *chain) expiry(t int64) int64 {
+	if c.timeout <= 0 || t > math.MaxInt64-c.timeout {
+		return math.MaxInt64
+	}
+	return t + c.timeout
+}
+
 func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 	for {
 		i, ok := c.oldest()
-		if !ok || now-c.cells[i].time < c.timeout {
+		if !ok {
+			c.due = math.MaxInt64
+			return -1, false
+		}
+		if c.timeout <= 0 || now-c.cells[i].time < c.timeout {
+			c.due = c.expiry(c.cells[i].time)
 			return -1, false
 		}
 		if v.denyWrite() {
@@ -275,6 +297,7 @@ func (c *chain) release(i int32) {
 // place puts allocated index i, whose time is set, in time order: at the
 // tail of the list when it is not older than the tail, else in the heap.
 func (c *chain) place(i int32) {
+	c.due = min(c.due, c.expiry(c.cells[i].time))
 	s := int32(c.capacity())
 	last := c.cells[s].prev
 	if last != s && c.cells[last].time > c.cells[i].time {

@@ -154,6 +154,13 @@ func (t *Table[K, V]) RemoveIndex(i int) bool {
 // oldest first, and returns how many it deleted. It costs time proportional
 // to the number deleted.
 func (t *Table[K, V]) Expire(now int64) int {
+	if now < t.s.chain.due {
+		return 0 // the common case, small enough to inline
+	}
+	return t.expire(now)
+}
+
+func (t *Table[K, V]) expire(now int64) int {
 	n := 0
 	for {
 		i, ok := t.s.chain.nextExpired(now, t.v)
