@@ -1,6 +1,9 @@
 package maestro
 
-import "math"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // Allocator hands out indexes 0..Cap()-1 and expires them by age: libVig's
 // double chain (dchain). Allocated indexes sit on a doubly linked list in
@@ -49,7 +52,10 @@ type chain struct {
 	// time plus the timeout as last computed, lowered whenever an older
 	// time is placed. Refreshes and frees only make it conservative. It
 	// lets Expire, called on every packet, return after one comparison.
-	due int64
+	// It is atomic because the read passes of a lock-based NF, which run
+	// concurrently under their read locks, all refresh it (with the same
+	// value, computed from state no writer can change meanwhile).
+	due atomic.Int64
 	// local[c][i] is the time core c last refreshed entry i during a read
 	// pass of a lock-based NF (nil otherwise). Each core writes only its own
 	// slice, under its read lock; the writer reads them all under the write
@@ -94,7 +100,7 @@ func (c *chain) reset() {
 	c.cells[n] = cell{next: n, prev: n}
 	c.heap = c.heap[:0]
 	c.n = 0
-	c.due = math.MaxInt64
+	c.due.Store(math.MaxInt64)
 	for _, l := range c.local {
 		clear(l)
 	}
@@ -231,7 +237,7 @@ func (a *Allocator) Expire(now int64) int {
 // takes the newest of its stamps and is placed again in time order, so every
 // entry that is really stale is still found first.
 func (c *chain) nextExpired(now int64, v *view) (int32, bool) {
-	if now < c.due {
+	if now < c.due.Load() {
 		return -1, false
 	}
 	return c.nextExpiredSlow(now, v)
@@ -250,11 +256,11 @@ func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 	for {
 		i, ok := c.oldest()
 		if !ok {
-			c.due = math.MaxInt64
+			c.due.Store(math.MaxInt64)
 			return -1, false
 		}
 		if c.timeout <= 0 || now-c.cells[i].time < c.timeout {
-			c.due = c.expiry(c.cells[i].time)
+			c.due.Store(c.expiry(c.cells[i].time))
 			return -1, false
 		}
 		if v.denyWrite() {
@@ -297,7 +303,10 @@ func (c *chain) release(i int32) {
 // place puts allocated index i, whose time is set, in time order: at the
 // tail of the list when it is not older than the tail, else in the heap.
 func (c *chain) place(i int32) {
-	c.due = min(c.due, c.expiry(c.cells[i].time))
+	// Only write passes place entries: no read pass races this update.
+	if e := c.expiry(c.cells[i].time); e < c.due.Load() {
+		c.due.Store(e)
+	}
 	s := int32(c.capacity())
 	last := c.cells[s].prev
 	if last != s && c.cells[last].time > c.cells[i].time {

@@ -154,7 +154,7 @@ func (t *Table[K, V]) RemoveIndex(i int) bool {
 // oldest first, and returns how many it deleted. It costs time proportional
 // to the number deleted.
 func (t *Table[K, V]) Expire(now int64) int {
-	if now < t.s.chain.due {
+	if now < t.s.chain.due.Load() {
 		return 0 // the common case, small enough to inline
 	}
 	return t.expire(now)
