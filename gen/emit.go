@@ -193,9 +193,8 @@ func (e *emitter) sharedNothing(typ, ctor string) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type %[1]s struct {
-	cores int
-	nfs   *shard.PerCore[%[2]s]
-	rss   []rss.Config
+	nfs *shard.PerCore[%[2]s]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*%[1]s)(nil)
@@ -216,11 +215,11 @@ func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &%[1]s{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &%[1]s{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *%[1]s) Cores() int { return x.cores }
+func (x *%[1]s) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *%[1]s) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -255,7 +254,6 @@ func (e *emitter) locked(typ, ctor string, baseline bool) {
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type %[1]s struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[%[2]s]
@@ -288,11 +286,11 @@ func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &%[1]s{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &%[1]s{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *%[1]s) Cores() int { return x.cores }
+func (x *%[1]s) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

@@ -90,9 +90,8 @@ func maestrogenCLRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type CLParallel struct {
-	cores int
-	nfs   *shard.PerCore[CL]
-	rss   []rss.Config
+	nfs *shard.PerCore[CL]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*CLParallel)(nil)
@@ -113,11 +112,11 @@ func NewParallel(cfg Config, cores int) (*CLParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CLParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &CLParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *CLParallel) Cores() int { return x.cores }
+func (x *CLParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *CLParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -144,7 +143,6 @@ func (x *CLParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type CLLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[CL]
@@ -175,11 +173,11 @@ func NewLocked(cfg Config, cores int) (*CLLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CLLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &CLLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *CLLocked) Cores() int { return x.cores }
+func (x *CLLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

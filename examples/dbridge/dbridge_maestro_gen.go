@@ -90,7 +90,6 @@ func maestrogenDBridgeRSS(cores int) ([]rss.Config, error) {
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type DBridgeParallel struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[DBridge]
@@ -120,11 +119,11 @@ func NewParallel(cfg Config, cores int) (*DBridgeParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DBridgeParallel{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &DBridgeParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *DBridgeParallel) Cores() int { return x.cores }
+func (x *DBridgeParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

@@ -87,9 +87,8 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type FWParallel struct {
-	cores int
-	nfs   *shard.PerCore[FW]
-	rss   []rss.Config
+	nfs *shard.PerCore[FW]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*FWParallel)(nil)
@@ -110,11 +109,11 @@ func NewParallel(cfg Config, cores int) (*FWParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FWParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &FWParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *FWParallel) Cores() int { return x.cores }
+func (x *FWParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *FWParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -141,7 +140,6 @@ func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type FWLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[FW]
@@ -171,11 +169,11 @@ func NewLocked(cfg Config, cores int) (*FWLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FWLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &FWLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *FWLocked) Cores() int { return x.cores }
+func (x *FWLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

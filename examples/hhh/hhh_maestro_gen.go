@@ -122,9 +122,8 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type HHHParallel struct {
-	cores int
-	nfs   *shard.PerCore[HHH]
-	rss   []rss.Config
+	nfs *shard.PerCore[HHH]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*HHHParallel)(nil)
@@ -145,11 +144,11 @@ func NewParallel(cfg Config, cores int) (*HHHParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &HHHParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &HHHParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *HHHParallel) Cores() int { return x.cores }
+func (x *HHHParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *HHHParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -176,7 +175,6 @@ func (x *HHHParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type HHHLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[HHH]
@@ -209,11 +207,11 @@ func NewLocked(cfg Config, cores int) (*HHHLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &HHHLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &HHHLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *HHHLocked) Cores() int { return x.cores }
+func (x *HHHLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

@@ -134,7 +134,6 @@ func maestrogenLBRSS(cores int) ([]rss.Config, error) {
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type LBParallel struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[LB]
@@ -167,11 +166,11 @@ func NewParallel(cfg Config, cores int) (*LBParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &LBParallel{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &LBParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *LBParallel) Cores() int { return x.cores }
+func (x *LBParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

@@ -90,9 +90,8 @@ func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type NATParallel struct {
-	cores int
-	nfs   *shard.PerCore[NAT]
-	rss   []rss.Config
+	nfs *shard.PerCore[NAT]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*NATParallel)(nil)
@@ -113,11 +112,11 @@ func NewParallel(cfg Config, cores int) (*NATParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NATParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &NATParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *NATParallel) Cores() int { return x.cores }
+func (x *NATParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *NATParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -144,7 +143,6 @@ func (x *NATParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type NATLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[NAT]
@@ -174,11 +172,11 @@ func NewLocked(cfg Config, cores int) (*NATLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NATLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &NATLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *NATLocked) Cores() int { return x.cores }
+func (x *NATLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

@@ -78,9 +78,8 @@ func maestrogenNOPRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type NOPParallel struct {
-	cores int
-	nfs   *shard.PerCore[NOP]
-	rss   []rss.Config
+	nfs *shard.PerCore[NOP]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*NOPParallel)(nil)
@@ -101,11 +100,11 @@ func NewParallel(cfg Config, cores int) (*NOPParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NOPParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &NOPParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *NOPParallel) Cores() int { return x.cores }
+func (x *NOPParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *NOPParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -132,7 +131,6 @@ func (x *NOPParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type NOPLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[NOP]
@@ -161,11 +159,11 @@ func NewLocked(cfg Config, cores int) (*NOPLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &NOPLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &NOPLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *NOPLocked) Cores() int { return x.cores }
+func (x *NOPLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

@@ -88,9 +88,8 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type PolicerParallel struct {
-	cores int
-	nfs   *shard.PerCore[Policer]
-	rss   []rss.Config
+	nfs *shard.PerCore[Policer]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*PolicerParallel)(nil)
@@ -111,11 +110,11 @@ func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PolicerParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &PolicerParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *PolicerParallel) Cores() int { return x.cores }
+func (x *PolicerParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *PolicerParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -142,7 +141,6 @@ func (x *PolicerParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type PolicerLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[Policer]
@@ -172,11 +170,11 @@ func NewLocked(cfg Config, cores int) (*PolicerLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PolicerLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &PolicerLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *PolicerLocked) Cores() int { return x.cores }
+func (x *PolicerLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

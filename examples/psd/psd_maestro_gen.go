@@ -95,9 +95,8 @@ func maestrogenPSDRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type PSDParallel struct {
-	cores int
-	nfs   *shard.PerCore[PSD]
-	rss   []rss.Config
+	nfs *shard.PerCore[PSD]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*PSDParallel)(nil)
@@ -118,11 +117,11 @@ func NewParallel(cfg Config, cores int) (*PSDParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PSDParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &PSDParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *PSDParallel) Cores() int { return x.cores }
+func (x *PSDParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *PSDParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -149,7 +148,6 @@ func (x *PSDParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type PSDLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[PSD]
@@ -180,11 +178,11 @@ func NewLocked(cfg Config, cores int) (*PSDLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PSDLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &PSDLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *PSDLocked) Cores() int { return x.cores }
+func (x *PSDLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.

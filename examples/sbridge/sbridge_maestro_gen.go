@@ -80,9 +80,8 @@ func maestrogenSBridgeRSS(cores int) ([]rss.Config, error) {
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type SBridgeParallel struct {
-	cores int
-	nfs   *shard.PerCore[SBridge]
-	rss   []rss.Config
+	nfs *shard.PerCore[SBridge]
+	rss []rss.Config
 }
 
 var _ nic.Processor = (*SBridgeParallel)(nil)
@@ -103,11 +102,11 @@ func NewParallel(cfg Config, cores int) (*SBridgeParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SBridgeParallel{cores: cores, nfs: nfs, rss: cfgs}, nil
+	return &SBridgeParallel{nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *SBridgeParallel) Cores() int { return x.cores }
+func (x *SBridgeParallel) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port.
 func (x *SBridgeParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
@@ -134,7 +133,6 @@ func (x *SBridgeParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
 type SBridgeLocked struct {
-	cores int
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[SBridge]
@@ -164,11 +162,11 @@ func NewLocked(cfg Config, cores int) (*SBridgeLocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &SBridgeLocked{cores: cores, lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &SBridgeLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *SBridgeLocked) Cores() int { return x.cores }
+func (x *SBridgeLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
