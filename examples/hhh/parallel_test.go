@@ -23,11 +23,9 @@ func TestParallelMatchesSequential(t *testing.T) {
 	}
 	seq := func() maestro.NF { return New(testConfig) }
 	maestrotest.CheckMatrix(t, traces,
-		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true, NAT: nil,
+		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
-		maestrotest.Case{Name: "locked", Seq: seq, NAT: nil,
+		maestrotest.Case{Name: "locked", Seq: seq,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
 	)
 }
-
-var _ = time.Millisecond

@@ -23,9 +23,7 @@ func TestParallelMatchesSequential(t *testing.T) {
 	}
 	seq := func() maestro.NF { return New(testConfig) }
 	maestrotest.CheckMatrix(t, traces,
-		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: false, NAT: nil,
+		maestrotest.Case{Name: "parallel", Seq: seq,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
 	)
 }
-
-var _ = time.Millisecond

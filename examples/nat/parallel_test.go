@@ -29,5 +29,3 @@ func TestParallelMatchesSequential(t *testing.T) {
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
 	)
 }
-
-var _ = time.Millisecond

@@ -4,7 +4,6 @@ package sbridge
 
 import (
 	"testing"
-	"time"
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
@@ -23,11 +22,9 @@ func TestParallelMatchesSequential(t *testing.T) {
 	}
 	seq := func() maestro.NF { return New(testConfig) }
 	maestrotest.CheckMatrix(t, traces,
-		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true, NAT: nil,
+		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
-		maestrotest.Case{Name: "locked", Seq: seq, NAT: nil,
+		maestrotest.Case{Name: "locked", Seq: seq,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
 	)
 }
-
-var _ = time.Millisecond
