@@ -1,7 +1,6 @@
 package psd
 
 import (
-	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -116,24 +115,6 @@ func TestNonIPv4Dropped(t *testing.T) {
 }
 
 func BenchmarkProcess(b *testing.B) {
-	const flows = 40000
-	r := rand.New(rand.NewPCG(1, 2))
-	type flow struct {
-		src, dst     uint32
-		sport, dport uint16
-	}
-	fs := make([]flow, flows)
-	for i := range fs {
-		fs[i] = flow{r.Uint32(), r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32())}
-	}
-	// WAN flows from 40,000 sources (one in eight packets from the LAN).
-	order := benchtrace.UniformOrder(r, flows, 2)
-	tr := benchtrace.New(len(order), func(i int) (maestro.Frame, maestro.Port) {
-		f := fs[order[i]]
-		if r.IntN(8) == 0 {
-			return maestro.Frame{SrcIP: f.dst, DstIP: f.src, Proto: maestro.ProtoUDP, SrcPort: f.dport, DstPort: f.sport, Size: 60}, LAN
-		}
-		return maestro.Frame{SrcIP: f.src, DstIP: f.dst, Proto: maestro.ProtoUDP, SrcPort: f.sport, DstPort: f.dport, Size: 60}, WAN
-	})
-	tr.Run(b, New(Config{}))
+	// WAN flows from 40,000 sources, one packet in eight from the LAN.
+	benchtrace.Flows(WAN, LAN).Run(b, New(Config{}))
 }

@@ -55,3 +55,24 @@ func (tr *Trace) Run(b *testing.B, nf maestro.NF) {
 		nf.Process(&p)
 	}
 }
+
+// Flows returns the usual catalog benchmark trace: 40,000 random UDP
+// 5-tuples, each sent twice in uniformly random order, entering port in;
+// one packet in eight is instead the reply (addresses and ports swapped)
+// entering port reply. Frames are 60 bytes. The seed is fixed.
+func Flows(in, reply maestro.Port) *Trace {
+	const flows = 40000
+	r := rand.New(rand.NewPCG(1, 2))
+	fs := make([]maestro.FlowID, flows)
+	for i := range fs {
+		fs[i] = maestro.FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32()), Proto: maestro.ProtoUDP}
+	}
+	order := UniformOrder(r, flows, 2)
+	return New(len(order), func(i int) (maestro.Frame, maestro.Port) {
+		f, port := fs[order[i]], in
+		if r.IntN(8) == 0 {
+			f, port = f.Reverse(), reply
+		}
+		return maestro.Frame{SrcIP: f.SrcIP, DstIP: f.DstIP, Proto: f.Proto, SrcPort: f.SrcPort, DstPort: f.DstPort, Size: 60}, port
+	})
+}
