@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"os"
 	"strings"
 
 	"github.com/nfmaestro/maestro/analyzers/stateaccess"
@@ -13,20 +12,9 @@ import (
 // the diagnostics of rule violations.
 //
 // Generated files are left out of the analysis with the maestrogen build
-// tag, passed to go list through GOFLAGS for the duration of the call:
-// Analyze must not run concurrently with other code that uses GOFLAGS.
+// tag, so that a stale generated file cannot stop its own regeneration.
 func Analyze(dir string, patterns []string) ([]*Plan, []Diagnostic, error) {
-	old, had := os.LookupEnv("GOFLAGS")
-	flags := strings.TrimSpace(old + " -tags=" + BuildTag)
-	os.Setenv("GOFLAGS", flags)
-	defer func() {
-		if had {
-			os.Setenv("GOFLAGS", old)
-		} else {
-			os.Unsetenv("GOFLAGS")
-		}
-	}()
-	res, sdiags, err := stateaccess.Analyze(patterns, dir)
+	res, sdiags, err := stateaccess.AnalyzeFlags(patterns, dir, []string{"-tags=" + BuildTag})
 	if err != nil {
 		return nil, nil, err
 	}

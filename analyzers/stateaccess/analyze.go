@@ -39,9 +39,15 @@ func (d Diagnostic) String() string { return d.Pos + ": " + d.Message }
 // plans and the same diagnostics. Plans are sorted by package and NF name;
 // diagnostics by position. Load and type errors are returned as errors.
 func Analyze(patterns []string, dir string) (*Result, []Diagnostic, error) {
+	return AnalyzeFlags(patterns, dir, nil)
+}
+
+// AnalyzeFlags is Analyze with build flags for go list, such as
+// "-tags=maestrogen" (maestrogen leaves its own output out that way).
+func AnalyzeFlags(patterns []string, dir string, buildFlags []string) (*Result, []Diagnostic, error) {
 	// The analyzer has no facts, so dependencies come from export data: only
 	// the packages analysed are parsed and type-checked from source.
-	cfg := &packages.Config{Mode: packages.LoadSyntax, Dir: dir}
+	cfg := &packages.Config{Mode: packages.LoadSyntax, Dir: dir, BuildFlags: buildFlags}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, nil, err
