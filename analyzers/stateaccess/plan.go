@@ -39,6 +39,18 @@ type Plan struct {
 	// when it compares with none, the Port constants its package declares),
 	// sorted.
 	Ports []int `json:"ports"`
+	// DefaultPort is the pseudo-port that stands for every input port the
+	// NF does not declare (one above the highest declared port). Frames
+	// arriving on an undeclared port must be dispatched with DefaultPort's
+	// RSS configuration: the generator marks that configuration
+	// rss.Config.Default. It is always the last entry of Ports.
+	DefaultPort int `json:"default_port"`
+	// WritesFrame reports that the packet path writes frame bytes directly
+	// (p.Data[i] = ..., copy into p.Data, p.Data passed to code that may
+	// write it) rather than only through the Packet setters. A lock-based
+	// read pass must then save and restore the whole frame, not only its
+	// headers.
+	WritesFrame bool `json:"writes_frame,omitempty"`
 }
 
 // Reason is one justification of a Plan's strategy.
