@@ -17,19 +17,6 @@ type Diagnostic struct {
 	Message string `json:"message"` // the full message, code included
 }
 
-// Blocking reports whether a diagnostic with this code makes the NF unfit
-// for parallelization (maestrogen refuses to generate). Scaling diagnostics
-// (MAE002 opaque key, MAE003 unhashable key, MAE004 whole-container
-// iteration, MAE009 port compared with a non-constant) only force locks:
-// the plan already accounts for them.
-func Blocking(code string) bool {
-	switch code {
-	case "MAE002", "MAE003", "MAE004", "MAE009":
-		return false
-	}
-	return true
-}
-
 // String formats d like go vet does.
 func (d Diagnostic) String() string { return d.Pos + ": " + d.Message }
 

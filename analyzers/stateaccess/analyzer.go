@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -40,6 +41,7 @@ type nfDecl struct {
 	name   *ast.Ident
 	obj    *types.TypeName
 	ctor   string
+	ports  string                // the ports= argument of the directive ("" if none)
 	fields map[string]*fieldDecl // every named field of the struct
 	state  []*fieldDecl          // //maestro:state fields, in declaration order
 }
@@ -182,8 +184,20 @@ func findNFs(pass *analysis.Pass, r *reporter) []*nfDecl {
 					continue
 				}
 				d := &nfDecl{name: ts.Name, obj: obj, ctor: "New", fields: map[string]*fieldDecl{}}
-				if fs := strings.Fields(arg); len(fs) > 0 {
-					d.ctor = fs[0]
+				for _, a := range strings.Fields(arg) {
+					if rest, ok := strings.CutPrefix(a, "ports="); ok {
+						d.ports = rest
+					} else {
+						d.ctor = a
+					}
+				}
+				if ts.Assign.IsValid() {
+					r.report(ts.Name.Pos(), "MAE011", "//maestro:nf type %s is an alias: declare the NF as a defined struct type (type %s struct{...}) so that its fields and methods are its own", ts.Name.Name, ts.Name.Name)
+					continue
+				}
+				if ts.TypeParams != nil && len(ts.TypeParams.List) > 0 {
+					r.report(ts.Name.Pos(), "MAE011", "//maestro:nf type %s is generic: the generated parallel NF needs one concrete type; declare a non-generic NF type (it may hold generic containers)", ts.Name.Name)
+					continue
 				}
 				if st, ok := ts.Type.(*ast.StructType); ok && st.Fields != nil {
 					for _, fld := range st.Fields.List {
@@ -294,7 +308,22 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 			process = fn
 		}
 	}
-	universe := portUniverse(pass, ssaRes)
+	universe, ok := declaredPorts(pass, r, d)
+	if !ok {
+		universe = portUniverse(pass, ssaRes)
+	}
+	if len(universe) > 63 {
+		r.report(d.name.Pos(), "MAE016", "//maestro:nf type %s has %d ports: the analysis handles at most 63", d.obj.Name(), len(universe))
+		universe = universe[:63]
+	}
+	// The default port stands for every port not declared (DESIGN §4
+	// fact 4): it is one above the highest declared port.
+	def := 0
+	if len(universe) > 0 {
+		def = universe[len(universe)-1] + 1
+	}
+	universe = append(universe, def)
+	plan.DefaultPort = def
 	for _, fd := range d.state {
 		plan.State = append(plan.State, State{Field: fd.name, Type: typeString(fd.typ), Kind: fd.kind, Accesses: []Access{}})
 	}
@@ -307,12 +336,16 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		return plan
 	}
 	fn := ssaRes.Pkg.Prog.FuncValue(process)
-	if fn == nil {
+	if fn == nil || len(fn.Blocks) == 0 {
+		r.report(d.name.Pos(), "MAE011", "//maestro:nf type %s: its Process method has no Go body (an assembly or linkname stub): the analysis can only follow Go code", d.obj.Name())
 		plan.Ports = universe
 		plan.Strategy = Locks
+		plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(pass.Fset, d.name.Pos()), Code: "MAE011", Message: "Process has no Go body"})
 		return plan
 	}
 	a := newNFAnalysis(pass, r, d, universe)
+	a.ssaPkg = ssaRes.Pkg
+	a.pkgFuncs = ssaRes.SrcFuncs
 	a.run(fn)
 	a.fillPlan(plan)
 	return plan
@@ -330,6 +363,39 @@ func isProcessSig(sig *types.Signature) bool {
 	rt := sig.Results().At(0).Type()
 	_, isPtr := types.Unalias(rt).(*types.Pointer)
 	return !isPtr && isMaestroNamed(rt, "Verdict")
+}
+
+// declaredPorts parses the ports= argument of the NF's directive: port
+// numbers or maestro.Port constants of the package, comma-separated. It
+// reports false when there is none.
+func declaredPorts(pass *analysis.Pass, r *reporter, d *nfDecl) ([]int, bool) {
+	if d.ports == "" {
+		return nil, false
+	}
+	set := map[int]bool{}
+	for _, name := range strings.Split(d.ports, ",") {
+		name = strings.TrimSpace(name)
+		if n, err := strconv.Atoi(name); err == nil && n >= 0 && n < 1<<16 {
+			set[n] = true
+			continue
+		}
+		c, ok := pass.Pkg.Scope().Lookup(name).(*types.Const)
+		v, known := int64(0), false
+		if ok && isMaestroNamed(c.Type(), "Port") {
+			v, known = constInt(c.Val())
+		}
+		if !known {
+			r.report(d.name.Pos(), "MAE011", "//maestro:nf ports=%s: %q is neither a port number nor a maestro.Port constant of the package", d.ports, name)
+			return nil, false
+		}
+		set[int(v)] = true
+	}
+	out := make([]int, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Ints(out)
+	return out, true
 }
 
 // portUniverse returns the ports an NF can see: the maestro.Port constants

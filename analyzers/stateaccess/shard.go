@@ -106,7 +106,13 @@ func (ac *access) computeEffective() *effKey {
 				why: fmt.Sprintf("%s.%s runs in a loop over the container's entries, so every packet touches every entry", ac.state, ac.method)}
 		}
 	}
-	// An index found or allocated by another access stands for its key.
+	// An index found or allocated by another access stands for its key,
+	// except for the "no entry" sentinel in key space: one key that every
+	// packet taking the sentinel path shares.
+	if len(ls) == 1 && (ls[0].v.k == kIndex || ls[0].v.k == kFresh) && ls[0].v.neg && spec.space == "key" {
+		return &effKey{kind: effUnhashable, code: "MAE002", origin: ac,
+			why: fmt.Sprintf("the key of %s.%s is an index or a negative \"no entry\" sentinel, which every packet on that path shares", ac.state, ac.method)}
+	}
 	if len(ls) == 1 && (ls[0].v.k == kIndex || ls[0].v.k == kFresh) && ls[0].v.acc != nil {
 		src := ls[0].v.acc
 		e := src.effective()
@@ -222,14 +228,44 @@ func hashLeaf(v *val) (rss.Bits, bool) {
 	return rss.Bits{Field: f, Mask: v.mask & f.FullMask()}, true
 }
 
-// pairBits aligns two components: equal values must agree on the bits both
-// masks keep, and those are the only bits the queue may use.
-func pairBits(x, y rss.Bits) (rss.Bits, rss.Bits, bool) {
-	m := x.Mask & y.Mask
-	if m == 0 {
-		return x, y, false
+// valueBits maps the field bits of a packet value to the value bits that
+// hold them (field bit j is value bit j-shift).
+func valueBits(mask uint32, shift int) uint64 {
+	if shift >= 0 {
+		return uint64(mask) >> uint(min(shift, 63))
 	}
-	return rss.Bits{Field: x.Field, Mask: m}, rss.Bits{Field: y.Field, Mask: m}, true
+	return uint64(mask) << uint(min(-shift, 63))
+}
+
+// pairLeaves aligns two packet components of equal keys. Equal values
+// agree bit for bit on the value bits both keep: value bit j holds field
+// bit j+shift of each side. Components with different transforms (x+1
+// against y) cannot be aligned; nor can transformed ones bit by bit, but
+// equal transforms of equal masks are equal exactly when the masked fields
+// are.
+func pairLeaves(x, y *val) (rss.Bits, rss.Bits, bool) {
+	bx, okx := hashLeaf(x)
+	by, oky := hashLeaf(y)
+	if !okx || !oky || x.xf != y.xf {
+		return rss.Bits{}, rss.Bits{}, false
+	}
+	if x.xf != "" && (x.mask != y.mask || x.shift != y.shift) {
+		return rss.Bits{}, rss.Bits{}, false
+	}
+	v := valueBits(bx.Mask, x.shift) & valueBits(by.Mask, y.shift)
+	mx, my := fieldBits(v, x.shift)&bx.Mask, fieldBits(v, y.shift)&by.Mask
+	if mx == 0 || my == 0 || bitsCount(mx) != bitsCount(my) {
+		return rss.Bits{}, rss.Bits{}, false
+	}
+	return rss.Bits{Field: bx.Field, Mask: mx}, rss.Bits{Field: by.Field, Mask: my}, true
+}
+
+func bitsCount(m uint32) int {
+	n := 0
+	for ; m != 0; m &= m - 1 {
+		n++
+	}
+	return n
 }
 
 func (s *sharding) conflict(e *effKey) {
@@ -326,8 +362,8 @@ func (s *sharding) pair(x, y *access) {
 // and py.
 func (s *sharding) align(ex *effKey, px int, ey *effKey, py int) ([]rss.Bits, []rss.Bits, bool) {
 	var fa, fb []rss.Bits
-	add := func(a, b rss.Bits) {
-		if x, y, ok := pairBits(a, b); ok {
+	add := func(a, b *val) {
+		if x, y, ok := pairLeaves(a, b); ok {
 			fa, fb = append(fa, x), append(fb, y)
 		}
 	}
@@ -338,35 +374,23 @@ func (s *sharding) align(ex *effKey, px int, ey *effKey, py int) ([]rss.Bits, []
 		}
 		for _, lx := range ex.leaves {
 			for _, ly := range ey.leaves {
-				if lx.name != ly.name {
-					continue
-				}
-				bx, okx := hashLeaf(lx.v)
-				by, oky := hashLeaf(ly.v)
-				if okx && oky {
-					add(bx, by)
+				if lx.name == ly.name {
+					add(lx.v, ly.v)
 				}
 			}
 		}
 	case ex.kind == effVerified && ey.kind == effVerified:
 		for _, vx := range ex.ver {
 			for _, vy := range ey.ver {
-				if vx.entry != vy.entry {
-					continue
-				}
-				bx, okx := hashLeaf(vx.pkt)
-				by, oky := hashLeaf(vy.pkt)
-				if okx && oky {
-					add(bx, by)
+				if vx.entry == vy.entry {
+					add(vx.pkt, vy.pkt)
 				}
 			}
 		}
 	case ex.kind == effVerified:
 		for _, v := range ex.ver {
-			bx, okx := hashLeaf(v.pkt)
-			by, oky := hashLeaf(s.a.storedAt(v.entry, py))
-			if okx && oky {
-				add(bx, by)
+			if st := s.a.storedAt(v.entry, py); st != nil {
+				add(v.pkt, st)
 			}
 		}
 	case ey.kind == effVerified:
@@ -442,11 +466,19 @@ func (e *effKey) describe() string {
 func (a *nfAnalysis) fillPlan(plan *Plan) {
 	fset := a.pass.Fset
 	plan.Ports = append([]int{}, a.universe...)
+	plan.WritesFrame = a.writesFrame
+	a.checkTiming()
 
 	byState := map[string][]*access{}
+	live := a.accesses[:0]
 	for _, ac := range a.accesses {
+		if ac.ports == 0 {
+			continue // in a block no port reaches: evaluated for a value, never run
+		}
+		live = append(live, ac)
 		byState[ac.state] = append(byState[ac.state], ac)
 	}
+	a.accesses = live
 	s := &sharding{a: a, seen: map[string]bool{}, allowed: map[int]*[4]uint32{}, allowedWhy: map[int][]string{}, conflictSet: map[string]bool{}}
 	for i := range plan.State {
 		st := &plan.State[i]
@@ -474,6 +506,11 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 			}
 		}
 		sort.SliceStable(st.Accesses, func(i, j int) bool { return posLess(st.Accesses[i].Pos, st.Accesses[j].Pos) })
+		if len(accs) == 0 {
+			if fd, ok := a.nf.fields[st.Field]; ok && fd.field != nil {
+				a.r.report(fd.field.Pos(), "MAE018", "//maestro:state field %s has no access on the packet path: if Process does use it, the analysis has lost sight of it (check how it is reached); otherwise drop it", st.Field)
+			}
+		}
 		if st.ReadOnly {
 			pos := "-"
 			if len(st.Accesses) > 0 {
@@ -522,13 +559,27 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 	}
 
 	// Strategy and reasons.
-	if len(s.conflicts) > 0 || a.budget {
+	if len(s.conflicts) > 0 || a.budget || len(a.lockReasons) > 0 || len(a.blocked) > 0 {
 		plan.Strategy = Locks
+		seen := map[string]bool{}
+		add := func(r Reason) {
+			k := r.Pos + r.Code + r.Message
+			if !seen[k] {
+				seen[k] = true
+				plan.Reasons = append(plan.Reasons, r)
+			}
+		}
+		for _, r := range a.blocked {
+			add(r)
+		}
 		for _, c := range s.conflicts {
-			plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(fset, c.origin.pos), Code: c.code, Message: c.why})
+			add(Reason{Pos: shortPos(fset, c.origin.pos), Code: c.code, Message: c.why})
+		}
+		for _, r := range a.lockReasons {
+			add(r)
 		}
 		if a.budget {
-			plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(fset, a.nf.name.Pos()), Code: "budget", Message: "the packet path is too large to analyse completely"})
+			add(Reason{Pos: shortPos(fset, a.nf.name.Pos()), Code: "MAE016", Message: "the packet path is too large to analyse completely"})
 		}
 		return
 	}

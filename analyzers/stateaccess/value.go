@@ -29,6 +29,25 @@ const (
 	kAddr                  // an address whose load yields inner
 	kGlobal                // address of a package-level variable
 	kLoop                  // carried around a loop: differs from iteration to iteration
+	kFunc                  // a function value: fn, with closure bindings binds
+)
+
+// region says where the memory an address (kAddr) points into lives, which
+// decides whether a store through it is allowed on the packet path (fact 2
+// of the package documentation).
+type region uint8
+
+const (
+	// regShared is memory that may outlive the packet: configuration,
+	// data reached through state entries, anything not allocated while
+	// processing this packet. Stores to it are refused (MAE013).
+	regShared region = iota
+	// regLocal is memory allocated while processing this packet.
+	regLocal
+	// regPacket is the Packet struct's own fields.
+	regPacket
+	// regFrame is the frame bytes, p.Data's backing array.
+	regFrame
 )
 
 // val is an abstract value. Values are immutable once built.
@@ -37,6 +56,7 @@ type val struct {
 	field string         // kPacket: field name; kState: field name; kGlobal: variable name
 	mask  uint32         // kPacket: bits of the field that survive (IP, port and other integer fields)
 	shift int            // kPacket: the value is the masked field shifted right by shift bits
+	xf    string         // kPacket: an injective transform applied after mask and shift ("+c", "*c"); bit positions are then unknown
 	cfg   string         // kPacket: set when the mask comes from configuration (unknown bits)
 	c     constant.Value // kConst: the constant, when known
 	acc   *access        // kEntry, kIndex, kFresh
@@ -44,6 +64,10 @@ type val struct {
 	path  []string       // kEntry: struct path inside the entry; kNFAddr: field path
 	comps []comp         // kStruct
 	inner *val           // kAddr
+	reg   region         // kAddr: where the memory lives
+	fn    *ssa.Function  // kFunc
+	binds []*val         // kFunc: closure bindings
+	neg   bool           // kIndex, kFresh: or a negative "no entry" sentinel
 	why   string         // kOpaque: why; kConst: what
 	pkt   bool           // kOpaque: computed from packet data
 	ones  uint64         // kConst with unknown value: bits known to be set (MinPrefix | cfg.mask)
@@ -158,6 +182,8 @@ func (v *val) comp(name string) *val {
 		return v
 	case kPacketPtr:
 		return packetField(name)
+	case kOpaque:
+		return v
 	}
 	return opaque("field %s of %s", name, v.describe())
 }
@@ -172,7 +198,7 @@ func (v *val) key() string {
 func (v *val) writeKey(b *strings.Builder) {
 	switch v.k {
 	case kPacket:
-		fmt.Fprintf(b, "P(%s&%x>>%d%s)", v.field, v.mask, v.shift, v.cfg)
+		fmt.Fprintf(b, "P(%s&%x>>%d%s%s)", v.field, v.mask, v.shift, v.xf, v.cfg)
 	case kConst:
 		if v.c != nil {
 			fmt.Fprintf(b, "C(%s)", v.c.ExactString())
@@ -182,9 +208,16 @@ func (v *val) writeKey(b *strings.Builder) {
 	case kEntry:
 		fmt.Fprintf(b, "E(%p.%s.%s)", v.acc, v.part, strings.Join(v.path, "."))
 	case kIndex:
-		fmt.Fprintf(b, "I(%p)", v.acc)
+		fmt.Fprintf(b, "I(%p,%v)", v.acc, v.neg)
 	case kFresh:
-		fmt.Fprintf(b, "F(%p)", v.acc)
+		fmt.Fprintf(b, "F(%p,%v)", v.acc, v.neg)
+	case kFunc:
+		fmt.Fprintf(b, "Fn(%p", v.fn)
+		for _, x := range v.binds {
+			b.WriteString(",")
+			x.writeKey(b)
+		}
+		b.WriteString(")")
 	case kState:
 		fmt.Fprintf(b, "S(%s)", v.field)
 	case kStruct:
@@ -196,8 +229,10 @@ func (v *val) writeKey(b *strings.Builder) {
 		}
 		b.WriteString("}")
 	case kAddr:
-		b.WriteString("&")
-		v.inner.writeKey(b)
+		fmt.Fprintf(b, "&%d", v.reg)
+		if v.inner != nil {
+			v.inner.writeKey(b)
+		}
 	case kNFAddr:
 		fmt.Fprintf(b, "NF&%s", strings.Join(v.path, "."))
 	case kGlobal:
@@ -213,6 +248,9 @@ func (v *val) describe() string {
 	case kPacket:
 		if v.cfg != "" {
 			return fmt.Sprintf("packet %s masked by %s", v.field, v.cfg)
+		}
+		if v.xf != "" {
+			return fmt.Sprintf("packet %s transformed (%s)", v.field, v.xf)
 		}
 		return "packet " + v.field
 	case kConst:
@@ -232,6 +270,22 @@ func (v *val) describe() string {
 		return "struct"
 	case kState:
 		return "state " + v.field
+	case kFunc:
+		if v.fn != nil {
+			return "function " + v.fn.Name()
+		}
+	case kAddr:
+		switch v.reg {
+		case regLocal:
+			return "memory allocated for this packet"
+		case regPacket:
+			return "the packet"
+		case regFrame:
+			return "the frame bytes"
+		}
+		if v.inner != nil {
+			return "memory holding " + v.inner.describe()
+		}
 	}
 	if v.why != "" {
 		return v.why
@@ -240,36 +294,54 @@ func (v *val) describe() string {
 }
 
 // join merges the values that reach a phi. Equal values merge into
-// themselves. Negative integer constants are dropped when something else
-// reaches the phi: they are "no entry" sentinels (-1 for "not found"), and
-// no container has a negative index, so they never touch state.
+// themselves. A negative integer constant merged with an entry index
+// (kIndex, kFresh) is the "no entry" sentinel (-1 for "not found"): the
+// result is the index marked neg. Index-space accesses may ignore the
+// sentinel (no container has a negative index: reads return the zero value
+// and writes refuse, on every core alike), key-space accesses may not (the
+// sentinel is one key shared by every packet that takes that path).
 func join(vals []*val) *val {
-	var rest []*val
+	var rest, negs []*val
 	for _, v := range vals {
 		if v.k == kLoop {
 			return v
 		}
 		if v.k == kConst && v.c != nil && v.c.Kind() == constant.Int && constant.Sign(v.c) < 0 {
+			negs = append(negs, v)
 			continue
 		}
 		rest = append(rest, v)
 	}
 	if len(rest) == 0 {
-		if len(vals) > 0 {
-			return vals[0]
-		}
+		return joinPlain(negs)
+	}
+	base := joinPlain(rest)
+	if len(negs) == 0 {
+		return base
+	}
+	if base.k == kIndex || base.k == kFresh {
+		out := *base
+		out.neg = true
+		return &out
+	}
+	return joinPlain(vals)
+}
+
+// joinPlain merges values without the sentinel rule.
+func joinPlain(vals []*val) *val {
+	if len(vals) == 0 {
 		return opaque("no value")
 	}
-	if idx := joinIndexes(rest); idx != nil {
+	if idx := joinIndexes(vals); idx != nil {
 		return idx
 	}
-	k0 := rest[0].key()
-	for _, v := range rest[1:] {
+	k0 := vals[0].key()
+	for _, v := range vals[1:] {
 		if v.key() != k0 {
-			return joinDiffer(rest)
+			return joinDiffer(vals)
 		}
 	}
-	return rest[0]
+	return vals[0]
 }
 
 // joinIndexes merges entry indexes found (Find) or allocated (Insert) by
@@ -294,6 +366,13 @@ func joinIndexes(vals []*val) *val {
 	}
 	if first == nil || len(vals) < 2 {
 		return nil
+	}
+	for _, v := range vals {
+		if v.neg && !first.neg {
+			out := *first
+			out.neg = true
+			return &out
+		}
 	}
 	return first
 }
@@ -374,7 +453,12 @@ func bitsOf(t types.Type) int {
 	return 64
 }
 
-// arith abstracts a binary operation.
+// arith abstracts a binary operation. Every case is exact or yields
+// opaque (fact 3 of the package documentation): a packet-derived value is
+// either (field & mask) >> shift, bit for bit, or an injective transform of
+// it (xf set: equal results mean equal masked bits, but which result bit
+// holds which field bit is unknown, so no further masking, shifting or
+// narrowing can be followed).
 func arith(op token.Token, x, y *val, t types.Type) *val {
 	if x.k == kLoop {
 		return x
@@ -399,90 +483,39 @@ func arith(op token.Token, x, y *val, t types.Type) *val {
 	}
 	switch op {
 	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
-		return opaque("comparison result")
-	}
-	// Normalize: the constant, if any, on the right (shifts keep order).
-	if x.k == kConst && op != token.SHL && op != token.SHR && op != token.SUB {
-		x, y = y, x
-	}
-	if x.k == kPacket && y.k == kConst {
-		cv, known := constInt(y.c)
-		switch op {
-		case token.AND, token.AND_NOT, token.OR:
-			out := *x
-			if !known && op == token.AND && y.ones != 0 {
-				// x & m where m is configuration (the same for every
-				// packet) with some bits certainly set, e.g.
-				// MinPrefixMask | cfg.mask: equal results imply equal
-				// field bits under those, which is all sharding needs.
-				cv, known = int64(y.ones), true
-			}
-			if !known {
-				if op == token.OR {
-					break
-				}
-				if out.cfg == "" {
-					out.cfg = y.why
-				}
-				return &out
-			}
-			// Value bit j is field bit j+shift.
-			c := uint64(cv)
-			var m uint32
-			if out.shift >= 0 {
-				m = uint32(c << uint(out.shift))
-			} else {
-				m = uint32(c >> uint(-out.shift))
-			}
-			if op == token.AND {
-				out.mask &= m
-			} else {
-				out.mask &^= m // & ^c clears, | c forces: either way those bits are gone
-			}
-			return &out
-		case token.ADD, token.SUB, token.XOR:
-			// x+c, x-c and x^c are bijections: two results are equal
-			// exactly when the operands are.
-			return x
-		case token.SHR:
-			if known && cv >= 0 && cv < 64 {
-				out := *x
-				out.shift += int(cv)
-				if out.shift >= 32 {
-					out.mask = 0
-				} else if out.shift > 0 {
-					out.mask &^= uint32(1)<<out.shift - 1
-				}
-				return &out
-			}
-		case token.SHL:
-			if w := bitsOf(t); known && w > 0 && cv >= 0 && cv < 64 {
-				out := *x
-				out.shift -= int(cv)
-				// Value bits at or above w are lost: field bits >= w+shift.
-				if keep := w + out.shift; keep <= 0 {
-					out.mask = 0
-				} else if keep < 32 {
-					out.mask &= uint32(1)<<keep - 1
-				}
-				return &out
+		return mixed(op, x, y)
+	case token.SHL, token.SHR:
+		if x.k == kPacket && y.k == kConst {
+			if cv, ok := constInt(y.c); ok && cv >= 0 && cv < 64 {
+				return shiftPacket(op, x, int(cv), t)
 			}
 		}
-		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("%s of packet %s", opName(op), x.field)}
+		return mixed(op, x, y)
 	}
-	if y.k == kPacket && x.k == kConst && op == token.SUB {
-		return y // c - x is a bijection too
+	if x.k == kConst && y.k == kPacket {
+		switch op {
+		case token.SUB:
+			// c - x = -(x - c): injective.
+			return transformed(y, "c-", x, t)
+		case token.AND_NOT:
+			// c &^ x keeps the complement of x's bits under c: positions
+			// are kept, and complementing is injective.
+			return packetConst(token.AND, y, x, t)
+		}
+		x, y = y, x // the other operations commute
 	}
+	if x.k == kPacket && y.k == kConst {
+		return packetConst(op, x, y, t)
+	}
+	return mixed(op, x, y)
+}
+
+// mixed abstracts an operation that is not a packet value with a constant:
+// its result identifies nothing the analysis can name (an index plus one is
+// another entry, a hash of two fields collides across packets).
+func mixed(op token.Token, x, y *val) *val {
 	fromPacket := x.k == kPacket || y.k == kPacket || (x.k == kOpaque && x.pkt) || (y.k == kOpaque && y.pkt)
-	if x.k == kConst && (op == token.ADD || op == token.SUB || op == token.XOR) && !fromPacket {
-		return y
-	}
-	if y.k == kConst && (op == token.ADD || op == token.SUB || op == token.XOR) && !fromPacket {
-		return x
-	}
 	if fromPacket {
-		// Hashes and other mixes of packet fields: equal packets give
-		// equal results, but so may different ones.
 		if x.k == kOpaque && x.pkt {
 			return x
 		}
@@ -491,7 +524,148 @@ func arith(op token.Token, x, y *val, t types.Type) *val {
 		}
 		return &val{k: kOpaque, pkt: true, why: opName(op) + " mixing packet data"}
 	}
-	return opaque("%s of non-packet values", opName(op))
+	return opaque("%s of %s and %s", opName(op), x.describe(), y.describe())
+}
+
+// transformed applies an injective transform to a packet value.
+func transformed(x *val, what string, c *val, t types.Type) *val {
+	out := *x
+	cs := c.why
+	if c.c != nil {
+		cs = c.c.ExactString()
+	}
+	out.xf += fmt.Sprintf("%s%s:%s;", what, cs, typeString(t))
+	return &out
+}
+
+// packetConst abstracts x op c for a packet value x and a constant or
+// configuration value c.
+func packetConst(op token.Token, x, y *val, t types.Type) *val {
+	cv, known := constInt(y.c)
+	unsigned := isUnsigned(t)
+	switch op {
+	case token.XOR:
+		// Positions kept, injective, whatever c is.
+		if known && cv == 0 {
+			return x
+		}
+		if x.xf != "" {
+			return transformed(x, "^", y, t)
+		}
+		return x
+	case token.ADD, token.SUB:
+		if known && cv == 0 {
+			return x
+		}
+		// A bijection modulo the type's width, but carries move bits.
+		return transformed(x, opName(op), y, t)
+	case token.MUL:
+		if known && cv&1 == 1 {
+			return transformed(x, "*", y, t) // odd: invertible modulo 2^w
+		}
+	case token.AND, token.AND_NOT, token.OR:
+		if x.xf != "" {
+			break
+		}
+		if !known && op == token.AND && y.ones != 0 {
+			// x & m where m is configuration with some bits certainly set
+			// (MinPrefixMask | cfg.mask): equal results imply equal field
+			// bits under those, which is all sharding needs.
+			cv, known = int64(y.ones), true
+		}
+		out := *x
+		if !known {
+			if op == token.OR {
+				break
+			}
+			if out.cfg == "" {
+				out.cfg = y.why
+			}
+			return &out
+		}
+		m := fieldBits(uint64(cv), out.shift)
+		if op == token.AND {
+			out.mask &= m
+		} else {
+			out.mask &^= m // &^ c clears, | c forces: either way those bits are gone
+		}
+		return &out
+	case token.QUO, token.REM:
+		// Unsigned division by 2^k is a shift, remainder a mask.
+		if known && unsigned && cv > 0 && cv&(cv-1) == 0 {
+			k := 0
+			for (int64(1) << k) < cv {
+				k++
+			}
+			if op == token.QUO {
+				return shiftPacket(token.SHR, x, k, t)
+			}
+			return packetConst(token.AND, x, &val{k: kConst, c: constant.MakeInt64(cv - 1)}, t)
+		}
+	}
+	if x.xf != "" {
+		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("%s of packet %s after a transform that moves its bits (%s)", opName(op), x.field, strings.TrimSuffix(x.xf, ";"))}
+	}
+	return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("%s of packet %s", opName(op), x.field)}
+}
+
+// fieldBits maps value bits c of a value shifted right by shift to the
+// field bits they hold (value bit j is field bit j+shift).
+func fieldBits(c uint64, shift int) uint32 {
+	if shift >= 0 {
+		if shift >= 64 {
+			return 0
+		}
+		return uint32(c << uint(shift))
+	}
+	if -shift >= 64 {
+		return 0
+	}
+	return uint32(c >> uint(-shift))
+}
+
+// shiftPacket abstracts x << n and x >> n.
+func shiftPacket(op token.Token, x *val, n int, t types.Type) *val {
+	if x.xf != "" {
+		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("shift of transformed packet %s", x.field)}
+	}
+	out := *x
+	if op == token.SHR {
+		out.shift += n
+		if out.shift >= 32 {
+			out.mask = 0
+		} else if out.shift > 0 {
+			out.mask &^= uint32(1)<<out.shift - 1
+		}
+		return &out
+	}
+	w := bitsOf(t)
+	if w == 0 {
+		return &val{k: kOpaque, pkt: true, why: "shift of packet " + x.field}
+	}
+	out.shift -= n
+	return narrow(&out, w)
+}
+
+// narrow keeps the low w bits of a packet value (value bits at or above w
+// are lost: field bits at or above w+shift).
+func narrow(x *val, w int) *val {
+	if x.xf != "" {
+		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("narrowing of transformed packet %s", x.field)}
+	}
+	out := *x
+	if keep := w + out.shift; keep <= 0 {
+		out.mask = 0
+	} else if keep < 32 {
+		out.mask &= uint32(1)<<keep - 1
+	}
+	return &out
+}
+
+// isUnsigned reports whether t is an unsigned integer type.
+func isUnsigned(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsUnsigned != 0
 }
 
 // foldConst folds integer operations on two constants; other kinds are

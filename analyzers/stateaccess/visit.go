@@ -61,14 +61,9 @@ func (f *frame) visitInstr(b *ssa.BasicBlock, instr ssa.Instruction) {
 			r.report(in.Pos(), "MAE007", "channel receive on the packet path: it blocks and shares data the analysis cannot see")
 		}
 	case *ssa.Store:
-		f.checkWrite(in.Addr, in.Pos(), "assignment")
-		if v := f.eval(in.Val); v.k == kState && containerKind(in.Val.Type()) != "" {
-			if _, local := in.Addr.(*ssa.Alloc); !local {
-				r.report(in.Pos(), "MAE006", "state field %s is stored where the analysis cannot follow it: access state only through the NF's own field (%s.%s.Method(...))", v.field, f.recvName(), v.field)
-			}
-		}
+		f.checkStore(in.Addr, in.Val, in.Pos(), "assignment")
 	case *ssa.MapUpdate:
-		f.checkWrite(in.Map, in.Pos(), "map update")
+		f.checkStore(in.Map, in.Value, in.Pos(), "map update")
 	case *ssa.MakeInterface:
 		if v := f.eval(in.X); v.k == kState {
 			pos := in.Pos()
@@ -82,25 +77,133 @@ func (f *frame) visitInstr(b *ssa.BasicBlock, instr ssa.Instruction) {
 	}
 }
 
+// checkStore checks a store of value through addr (fact 2): allowed into
+// memory allocated for this packet and into the packet; refused into the
+// NF's fields (MAE001), package variables (MAE008) and any other memory
+// (MAE013). State itself may only be stored in local variables (MAE006).
+func (f *frame) checkStore(addr, value ssa.Value, pos token.Pos, what string) {
+	a, r := f.eval(addr), f.a.r
+	if !pos.IsValid() {
+		pos = valuePos(addr)
+	}
+	if sv := f.eval(value); (sv.k == kState || sv.k == kNF) && !(a.k == kAddr && a.reg == regLocal) {
+		name := "the NF"
+		if sv.k == kState {
+			name = "state field " + sv.field
+		}
+		r.report(pos, "MAE006", "%s is stored where the analysis cannot follow it: access state only through the NF's own field (%s.field.Method(...))", name, f.recvName())
+		return
+	}
+	switch a.k {
+	case kAddr:
+		switch a.reg {
+		case regLocal:
+			return
+		case regPacket:
+			if a.field == "Data" {
+				f.a.writesFrame = true
+			}
+			return
+		case regFrame:
+			f.a.writesFrame = true
+			return
+		}
+	case kNFAddr:
+		if len(a.path) > 0 {
+			if fd, ok := f.a.nf.fields[a.path[0]]; ok && fd.isState {
+				r.report(pos, "MAE006", "%s reassigns state field %s on the packet path: the analysis tracks state by field; set it once in the constructor", what, a.path[0])
+				return
+			}
+			f.reportMutable(a.path[0], pos, what)
+			return
+		}
+	case kGlobal:
+		r.report(pos, "MAE008", "%s writes package-level variable %s on the packet path: every core would share it without synchronization; keep it in a //maestro:state container", what, a.field)
+		return
+	}
+	if root := f.nfRoot(addr); root != "" {
+		f.reportMutable(root, pos, what) // a map, slice or pointer held in an NF field
+		return
+	}
+	f.a.block(pos, "MAE013", "%s writes %s, memory that outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; keep mutable data in //maestro:state containers and store values in them, not pointers", what, a.describe())
+}
+
+// nfRoot returns the NF field (not state) whose memory addr reaches by
+// following field, element and pointer loads back to the receiver; "" if
+// it reaches none.
+func (f *frame) nfRoot(addr ssa.Value) string {
+	for range 16 {
+		if v := f.eval(addr); v.k == kNFAddr && len(v.path) > 0 {
+			if fd, ok := f.a.nf.fields[v.path[0]]; ok && !fd.isState {
+				return v.path[0]
+			}
+			return ""
+		}
+		switch a := addr.(type) {
+		case *ssa.FieldAddr:
+			addr = a.X
+		case *ssa.IndexAddr:
+			addr = a.X
+		case *ssa.UnOp:
+			if a.Op != token.MUL {
+				return ""
+			}
+			addr = a.X
+		case *ssa.Field:
+			addr = a.X
+		case *ssa.Slice:
+			addr = a.X
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
 // visitCall handles one call: container accesses, packet-path checks,
-// escaping state, and descent into the package's own functions.
+// escaping state, and descent into the functions it may run.
 func (f *frame) visitCall(b *ssa.BasicBlock, call ssa.CallInstruction, c *ssa.CallCommon) {
 	r := f.a.r
 	kind, fn := f.classify(c)
+	pos := f.a.r.callStart(c.Pos())
 	switch kind {
 	case callContainer:
+		if k, m := containerMethod(fn); specFor(k, m).fixed && methodSpecs[k][m].op == "" {
+			return // Cap, Timeout, Width, Depth: fixed at construction
+		}
 		if ac := f.accessFor(call, b); ac == nil {
-			f.checkUnannotatedContainer(c)
+			f.checkForeignContainer(c, pos)
 		}
 		f.checkEscape(c, 1)
 		return
 	case callLocal:
-		if child := f.child(call, fn); child != nil {
+		if child := f.childFor(call, target{fn: fn, binds: closureBinds(f, c)}); child != nil {
 			child.visit()
 		}
 		return
-	case callFlow, callReverse, callMaestro:
-		return // maestro's own API (packet setters, Forward) keeps no state
+	case callFlow, callReverse:
+		return
+	case callMaestro:
+		// maestro's API keeps no state; only AppendFrame writes an argument.
+		f.checkArgs(c, fn, pos, !readOnlyExternal(fn), "MAE013")
+		return
+	case callBuiltin:
+		f.checkBuiltin(c, pos)
+		return
+	case callDynamic:
+		ts, unknown, ext := f.dynTargets(c)
+		for _, t := range ts {
+			if child := f.childFor(call, t); child != nil {
+				child.visit()
+			}
+		}
+		if ext != nil {
+			f.checkExternal(call, c, ext, pos)
+		}
+		if unknown {
+			f.checkArgs(c, nil, pos, true, "MAE015")
+		}
+		return
 	}
 	if fn != nil && pkgPath(fn) == "time" && fn.Signature.Recv() == nil {
 		switch fn.Name() {
@@ -108,89 +211,175 @@ func (f *frame) visitCall(b *ssa.BasicBlock, call ssa.CallInstruction, c *ssa.Ca
 			r.report(call.Pos(), "MAE005", "time.%s on the packet path: use p.Time (nanoseconds) so that runs replay exactly and every core sees the packet's own time", fn.Name())
 		}
 	}
-	f.checkEscape(c, 0)
-	// A pointer-receiver method of a configuration field mutates it.
-	if fn != nil && fn.Signature.Recv() != nil && len(c.Args) > 0 {
-		if _, isPtr := fn.Signature.Recv().Type().Underlying().(*types.Pointer); isPtr {
-			f.checkWrite(c.Args[0], call.Pos(), "call of "+fn.Name())
+	f.checkExternal(call, c, fn, pos)
+}
+
+// checkExternal checks a call of fn, a function outside the package: what
+// it is given must not let it write memory that outlives the packet, and
+// package functions it is given as values may run.
+func (f *frame) checkExternal(call ssa.CallInstruction, c *ssa.CallCommon, fn *ssa.Function, pos token.Pos) {
+	f.checkArgs(c, fn, pos, !readOnlyExternal(fn), "MAE013")
+	for _, arg := range c.Args {
+		v := f.eval(arg)
+		if v.k == kFunc && v.fn != nil && f.body(v.fn) != nil {
+			if child := f.childFor(call, target{fn: v.fn, binds: v.binds, opaqueParams: true}); child != nil {
+				child.visit()
+			}
 		}
 	}
 }
 
-// checkEscape reports state passed to code the analysis does not see.
-// Arguments before from are skipped (a container's own receiver).
-func (f *frame) checkEscape(c *ssa.CallCommon, from int) {
+// checkArgs checks what a call hands to code the analysis does not follow
+// (fn, or unknown targets when fn is nil): state and the NF must not escape
+// (MAE006), and, when the callee may write through its arguments, no
+// argument may reach memory that outlives the packet (code: MAE013 for a
+// known callee, MAE015 for unknown targets).
+func (f *frame) checkArgs(c *ssa.CallCommon, fn *ssa.Function, pos token.Pos, mayWrite bool, code string) {
+	callee := "a function value"
+	if fn != nil {
+		callee = strings.ReplaceAll(fn.String(), MaestroPath, "maestro")
+	} else if c.IsInvoke() && c.Method != nil {
+		callee = "interface method " + c.Method.Name()
+	}
 	args := c.Args
 	if c.IsInvoke() {
-		from = 0
+		args = append([]ssa.Value{c.Value}, args...)
 	}
-	for i := from; i < len(args); i++ {
-		v := f.eval(args[i])
-		if v.k == kState {
-			callee := "a function value"
-			if fn := c.StaticCallee(); fn != nil {
-				callee = fn.String()
-			} else if c.IsInvoke() && c.Method != nil {
-				callee = "interface method " + c.Method.Name()
-			}
-			f.a.r.report(args[i].Pos(), "MAE006", "state field %s is passed to %s, outside the NF's package: the analysis cannot see what it does with it; call the container's methods in the NF's package instead",
-				v.field, callee)
-		}
+	for _, arg := range args {
+		f.checkArg(arg, pos, callee, mayWrite, code)
 	}
 }
 
-// checkUnannotatedContainer reports container writes on a field that lacks
-// //maestro:state (calls on non-field containers are not the NF's state).
-func (f *frame) checkUnannotatedContainer(c *ssa.CallCommon) {
-	k, m := containerMethod(c.StaticCallee())
-	spec := methodSpecs[k][m]
-	if spec.op == OpRead || len(c.Args) == 0 {
+// checkArg checks one argument of checkArgs.
+func (f *frame) checkArg(arg ssa.Value, pos token.Pos, callee string, mayWrite bool, code string) {
+	v := f.eval(arg)
+	r := f.a.r
+	switch v.k {
+	case kState:
+		r.report(arg.Pos(), "MAE006", "state field %s is passed to %s, outside the NF's package: the analysis cannot see what it does with it; call the container's methods in the NF's package instead", v.field, callee)
+		return
+	case kNF:
+		r.report(pos, "MAE006", "the NF is passed to %s, which the analysis cannot follow: it could reach the state and fields behind the analysis' back", callee)
 		return
 	}
-	recv := c.Args[0]
-	if ld, ok := recv.(*ssa.UnOp); ok && ld.Op == token.MUL {
-		if a := f.eval(ld.X); a.k == kNFAddr && len(a.path) == 1 {
-			f.reportMutable(a.path[0], c.Pos(), "calls "+m)
+	t := arg.Type()
+	if mi, ok := arg.(*ssa.MakeInterface); ok {
+		t = mi.X.Type()
+	}
+	if !mayWrite || !hasRef(t) {
+		return
+	}
+	switch v.k {
+	case kNFAddr:
+		if len(v.path) > 0 {
+			f.reportMutable(v.path[0], pos, "passing &"+f.recvName()+"."+strings.Join(v.path, ".")+" to "+callee)
+			return
+		}
+	case kGlobal:
+		r.report(pos, "MAE008", "package-level variable %s is passed to %s, which may write it: every core would share it without synchronization", v.field, callee)
+		return
+
+	case kAddr:
+		switch v.reg {
+		case regLocal, regPacket:
+			return
+		case regFrame:
+			f.a.writesFrame = true
+			return
+		}
+	case kPacket:
+		if v.field == "Data" {
+			f.a.writesFrame = true
+		}
+		return
+	case kPacketPtr:
+		f.a.writesFrame = true
+		return
+	case kFunc:
+		return
+	case kConst:
+		if v.c != nil || v.why == "constant" || v.why == "zero value" {
+			return // nil or a constant: nothing to write through
+		}
+		if root := f.nfRoot(arg); root != "" {
+			f.reportMutable(root, pos, "passing "+f.recvName()+"."+root+" to "+callee+", which may write through it,")
+			return
 		}
 	}
-	if fa, ok := recv.(*ssa.Field); ok {
-		if x := f.eval(fa.X); x.k == kNF {
-			f.reportMutable(structFieldName(fa.X.Type(), fa.Field), c.Pos(), "calls "+m)
+	what := "writes"
+	if code == "MAE015" {
+		what = "is a dynamic call whose targets the analysis cannot all see; they"
+	}
+	f.a.block(pos, code, "the call of %s %s may write through %s, memory that outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; pass a local copy, or keep mutable data in //maestro:state containers", callee, what, v.describe())
+}
+
+// checkEscape reports state passed as an argument of a container call
+// (from is 1: the receiver itself is the container).
+func (f *frame) checkEscape(c *ssa.CallCommon, from int) {
+	for i := from; i < len(c.Args); i++ {
+		if v := f.eval(c.Args[i]); v.k == kState || v.k == kNF {
+			f.a.r.report(c.Args[i].Pos(), "MAE006", "state is stored in a container: the analysis tracks state by field; store values, not containers or the NF")
 		}
 	}
 }
 
-// checkWrite reports a write through addr when it lands in the NF (a field
-// without //maestro:state) or in a package-level variable.
-func (f *frame) checkWrite(addr ssa.Value, pos token.Pos, what string) {
-	for range 16 {
-		if v := f.eval(addr); v.k == kNFAddr && len(v.path) > 0 {
-			f.reportMutable(v.path[0], pos, what)
-			return
-		}
-		switch a := addr.(type) {
-		case *ssa.Global:
-			f.a.r.report(pos, "MAE008", "%s writes package-level variable %s on the packet path: every core would share it without synchronization; keep it in a //maestro:state container", what, a.Name())
-			return
-		case *ssa.FieldAddr:
-			addr = a.X
-		case *ssa.IndexAddr:
-			addr = a.X
-		case *ssa.UnOp:
-			if a.Op != token.MUL {
-				return
-			}
-			// A load: the written memory belongs to whatever the pointer,
-			// slice or map was read from.
-			addr = a.X
-		case *ssa.Field:
-			addr = a.X
-		case *ssa.Slice:
-			addr = a.X
-		default:
-			return
+// checkBuiltin checks the builtins that write through an argument.
+func (f *frame) checkBuiltin(c *ssa.CallCommon, pos token.Pos) {
+	b := c.Value.(*ssa.Builtin)
+	for _, arg := range c.Args {
+		if v := f.eval(arg); v.k == kState {
+			f.a.r.report(pos, "MAE006", "state field %s is passed to %s: keep state in its field and call its methods", v.field, b.Name())
 		}
 	}
+	switch b.Name() {
+	case "copy", "append", "clear", "delete":
+		if len(c.Args) > 0 {
+			f.checkArg(c.Args[0], pos, b.Name(), true, "MAE013")
+		}
+	}
+}
+
+// checkForeignContainer checks a container call whose receiver is not a
+// //maestro:state field (fact 1). A read of a container that cannot be
+// state (no state field has its type) is a read of configuration; a write
+// to an unmarked field is MAE001; anything else is MAE014.
+func (f *frame) checkForeignContainer(c *ssa.CallCommon, pos token.Pos) {
+	k, m := containerMethod(c.StaticCallee())
+	spec := specFor(k, m)
+	if len(c.Args) == 0 {
+		return
+	}
+	if spec.op == OpRead && !f.a.aliasesState(c.Args[0].Type()) {
+		return
+	}
+	if spec.op != OpRead {
+		recv := c.Args[0]
+		if ld, ok := recv.(*ssa.UnOp); ok && ld.Op == token.MUL {
+			if a := f.eval(ld.X); a.k == kNFAddr && len(a.path) == 1 {
+				f.reportMutable(a.path[0], pos, "calls "+m)
+				return
+			}
+		}
+		if fa, ok := recv.(*ssa.Field); ok {
+			if x := f.eval(fa.X); x.k == kNF {
+				f.reportMutable(structFieldName(fa.X.Type(), fa.Field), pos, "calls "+m)
+				return
+			}
+		}
+	}
+	f.a.block(pos, "MAE014", "%s is called on %s, a container that is not reached through a //maestro:state field: the analysis cannot tell which state it is, so it can neither shard nor lock it; keep each container in its own //maestro:state field and call it as %s.field.%s(...)",
+		m, f.eval(c.Args[0]).describe(), f.recvName(), m)
+}
+
+// aliasesState reports whether a container of type t may be one of the
+// NF's state containers.
+func (a *nfAnalysis) aliasesState(t types.Type) bool {
+	for _, fd := range a.nf.state {
+		if fd.typ != nil && types.Identical(fd.typ, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // reportMutable reports field, written on the packet path, unless it is
@@ -240,13 +429,79 @@ func (f *frame) checkVerification(b *ssa.BasicBlock, iff *ssa.If) {
 	if (bin.Op == token.NEQ) != negate {
 		fail, success = success, fail
 	}
-	if f.mayWrite(fail) {
+	if f.mayWrite(fail) || !f.failDrops(fail) {
 		return
 	}
 	f.a.verifs = append(f.a.verifs, &verification{
 		fr: f, acc: x.acc, entry: x.acc.state + "." + x.part + "." + strings.Join(x.path, "."),
 		pkt: y, success: success, ports: f.blockPorts[b.Index],
 	})
+}
+
+// failDrops reports whether the failing side of a verification, from
+// block fail, does nothing but drop the packet (fact 6): no call and no
+// store on the way, every return returns the constant maestro.Drop, and
+// each enclosing frame returns the callee's verdict straight away.
+func (f *frame) failDrops(fail *ssa.BasicBlock) bool {
+	seen := map[*ssa.BasicBlock]bool{}
+	work := []*ssa.BasicBlock{fail}
+	for len(work) > 0 {
+		b := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		for _, instr := range b.Instrs {
+			switch in := instr.(type) {
+			case ssa.CallInstruction, *ssa.Store, *ssa.MapUpdate, *ssa.Send:
+				return false
+			case *ssa.Return:
+				if len(in.Results) != 1 || !isDropConst(in.Results[0]) {
+					return false
+				}
+			}
+		}
+		work = append(work, b.Succs...)
+	}
+	for g := f; g.parent != nil; g = g.parent {
+		call, ok := g.site.(*ssa.Call)
+		if !ok || call.Referrers() == nil {
+			return false
+		}
+		for _, r := range *call.Referrers() {
+			ret, ok := r.(*ssa.Return)
+			if !ok || ret.Block() != call.Block() {
+				return false
+			}
+		}
+		after := false
+		for _, instr := range call.Block().Instrs {
+			if instr == call {
+				after = true
+				continue
+			}
+			if !after {
+				continue
+			}
+			switch instr.(type) {
+			case *ssa.Return, *ssa.DebugRef:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isDropConst reports whether v is the constant maestro.Drop.
+func isDropConst(v ssa.Value) bool {
+	c, ok := v.(*ssa.Const)
+	if !ok || !isMaestroNamed(c.Type(), "Verdict") {
+		return false
+	}
+	n, ok := constInt(c.Value)
+	return ok && n == -1
 }
 
 // mayWrite reports whether a state write or refresh, or a call to a local
@@ -276,7 +531,7 @@ func (f *frame) callMayWrite(c *ssa.CallCommon, depth int) bool {
 	switch kind {
 	case callContainer:
 		k, m := containerMethod(fn)
-		return methodSpecs[k][m].op != OpRead
+		return specFor(k, m).op != OpRead
 	case callLocal:
 		return f.a.fnMayWrite(f, fn, depth)
 	}
@@ -312,7 +567,8 @@ func analyzeAll(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter) {
 	defer func() { r.quiet = quiet }()
 	d := &nfDecl{name: ast.NewIdent("all"), obj: types.NewTypeName(token.NoPos, pass.Pkg, "all", nil), fields: map[string]*fieldDecl{}}
 	for _, fn := range ssaRes.SrcFuncs {
-		a := newNFAnalysis(pass, r, d, []int{0, 1})
+		a := newNFAnalysis(pass, r, d, []int{0, 1, 2})
+		a.ssaPkg, a.pkgFuncs = ssaRes.Pkg, ssaRes.SrcFuncs
 		a.limit = 32 // every function is a root: keep each tree small
 		params := map[ssa.Value]*val{}
 		for i, p := range fn.Params {

@@ -74,6 +74,26 @@ var methodSpecs = map[string]map[string]methodSpec{
 	},
 }
 
+// fixedSpec is the spec of container methods that read what construction
+// fixed (Cap, Timeout, Width, Depth).
+var fixedSpec = methodSpec{op: OpRead, keyArg: -1, result: "other", storeArg: -1, fixed: true}
+
+// unknownSpec is the spec of container methods the analysis does not know
+// (View, Reset, methods added later): a write to the whole container.
+var unknownSpec = methodSpec{op: OpWrite, keyArg: -1, result: "other", storeArg: -1}
+
+// specFor returns the spec of method m of container kind k.
+func specFor(k, m string) methodSpec {
+	if s, ok := methodSpecs[k][m]; ok {
+		return s
+	}
+	switch m {
+	case "Cap", "Timeout", "Width", "Depth":
+		return fixedSpec
+	}
+	return unknownSpec
+}
+
 // access is one container call reached in one frame.
 type access struct {
 	a      *nfAnalysis
@@ -87,6 +107,7 @@ type access struct {
 	pos    token.Pos
 	ports  portSet
 	keyV   *val // nil when keyless
+	nowV   *val // Expire: the time it is given
 	stored *val // value stored by Insert/Set/Put, nil otherwise
 	eff    *effKey
 	effOn  bool // eff is being computed (cycle guard)
@@ -111,24 +132,38 @@ type nfAnalysis struct {
 	verifs   []*verification
 	compared map[int]bool // port constants compared with InPort
 	writes   map[*ssa.Function]bool
-	budget   bool // maxFrames was hit
-	limit    int  // frame budget (maxFrames unless analyzeAll lowers it)
+	rewrites map[*ssa.Function]uint64 // packet fields a function may rewrite
+	pkgFuncs []*ssa.Function          // every source function of the package, closures included
+	// closureRewrites caches rewritesOfValues.
+	closureRewrites *uint64
+	ssaPkg          *ssa.Package
+	taken           *[]*ssa.Function // addrTaken, computed on first use
+	// lockReasons are findings that force locks beyond key conflicts
+	// (MAE009, MAE017); blocked are blocking findings (MAE013-MAE016),
+	// listed in the plan's reasons too.
+	lockReasons []Reason
+	blocked     []Reason
+	writesFrame bool    // the path writes frame bytes directly
+	budget      bool    // maxFrames was hit
+	def         portSet // the default port: every port the NF does not declare
+	limit       int     // frame budget (maxFrames unless analyzeAll lowers it)
 }
 
 func newNFAnalysis(pass *analysis.Pass, r *reporter, d *nfDecl, universe []int) *nfAnalysis {
 	if len(universe) > 64 {
 		universe = universe[:64]
 	}
-	a := &nfAnalysis{pass: pass, r: r, nf: d, universe: universe, compared: map[int]bool{}, writes: map[*ssa.Function]bool{}, limit: maxFrames}
+	a := &nfAnalysis{pass: pass, r: r, nf: d, universe: universe, compared: map[int]bool{}, writes: map[*ssa.Function]bool{}, rewrites: map[*ssa.Function]uint64{}, limit: maxFrames}
 	a.all = portSet(uint64(1)<<len(universe) - 1)
 	if len(universe) == 64 {
 		a.all = ^portSet(0)
 	}
+	a.def = portSet(1) << (len(universe) - 1)
 	return a
 }
 
 func (a *nfAnalysis) portBit(p int64) (portSet, bool) {
-	for i, u := range a.universe {
+	for i, u := range a.universe[:len(a.universe)-1] {
 		if int64(u) == p {
 			return portSet(1) << i, true
 		}
@@ -160,9 +195,12 @@ type frame struct {
 	ports      portSet
 	blockPorts []portSet
 	cache      map[ssa.Value]*val
-	children   map[ssa.CallInstruction]*frame
+	children   map[childKey]*frame
 	accs       map[ssa.CallInstruction]*access
 	depth      int
+	site       ssa.CallInstruction // the call in parent that runs this frame
+	entryDirty uint64              // packet fields possibly rewritten before entry
+	dirtyIn    []uint64            // per block: fields possibly rewritten on entry
 	visited    bool
 	ret        []*val // joined results, computed on demand
 }
@@ -187,7 +225,7 @@ func (a *nfAnalysis) newFrame(parent *frame, site *ssa.BasicBlock, fn *ssa.Funct
 	}
 	a.frames++
 	f := &frame{a: a, fn: fn, parent: parent, siteBlock: site, params: params, ports: ports,
-		cache: map[ssa.Value]*val{}, children: map[ssa.CallInstruction]*frame{}, accs: map[ssa.CallInstruction]*access{}}
+		cache: map[ssa.Value]*val{}, children: map[childKey]*frame{}, accs: map[ssa.CallInstruction]*access{}}
 	if parent != nil {
 		f.depth = parent.depth + 1
 	}
@@ -232,9 +270,9 @@ func (f *frame) computePorts() {
 		}
 		if len(b.Instrs) > 0 {
 			if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok && len(b.Succs) == 2 {
-				if s, ok := f.portCond(iff.Cond, 0); ok {
-					outs[0] = in & s
-					outs[1] = in &^ s
+				if st, sf, ok := f.portCond(iff.Cond, 0); ok {
+					outs[0] = in & st
+					outs[1] = in & sf
 				}
 			}
 		}
@@ -254,28 +292,29 @@ func (f *frame) computePorts() {
 	}
 }
 
-// portCond recognizes a condition on the input port and returns the set
-// of ports for which it is true.
-func (f *frame) portCond(cond ssa.Value, depth int) (portSet, bool) {
+// portCond recognizes a condition on the input port and returns the sets
+// of ports for which it may be true and may be false (not complements:
+// the default port stands for many ports).
+func (f *frame) portCond(cond ssa.Value, depth int) (portSet, portSet, bool) {
 	if depth > 8 {
-		return 0, false
+		return 0, 0, false
 	}
 	switch c := cond.(type) {
 	case *ssa.UnOp:
 		if c.Op == token.NOT {
-			if s, ok := f.portCond(c.X, depth+1); ok {
-				return f.a.all &^ s, true
+			if st, sf, ok := f.portCond(c.X, depth+1); ok {
+				return sf, st, true
 			}
 		}
 	case *ssa.BinOp:
 		if c.Op != token.EQL && c.Op != token.NEQ {
-			return 0, false
+			return 0, 0, false
 		}
 		x, y := f.eval(c.X), f.eval(c.Y)
 		other := c.Y
 		if !(x.k == kPacket && x.field == "InPort") {
 			if !(y.k == kPacket && y.field == "InPort") {
-				return 0, false
+				return 0, 0, false
 			}
 			x, y, other = y, x, c.X
 		}
@@ -287,21 +326,29 @@ func (f *frame) portCond(cond ssa.Value, depth int) (portSet, bool) {
 			// parameter or anything else unknown is an attempt at port
 			// dispatch the analysis cannot follow.
 			if y.k != kEntry && y.k != kPacket && y.k != kIndex {
-				f.a.r.report(c.Pos(), "MAE009", "p.InPort is compared with %s, not a maestro.Port constant: the analysis assumes both branches run on any port; compare with a constant (const WAN maestro.Port = 1)", y.describe())
+				msg := fmt.Sprintf("p.InPort is compared with %s, not a maestro.Port constant: the analysis cannot tell which ports each branch runs on, so the NF runs with locks; compare with a constant (const WAN maestro.Port = 1)", y.describe())
+				f.a.r.report(c.Pos(), "MAE009", "%s", msg)
+				f.a.lockReasons = append(f.a.lockReasons, Reason{Pos: shortPos(f.a.pass.Fset, c.Pos()), Code: "MAE009", Message: msg})
 			}
-			return 0, false
+			return 0, 0, false
 		}
 		f.a.compared[int(cv)] = true
 		bit, ok := f.a.portBit(cv)
 		if !ok {
-			bit = 0 // a port the NF does not declare: never equal to one it does
+			// A port the NF does not declare: one of the ports the
+			// default port stands for. Equal: only the default port;
+			// not equal: any port, the default one included.
+			if c.Op == token.NEQ {
+				return f.a.all, f.a.def, true
+			}
+			return f.a.def, f.a.all, true
 		}
 		if c.Op == token.NEQ {
-			return f.a.all &^ bit, true
+			return f.a.all &^ bit, bit, true
 		}
-		return bit, true
+		return bit, f.a.all &^ bit, true
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 // eval returns the abstract value of v in this frame.
@@ -333,48 +380,69 @@ func (f *frame) eval1(v ssa.Value) *val {
 	case *ssa.Global:
 		return &val{k: kGlobal, field: v.Name()}
 	case *ssa.Function:
-		return opaque("function value %s", v.Name())
+		return &val{k: kFunc, fn: v}
+	case *ssa.MakeClosure:
+		fn, _ := v.Fn.(*ssa.Function)
+		out := &val{k: kFunc, fn: fn}
+		for _, b := range v.Bindings {
+			out.binds = append(out.binds, f.eval(b))
+		}
+		return out
 	case *ssa.Alloc:
-		return &val{k: kAddr, inner: f.allocContent(v)}
+		return &val{k: kAddr, reg: regLocal, inner: f.allocContent(v)}
+	case *ssa.MakeSlice, *ssa.MakeMap:
+		return &val{k: kAddr, reg: regLocal, inner: opaque("element of a local %s", strings.TrimPrefix(ssaDesc(v), "make"))}
 	case *ssa.FieldAddr:
 		return f.fieldAddr(v)
 	case *ssa.IndexAddr:
-		base := f.eval(v.X)
-		if base.k == kNFAddr {
-			return base // an element of an array field: the field itself, for writes and config reads
+		return f.indexAddr(f.eval(v.X))
+	case *ssa.Slice:
+		x := f.eval(v.X)
+		if x.k == kNFAddr || x.k == kGlobal {
+			return x
 		}
-		if base.k == kAddr && base.inner != nil && base.inner.k == kConst {
-			return &val{k: kAddr, inner: &val{k: kConst, why: base.inner.why}}
-		}
-		if base.k == kConst {
-			return &val{k: kAddr, inner: &val{k: kConst, why: base.why}}
-		}
-		return &val{k: kAddr, inner: opaque("element of %s", base.describe())}
+		return x
 	case *ssa.UnOp:
 		x := f.eval(v.X)
 		switch v.Op {
 		case token.MUL:
+			if x.k == kAddr && x.reg == regPacket && x.field != "" {
+				if at := f.rewrittenBefore(v, x.field); at != "" {
+					return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("packet %s read after it may have been rewritten (%s)", x.field, at)}
+				}
+			}
 			return f.load(x)
 		case token.ARROW:
 			return opaque("channel receive")
+		case token.SUB:
+			switch x.k {
+			case kPacket:
+				return transformed(x, "neg", &val{k: kConst, why: ""}, v.Type())
+			case kConst:
+				return &val{k: kConst, why: "computed from constants and configuration"}
+			}
+			return mixed(token.SUB, x, x)
 		}
-		return x // -x, ^x and !x are bijections
+		return x // ^x complements bits in place, !x negates a bool: both exact
 	case *ssa.BinOp:
 		return arith(v.Op, f.eval(v.X), f.eval(v.Y), v.Type())
 	case *ssa.Convert:
 		x := f.eval(v.X)
-		if x.k == kPacket {
-			if w := bitsOf(v.Type()); w > 0 && w < 32 {
-				out := *x
-				out.mask &= widthMask(w)
-				return &out
-			}
+		if x.k != kPacket {
+			return x
+		}
+		to, from := bitsOf(v.Type()), bitsOf(v.X.Type())
+		if to == 0 || from == 0 {
+			return &val{k: kOpaque, pkt: true, why: "packet " + x.field + " converted to " + typeString(v.Type())}
+		}
+		if to < from {
+			return narrow(x, to)
 		}
 		return x
 	case *ssa.ChangeType:
 		return f.eval(v.X)
 	case *ssa.MultiConvert:
-		return f.eval(v.X)
+		return opaque("generic conversion")
 	case *ssa.MakeInterface:
 		return f.eval(v.X)
 	case *ssa.ChangeInterface:
@@ -420,21 +488,52 @@ func (f *frame) fieldAddr(v *ssa.FieldAddr) *val {
 	base := f.eval(v.X)
 	switch base.k {
 	case kPacketPtr:
-		return &val{k: kAddr, inner: packetField(name)}
+		return &val{k: kAddr, reg: regPacket, field: name, inner: packetField(name)}
 	case kNF:
 		return &val{k: kNFAddr, path: []string{name}}
 	case kNFAddr:
 		return &val{k: kNFAddr, path: append(append([]string(nil), base.path...), name)}
+	case kGlobal:
+		return base
 	case kAddr:
+		out := &val{k: kAddr, reg: base.reg, field: base.field}
 		if base.inner != nil {
-			return &val{k: kAddr, inner: base.inner.comp(name)}
+			out.inner = base.inner.comp(name)
+		} else {
+			out.inner = opaque("field %s", name)
 		}
-	case kConst:
-		return &val{k: kAddr, inner: &val{k: kConst, why: base.why}}
-	case kEntry:
-		return &val{k: kAddr, inner: base.comp(name)}
+		return out
+	case kConst, kEntry:
+		// A pointer read from configuration or from a state entry: the
+		// memory outlives the packet.
+		return &val{k: kAddr, reg: regShared, inner: base.comp(name)}
 	}
-	return &val{k: kAddr, inner: opaque("field %s through %s", name, base.describe())}
+	return &val{k: kAddr, reg: regShared, inner: opaque("field %s through %s", name, base.describe())}
+}
+
+// indexAddr is the address of an element of the array or slice base.
+func (f *frame) indexAddr(base *val) *val {
+	switch base.k {
+	case kNFAddr, kGlobal:
+		return base // an element of an array field: the field itself
+	case kAddr:
+		out := &val{k: kAddr, reg: base.reg, field: base.field, inner: opaque("element of %s", base.describe())}
+		if base.inner != nil && base.inner.k == kConst {
+			out.inner = &val{k: kConst, why: base.inner.why}
+		}
+		if base.reg == regPacket {
+			out.inner.pkt = true
+		}
+		return out
+	case kPacket:
+		if base.field == "Data" {
+			return &val{k: kAddr, reg: regFrame, inner: &val{k: kOpaque, pkt: true, why: "byte of p.Data"}}
+		}
+		return &val{k: kAddr, reg: regPacket, field: base.field, inner: &val{k: kOpaque, pkt: true, why: "element of packet " + base.field}}
+	case kConst:
+		return &val{k: kAddr, reg: regShared, inner: &val{k: kConst, why: base.why}}
+	}
+	return &val{k: kAddr, reg: regShared, inner: opaque("element of %s", base.describe())}
 }
 
 // load returns what reading through the address x yields.
@@ -481,6 +580,9 @@ func (f *frame) recvName() string {
 // taken (composite literals, variables captured by closures): the join of
 // every store to it or to its fields. Stores are joined without regard to
 // order, which is exact for composite literals and conservative otherwise.
+// A variable whose address escapes to anything that may write it (a call
+// that writes through the pointer, a closure, an element store, another
+// variable) has unknown content.
 func (f *frame) allocContent(alloc *ssa.Alloc) *val {
 	refs := alloc.Referrers()
 	if refs == nil {
@@ -495,30 +597,32 @@ func (f *frame) allocContent(alloc *ssa.Alloc) *val {
 	for _, ref := range *refs {
 		switch r := ref.(type) {
 		case *ssa.Store:
-			if r.Addr == alloc {
-				whole = append(whole, f.eval(r.Val))
+			if r.Addr != alloc {
+				return opaque("local variable whose address is stored")
 			}
+			whole = append(whole, f.eval(r.Val))
 		case *ssa.FieldAddr:
 			if frefs := r.Referrers(); frefs != nil {
 				for _, fr := range *frefs {
-					if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
-						fieldStores[r.Field] = append(fieldStores[r.Field], f.eval(st.Val))
+					switch x := fr.(type) {
+					case *ssa.Store:
+						if x.Addr != r {
+							return opaque("local variable whose field's address is stored")
+						}
+						fieldStores[r.Field] = append(fieldStores[r.Field], f.eval(x.Val))
+					case *ssa.UnOp, *ssa.DebugRef:
+					default:
+						if f.a.mayWriteThrough(r, fr, 0) {
+							return opaque("local variable whose field %s may be written by %s", structFieldName(alloc.Type(), r.Field), describeInstr(fr))
+						}
 					}
 				}
 			}
 		case *ssa.UnOp, *ssa.DebugRef:
 			// loads and debug info do not change the variable
-		case ssa.CallInstruction:
-			if c := r.Common(); c != nil {
-				if callee := c.StaticCallee(); callee != nil && f.samePackage(callee) {
-					continue // a helper of the package: its stores are its own business
-				}
-			}
-			return opaque("local variable passed to a call")
 		default:
-			// IndexAddr, MakeClosure, ...: content may change unseen.
-			if _, ok := elem.Underlying().(*types.Struct); !ok {
-				return opaque("local variable used by %s", strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", ref), "*ssa.")))
+			if f.a.mayWriteThrough(alloc, ref, 0) {
+				return opaque("local variable that may be written by %s", describeInstr(ref))
 			}
 		}
 	}
@@ -534,6 +638,10 @@ func (f *frame) allocContent(alloc *ssa.Alloc) *val {
 		name := st.Field(i).Name()
 		var vs []*val
 		for _, w := range whole {
+			if w.k == kNF {
+				vs = append(vs, f.nfFieldLoad([]string{name})) // a copy of a value receiver
+				continue
+			}
 			vs = append(vs, w.comp(name))
 		}
 		vs = append(vs, fieldStores[i]...)
@@ -545,6 +653,94 @@ func (f *frame) allocContent(alloc *ssa.Alloc) *val {
 	return out
 }
 
+// describeInstr names an instruction for people.
+func describeInstr(instr ssa.Instruction) string {
+	if c, ok := instr.(ssa.CallInstruction); ok {
+		if fn := c.Common().StaticCallee(); fn != nil {
+			return "a call of " + fn.Name()
+		}
+		return "a dynamic call"
+	}
+	return "a " + strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", instr), "*ssa."))
+}
+
+// mayWriteThrough reports whether instr, a user of the address ptr, may
+// write the memory ptr points to (syntactically, following derived
+// addresses and calls into the package; any other code may).
+func (a *nfAnalysis) mayWriteThrough(ptr ssa.Value, instr ssa.Instruction, depth int) bool {
+	if depth > maxDepth {
+		return true
+	}
+	switch x := instr.(type) {
+	case *ssa.Store:
+		return true // into ptr (a write) or ptr itself stored (escapes)
+	case *ssa.UnOp:
+		if x.Op == token.MUL && !hasRef(x.Type()) {
+			return false
+		}
+		if x.Op == token.MUL {
+			return a.valueMayBeWritten(x, depth+1)
+		}
+		return true
+	case *ssa.DebugRef:
+		return false
+	case *ssa.FieldAddr, *ssa.IndexAddr, *ssa.Slice, *ssa.ChangeType:
+		return a.valueMayBeWritten(x.(ssa.Value), depth+1)
+	case *ssa.BinOp:
+		return false // pointer comparison
+	case ssa.CallInstruction:
+		c := x.Common()
+		if _, ok := c.Value.(*ssa.Builtin); ok {
+			switch c.Value.(*ssa.Builtin).Name() {
+			case "len", "cap", "print", "println":
+				return false
+			case "copy":
+				return len(c.Args) > 0 && c.Args[0] == ptr
+			}
+			return true
+		}
+		fn := c.StaticCallee()
+		if fn == nil || c.IsInvoke() {
+			return true
+		}
+		if b := a.bodyOf(fn); b != nil {
+			for i, arg := range c.Args {
+				if arg == ptr && (i >= len(b.Params) || a.valueMayBeWritten(b.Params[i], depth+1)) {
+					return true
+				}
+			}
+			if mc, ok := c.Value.(*ssa.MakeClosure); ok {
+				for _, bnd := range mc.Bindings {
+					if bnd == ptr {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if k, _ := containerMethod(fn); k != "" {
+			return false // containers copy keys and values; they never keep or write a caller's pointer
+		}
+		return !readOnlyExternal(fn)
+	}
+	return true
+}
+
+// valueMayBeWritten reports whether any user of the address v may write
+// through it.
+func (a *nfAnalysis) valueMayBeWritten(v ssa.Value, depth int) bool {
+	refs := v.Referrers()
+	if refs == nil {
+		return false
+	}
+	for _, r := range *refs {
+		if a.mayWriteThrough(v, r, depth) {
+			return true
+		}
+	}
+	return false
+}
+
 func (f *frame) samePackage(fn *ssa.Function) bool {
 	if fn.Origin() != nil {
 		fn = fn.Origin()
@@ -554,7 +750,16 @@ func (f *frame) samePackage(fn *ssa.Function) bool {
 
 // body returns the function whose body a call in this package runs, or nil.
 func (f *frame) body(fn *ssa.Function) *ssa.Function {
-	if fn == nil || !f.samePackage(fn) {
+	if fn == nil {
+		return nil
+	}
+	if fn.Synthetic != "" && len(fn.Blocks) > 0 && fn.Origin() == nil {
+		// Bound-method, interface-method and promotion wrappers: a few
+		// instructions that forward to the real method, which is then
+		// classified like any other call.
+		return fn
+	}
+	if !f.samePackage(fn) {
 		return nil
 	}
 	if len(fn.Blocks) == 0 && fn.Origin() != nil {
@@ -577,6 +782,8 @@ const (
 	callReverse
 	callLocal
 	callMaestro // the rest of maestro's API: no state
+	callDynamic // an interface method or a function value
+	callBuiltin
 )
 
 // containerMethod returns the container kind and method name when fn is a
@@ -597,18 +804,21 @@ func containerMethod(fn *ssa.Function) (kind, method string) {
 }
 
 func (f *frame) classify(c *ssa.CallCommon) (callKind, *ssa.Function) {
-	if c == nil || c.IsInvoke() {
+	if c == nil {
 		return callOther, nil
+	}
+	if c.IsInvoke() {
+		return callDynamic, nil
+	}
+	if _, ok := c.Value.(*ssa.Builtin); ok {
+		return callBuiltin, nil
 	}
 	fn := c.StaticCallee()
 	if fn == nil {
-		return callOther, nil
+		return callDynamic, nil
 	}
-	if k, m := containerMethod(fn); k != "" {
-		if _, ok := methodSpecs[k][m]; ok {
-			return callContainer, fn
-		}
-		return callMaestro, fn // Cap, Timeout, Width...: fixed at construction
+	if k, _ := containerMethod(fn); k != "" {
+		return callContainer, fn
 	}
 	if fn.Signature.Recv() != nil {
 		rt := fn.Signature.Recv().Type()
@@ -677,10 +887,36 @@ func (f *frame) result(v ssa.Value, i int) *val {
 	case callReverse:
 		return reverseOf(f.eval(call.Call.Args[0]))
 	case callLocal:
-		if child := f.child(call, fn); child != nil {
+		if child := f.childFor(call, target{fn: fn, binds: closureBinds(f, call.Common())}); child != nil {
 			return child.resultValue(i)
 		}
 		return opaque("result of recursive or too deep call to %s", fn.Name())
+	case callDynamic:
+		ts, unknown, ext := f.dynTargets(call.Common())
+		var rs []*val
+		for _, t := range ts {
+			if child := f.childFor(call, t); child != nil {
+				rs = append(rs, child.resultValue(i))
+			} else {
+				rs = append(rs, opaque("result of %s", t.fn.Name()))
+			}
+		}
+		if unknown || ext != nil || len(rs) == 0 {
+			rs = append(rs, opaque("result of a dynamic call"))
+		}
+		return join(rs)
+	case callBuiltin:
+		b := call.Call.Value.(*ssa.Builtin)
+		if b.Name() == "append" && len(call.Call.Args) > 0 {
+			x := f.eval(call.Call.Args[0])
+			if x.k == kConst && x.c == nil && x.why == "constant" {
+				return &val{k: kAddr, reg: regLocal, inner: opaque("element of a local slice")}
+			}
+			if x.k == kAddr || (x.k == kPacket && x.field == "Data") {
+				return x
+			}
+		}
+		return opaque("result of builtin %s", b.Name())
 	}
 	name := "function value"
 	if fn != nil {
@@ -694,38 +930,30 @@ func (f *frame) result(v ssa.Value, i int) *val {
 	return opaque("result of %s", name)
 }
 
-// child returns the frame of the local function fn called at call, creating
-// it on first use; nil for recursion and beyond the bounds.
-func (f *frame) child(call ssa.CallInstruction, fn *ssa.Function) *frame {
-	if c, ok := f.children[call]; ok {
-		return c
-	}
-	if f.onStack(fn) || f.depth >= maxDepth {
-		f.children[call] = nil
+// closureBinds evaluates the bindings of a closure called directly.
+func closureBinds(f *frame, c *ssa.CallCommon) []*val {
+	mc, ok := c.Value.(*ssa.MakeClosure)
+	if !ok {
 		return nil
 	}
-	common := call.Common()
-	params := map[ssa.Value]*val{}
-	args := common.Args
-	for i, p := range fn.Params {
-		if i < len(args) {
-			params[p] = f.eval(args[i])
-		}
+	out := make([]*val, len(mc.Bindings))
+	for i, b := range mc.Bindings {
+		out[i] = f.eval(b)
 	}
-	if mc, ok := common.Value.(*ssa.MakeClosure); ok {
-		for i, fv := range fn.FreeVars {
-			if i < len(mc.Bindings) {
-				params[fv] = f.eval(mc.Bindings[i])
-			}
-		}
-	}
-	ports := f.a.all
-	if b := call.Block(); b != nil && b.Index < len(f.blockPorts) {
-		ports = f.blockPorts[b.Index]
-	}
-	c := f.a.newFrame(f, call.Block(), fn, params, ports)
-	f.children[call] = c
-	return c
+	return out
+}
+
+// incomplete records that the analysis could not follow the packet path
+// at pos (MAE016): blocking, since what lies beyond is unknown.
+func (a *nfAnalysis) incomplete(pos token.Pos, format string, args ...any) {
+	a.block(pos, "MAE016", format, args...)
+}
+
+// block reports a blocking finding and lists it among the plan's reasons.
+func (a *nfAnalysis) block(pos token.Pos, code, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	a.r.report(pos, code, "%s", msg)
+	a.blocked = append(a.blocked, Reason{Pos: shortPos(a.pass.Fset, pos), Code: code, Message: msg})
 }
 
 // resultValue joins result i over every return of the frame's function.
@@ -772,8 +1000,8 @@ func (f *frame) accessFor(call ssa.CallInstruction, block *ssa.BasicBlock) *acce
 	f.accs[call] = nil
 	common := call.Common()
 	k, m := containerMethod(common.StaticCallee())
-	spec, ok := methodSpecs[k][m]
-	if !ok || len(common.Args) == 0 {
+	spec := specFor(k, m)
+	if k == "" || len(common.Args) == 0 {
 		return nil
 	}
 	recv := f.eval(common.Args[0])
@@ -784,8 +1012,12 @@ func (f *frame) accessFor(call ssa.CallInstruction, block *ssa.BasicBlock) *acce
 	if block != nil && block.Index < len(f.blockPorts) {
 		ports = f.blockPorts[block.Index]
 	}
+	pos := f.a.r.callStart(common.Pos())
+	for g := f; !pos.IsValid() && g != nil && g.site != nil; g = g.parent {
+		pos = f.a.r.callStart(g.site.Pos()) // a synthetic wrapper (method value): blame its call
+	}
 	ac := &access{a: f.a, state: recv.field, kind: k, method: m, spec: spec, call: call, fr: f, block: block,
-		pos: f.a.r.callStart(common.Pos()), ports: ports}
+		pos: pos, ports: ports}
 	f.accs[call] = ac
 	args := common.Args[1:]
 	if spec.keyArg >= 0 && spec.keyArg < len(args) {
@@ -793,6 +1025,9 @@ func (f *frame) accessFor(call ssa.CallInstruction, block *ssa.BasicBlock) *acce
 	}
 	if spec.storeArg >= 0 && spec.storeArg < len(args) {
 		ac.stored = f.eval(args[spec.storeArg])
+	}
+	if spec.expire && len(args) > 0 {
+		ac.nowV = f.eval(args[0])
 	}
 	f.a.accesses = append(f.a.accesses, ac)
 	return ac

@@ -21,47 +21,51 @@ import (
 //	  because hhh.go:192:2: sharded every access to t2 is keyed by packet fields RSS hashes
 //	  because hhh.go:193:2: sharded every access to t3 is keyed by packet fields RSS hashes
 //	per-core capacity: each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size
-//	ports: [0 1]
+//	ports: [0 1 2]
 //	state t0 *maestro.Table[uint32, hhh.Bucket] (Table)
 //	  hhh.go:190:2: t0.Expire write on ports [] key ()
-//	  hhh.go:233:11: t0.Find read on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:236:14: t0.Insert write on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:241:7: t0.At read on ports [1] key (entry [index found by t0.Find at hhh.go:233:11])
-//	  hhh.go:253:2: t0.Set write on ports [1] key (entry [index found by t0.Find at hhh.go:233:11])
-//	  hhh.go:254:2: t0.Refresh refresh on ports [1] key (entry [index found by t0.Find at hhh.go:233:11])
-//	  hhh.go:264:7: t0.At read on ports [1] key (entry [index found by t0.Find at hhh.go:233:11])
-//	  hhh.go:266:2: t0.Set write on ports [1] key (entry [index found by t0.Find at hhh.go:233:11])
+//	  hhh.go:233:11: t0.Find read on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:236:14: t0.Insert write on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:241:7: t0.At read on ports [1 2] key (entry [index found by t0.Find at hhh.go:233:11])
+//	  hhh.go:253:2: t0.Set write on ports [1 2] key (entry [index found by t0.Find at hhh.go:233:11])
+//	  hhh.go:254:2: t0.Refresh refresh on ports [1 2] key (entry [index found by t0.Find at hhh.go:233:11])
+//	  hhh.go:264:7: t0.At read on ports [1 2] key (entry [index found by t0.Find at hhh.go:233:11])
+//	  hhh.go:266:2: t0.Set write on ports [1 2] key (entry [index found by t0.Find at hhh.go:233:11])
 //	state t1 *maestro.Table[uint32, hhh.Bucket] (Table)
 //	  hhh.go:191:2: t1.Expire write on ports [] key ()
-//	  hhh.go:233:11: t1.Find read on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:236:14: t1.Insert write on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:241:7: t1.At read on ports [1] key (entry [index found by t1.Find at hhh.go:233:11])
-//	  hhh.go:253:2: t1.Set write on ports [1] key (entry [index found by t1.Find at hhh.go:233:11])
-//	  hhh.go:254:2: t1.Refresh refresh on ports [1] key (entry [index found by t1.Find at hhh.go:233:11])
-//	  hhh.go:264:7: t1.At read on ports [1] key (entry [index found by t1.Find at hhh.go:233:11])
-//	  hhh.go:266:2: t1.Set write on ports [1] key (entry [index found by t1.Find at hhh.go:233:11])
+//	  hhh.go:233:11: t1.Find read on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:236:14: t1.Insert write on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:241:7: t1.At read on ports [1 2] key (entry [index found by t1.Find at hhh.go:233:11])
+//	  hhh.go:253:2: t1.Set write on ports [1 2] key (entry [index found by t1.Find at hhh.go:233:11])
+//	  hhh.go:254:2: t1.Refresh refresh on ports [1 2] key (entry [index found by t1.Find at hhh.go:233:11])
+//	  hhh.go:264:7: t1.At read on ports [1 2] key (entry [index found by t1.Find at hhh.go:233:11])
+//	  hhh.go:266:2: t1.Set write on ports [1 2] key (entry [index found by t1.Find at hhh.go:233:11])
 //	state t2 *maestro.Table[uint32, hhh.Bucket] (Table)
 //	  hhh.go:192:2: t2.Expire write on ports [] key ()
-//	  hhh.go:233:11: t2.Find read on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:236:14: t2.Insert write on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:241:7: t2.At read on ports [1] key (entry [index found by t2.Find at hhh.go:233:11])
-//	  hhh.go:253:2: t2.Set write on ports [1] key (entry [index found by t2.Find at hhh.go:233:11])
-//	  hhh.go:254:2: t2.Refresh refresh on ports [1] key (entry [index found by t2.Find at hhh.go:233:11])
-//	  hhh.go:264:7: t2.At read on ports [1] key (entry [index found by t2.Find at hhh.go:233:11])
-//	  hhh.go:266:2: t2.Set write on ports [1] key (entry [index found by t2.Find at hhh.go:233:11])
+//	  hhh.go:233:11: t2.Find read on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:236:14: t2.Insert write on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:241:7: t2.At read on ports [1 2] key (entry [index found by t2.Find at hhh.go:233:11])
+//	  hhh.go:253:2: t2.Set write on ports [1 2] key (entry [index found by t2.Find at hhh.go:233:11])
+//	  hhh.go:254:2: t2.Refresh refresh on ports [1 2] key (entry [index found by t2.Find at hhh.go:233:11])
+//	  hhh.go:264:7: t2.At read on ports [1 2] key (entry [index found by t2.Find at hhh.go:233:11])
+//	  hhh.go:266:2: t2.Set write on ports [1 2] key (entry [index found by t2.Find at hhh.go:233:11])
 //	state t3 *maestro.Table[uint32, hhh.Bucket] (Table)
 //	  hhh.go:193:2: t3.Expire write on ports [] key ()
-//	  hhh.go:233:11: t3.Find read on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:236:14: t3.Insert write on ports [1] key (SrcIP&0xffff0000)
-//	  hhh.go:241:7: t3.At read on ports [1] key (entry [index found by t3.Find at hhh.go:233:11])
-//	  hhh.go:253:2: t3.Set write on ports [1] key (entry [index found by t3.Find at hhh.go:233:11])
-//	  hhh.go:254:2: t3.Refresh refresh on ports [1] key (entry [index found by t3.Find at hhh.go:233:11])
-//	  hhh.go:264:7: t3.At read on ports [1] key (entry [index found by t3.Find at hhh.go:233:11])
-//	  hhh.go:266:2: t3.Set write on ports [1] key (entry [index found by t3.Find at hhh.go:233:11])
+//	  hhh.go:233:11: t3.Find read on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:236:14: t3.Insert write on ports [1 2] key (SrcIP&0xffff0000)
+//	  hhh.go:241:7: t3.At read on ports [1 2] key (entry [index found by t3.Find at hhh.go:233:11])
+//	  hhh.go:253:2: t3.Set write on ports [1 2] key (entry [index found by t3.Find at hhh.go:233:11])
+//	  hhh.go:254:2: t3.Refresh refresh on ports [1 2] key (entry [index found by t3.Find at hhh.go:233:11])
+//	  hhh.go:264:7: t3.At read on ports [1 2] key (entry [index found by t3.Find at hhh.go:233:11])
+//	  hhh.go:266:2: t3.Set write on ports [1 2] key (entry [index found by t3.Find at hhh.go:233:11])
+//	RSS constraint: port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16)
 //	RSS constraint: port 1 DependsOnly(SrcIP/16)
-//	RSS port 0: key 095ffdc6a73d5d6574b9ddbb20e6c7d208cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
+//	RSS constraint: port 2 DependsOnly(SrcIP/16)
+//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc8654a00000000000000000000010a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
+//	RSS port 1: key ddc826eeec00000000000000000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
+//	RSS port 2: key 4f23eaeeec0000000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
 
 // maestrogenHHHShape is HHH's struct as maestrogen saw it. The conversion below
@@ -96,20 +100,30 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
+				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc8, 0x65, 0x4a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-				0x00, 0x00, 0x01, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0xdd, 0xc8, 0x26, 0xee, 0xec, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+				0x00, 0x00, 0x00, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+			},
+		},
+		{
+			Port:   2,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Key: []byte{
+				0x4f, 0x23, 0xea, 0xee, 0xec, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}

@@ -29,7 +29,7 @@ import (
 //	  because lb.go:215:3: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
 //	  because lb.go:230:10: MAE004 perms.At runs in a loop over the container's entries, so every packet touches every entry
 //	  because lb.go:237:4: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
-//	ports: [0 1]
+//	ports: [0 1 2]
 //	state backends *maestro.Table[uint32, maestro.MAC] (Table)
 //	  lb.go:136:5: backends.Expire write on ports [] key ()
 //	  lb.go:151:14: backends.Find read on ports [0] key (SrcIP&0xffffffff)
@@ -37,25 +37,25 @@ import (
 //	  lb.go:153:4: backends.Set write on ports [0] key (entry [index found by backends.Find at lb.go:151:14])
 //	  lb.go:155:3: backends.Refresh refresh on ports [0] key (entry [index found by backends.Find at lb.go:151:14])
 //	  lb.go:158:14: backends.Insert write on ports [0] key (SrcIP&0xffffffff)
-//	  lb.go:171:6: backends.Valid read on ports [1] key (entry [data read by flows.At at lb.go:169:8])
-//	  lb.go:171:30: backends.Key read on ports [1] key (entry [data read by flows.At at lb.go:169:8])
-//	  lb.go:181:41: backends.Key read on ports [1] key (entry [data read by ring.At at lb.go:177:11])
-//	  lb.go:194:14: backends.At read on ports [1] key (entry [data read by flows.At at lb.go:169:8])
-//	  lb.go:194:14: backends.At read on ports [1] key (entry [data read by ring.At at lb.go:177:11])
+//	  lb.go:171:6: backends.Valid read on ports [1 2] key (entry [data read by flows.At at lb.go:169:8])
+//	  lb.go:171:30: backends.Key read on ports [1 2] key (entry [data read by flows.At at lb.go:169:8])
+//	  lb.go:181:41: backends.Key read on ports [1 2] key (entry [data read by ring.At at lb.go:177:11])
+//	  lb.go:194:14: backends.At read on ports [1 2] key (entry [data read by flows.At at lb.go:169:8])
+//	  lb.go:194:14: backends.At read on ports [1 2] key (entry [data read by ring.At at lb.go:177:11])
 //	  lb.go:211:7: backends.Valid read on ports [] key (opaque [loop variable: iterates over the container])
 //	  lb.go:211:7: backends.Valid read on ports [0] key (opaque [loop variable: iterates over the container])
 //	  lb.go:214:9: backends.Key read on ports [] key (opaque [loop variable: iterates over the container])
 //	  lb.go:214:9: backends.Key read on ports [0] key (opaque [loop variable: iterates over the container])
 //	state flows *maestro.Table[maestro.FlowID, lb.assignment] (Table)
 //	  lb.go:135:2: flows.Expire write on ports [] key ()
-//	  lb.go:167:14: flows.Find read on ports [1] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  lb.go:169:8: flows.At read on ports [1] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:172:4: flows.Refresh refresh on ports [1] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:183:3: flows.Set write on ports [1] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:184:3: flows.Refresh refresh on ports [1] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:187:3: flows.Insert write on ports [1] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  lb.go:167:14: flows.Find read on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  lb.go:169:8: flows.At read on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
+//	  lb.go:172:4: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
+//	  lb.go:183:3: flows.Set write on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
+//	  lb.go:184:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
+//	  lb.go:187:3: flows.Insert write on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	state ring *maestro.Vector[int32] (Vector)
-//	  lb.go:177:11: ring.At read on ports [1] key (opaque [or mixing packet data])
+//	  lb.go:177:11: ring.At read on ports [1 2] key (opaque [or mixing packet data])
 //	  lb.go:223:3: ring.Set write on ports [] key (opaque [loop variable: iterates over the container])
 //	  lb.go:223:3: ring.Set write on ports [0] key (opaque [loop variable: iterates over the container])
 //	  lb.go:232:8: ring.At read on ports [] key (opaque [loop variable: iterates over the container])
@@ -70,9 +70,11 @@ import (
 //	  lb.go:237:4: perms.Set write on ports [] key (opaque [loop variable: iterates over the container])
 //	  lb.go:237:4: perms.Set write on ports [0] key (opaque [loop variable: iterates over the container])
 //	RSS constraints: none
-//	RSS port 0: key 095ffdc6a73d5d6574b9ddbb20e6c7d208cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
+//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc8654b2bba500470529d5518fb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
+//	RSS port 1: key ddc826654b2bba500470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 2: key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
 // maestrogenLBShape is LB's struct as maestrogen saw it. The conversion below
@@ -106,20 +108,30 @@ func maestrogenLBRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
+				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc8, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8d, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0xdd, 0xc8, 0x26, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+			},
+		},
+		{
+			Port:   2,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Key: []byte{
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}

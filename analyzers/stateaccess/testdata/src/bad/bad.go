@@ -24,7 +24,7 @@ type Bad struct {
 	lanPort maestro.Port
 	seen    map[uint32]bool
 	//maestro:state
-	flows *maestro.Table[maestro.FlowID, struct{}]
+	flows *maestro.Table[maestro.FlowID, struct{}] // want `MAE018: //maestro:state field flows has no access on the packet path`
 	//maestro:state
 	macs *maestro.Table[maestro.MAC, maestro.Port]
 	//maestro:state
@@ -51,8 +51,8 @@ func (b *Bad) Process(p *maestro.Packet) maestro.Verdict {
 	helper.Touch(b.flows) // want `MAE006: state field flows is passed to helper.Touch, outside the NF's package`
 	fmt.Println(b.flows)  // want `MAE006: state field flows is converted to an interface`
 	if p.InPort == LAN {
-		b.macs.Insert(p.EthSrc, p.InPort, p.Time)      // want `MAE003: note: the key of macs.Insert \(packet EthSrc\) has no component RSS can hash`
-		b.byHash.Insert(p.SrcIP*2654435761, 0, p.Time) // want `MAE002: the key of byHash.Insert comes from opaque data`
+		b.macs.Insert(p.EthSrc, p.InPort, p.Time) // want `MAE003: note: the key of macs.Insert \(packet EthSrc\) has no component RSS can hash`
+		b.byHash.Insert(p.SrcIP%1021, 0, p.Time)  // want `MAE002: the key of byHash.Insert comes from opaque data`
 		for i := 0; i < b.ring.Len(); i++ {
 			b.ring.Set(i, 0) // want `MAE004: ring.Set iterates over the whole container`
 		}
