@@ -134,14 +134,7 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 				return nil, fmt.Errorf("%s cannot run shared-nothing (forced by -strategy): %w", p.NF, err)
 			}
 			strategy = Locks
-			q.Reasons = append(q.Reasons, Reason{Code: "rss-infeasible", Message: ie.Reason})
-			for _, c := range ie.Blamed {
-				why := c.Why
-				if why == "" {
-					why = c.String()
-				}
-				q.Reasons = append(q.Reasons, Reason{Code: "rss-blame", Message: why})
-			}
+			q.Reasons = append(q.Reasons, infeasibleReasons(p, ie)...)
 		case err != nil:
 			return nil, fmt.Errorf("%s: %w", p.NF, err)
 		}
@@ -218,4 +211,44 @@ func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, e
 		return nil, err
 	}
 	return &Generated{Decision: d, Name: FileName(p.NF), Source: src}, nil
+}
+
+// infeasibleReasons turns an infeasible RSS system into plan reasons that
+// point at code: the solver's verdict at the first access it blames, then
+// each blamed constraint once, at its first access. A constraint's Why
+// starts with the positions of the two accesses whose keys it pairs
+// ("fw.go:66:15: flows.Find keyed by ...; fw.go:80:9: ...").
+func infeasibleReasons(p *Plan, ie *rss.InfeasibleError) []Reason {
+	var out []Reason
+	seen := map[string]bool{}
+	for _, c := range ie.Blamed {
+		why := c.Why
+		if why == "" {
+			why = c.String()
+		}
+		if seen[why] {
+			continue
+		}
+		seen[why] = true
+		out = append(out, Reason{Pos: whyPos(why, p), Code: "rss-blame", Message: why})
+	}
+	pos := whyPos("", p)
+	if len(out) > 0 {
+		pos = out[0].Pos
+	}
+	return append([]Reason{{Pos: pos, Code: "rss-infeasible", Message: ie.Reason}}, out...)
+}
+
+// whyPos returns the position a constraint's reason starts with, or the
+// position of the plan's first state access when it has none.
+func whyPos(why string, p *Plan) string {
+	if i := strings.Index(why, ": "); i > 0 && strings.Count(why[:i], ":") == 2 && !strings.ContainsAny(why[:i], " ;") {
+		return why[:i]
+	}
+	for _, s := range p.State {
+		for _, a := range s.Accesses {
+			return a.Pos
+		}
+	}
+	return p.NF
 }

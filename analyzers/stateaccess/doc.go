@@ -1,11 +1,10 @@
 // Package stateaccess is Maestro's state-access analysis: a go/analysis pass
-// over SSA that finds each //maestro:nf type, follows its Process
-// method through the NF's own methods and its package's functions, and
-// records every call on a //maestro:state container: whether it reads,
-// refreshes or writes, on which input ports it can run, and where each
-// component of its key comes from (a packet field with a bit mask, a
-// constant, an entry found by another access, a fresh allocation, or opaque
-// data).
+// over SSA that finds each //maestro:nf type, follows its Process method
+// through every function it may run, and records every call on a
+// //maestro:state container: whether it reads, refreshes or writes, on which
+// input ports it can run, and where each component of its key comes from (a
+// packet field with a bit mask, a constant, an entry found by another access,
+// a fresh allocation, or opaque data).
 //
 // From those keys it derives the RSS sharding constraints of DESIGN.md §4
 // (nic/rss.Constraint) and the parallelization strategy: "shared-nothing"
@@ -13,24 +12,101 @@
 // "locks" otherwise. The result type (*Result, one Plan per NF) is what the
 // generator consumes; Analyze runs the same analyzer outside go vet.
 //
-// Diagnostics carry a stable code as the prefix of their message:
+// # Soundness: a closed world
 //
-//	MAE001  field written on the packet path without //maestro:state (fix: add the directive)
-//	MAE002  state key built from opaque data
-//	MAE003  state key with no component RSS can hash: the NF runs with locks
-//	MAE004  iteration over a whole container on the packet path
-//	MAE005  time.Now (or Since/Until) on the packet path
-//	MAE006  state passed to or stored where the analyzer cannot follow it
-//	MAE007  goroutine or channel operation on the packet path
-//	MAE008  package-level variable written on the packet path
-//	MAE009  p.InPort compared with a non-constant
-//	MAE010  //maestro:state field whose type is not a maestro container
-//	MAE011  //maestro:nf type without Process(*maestro.Packet) maestro.Verdict
-//	MAE012  //maestro:nf constructor missing
+// A shared-nothing plan claims that, for every packet sequence, packets that
+// may touch the same state entry reach the same core. The analysis only
+// makes that claim from facts it has established; whatever it cannot follow
+// is a diagnostic at the line, blocking where no parallel version can be
+// right, locks where locks are right. The facts, and the check behind each:
 //
-// MAE002, MAE003, MAE004 and MAE009 are about scaling, not correctness: the
-// NF is legal (a learning bridge keys on MAC addresses; a Maglev load
-// balancer rebuilds its table by walking its backends) and the analysis
-// stays sound by giving up sharding, so the NF runs with locks. The others
-// are correctness problems a parallel NF cannot paper over; see Blocking.
+//  1. Every container the packet path touches is a //maestro:state field,
+//     reached through the NF. Values are tracked through locals, struct
+//     literals, helpers (a frame per call site, parameters bound to the
+//     caller's values), closures and method values (f.flows.Insert), and
+//     interface calls (a value converted on the path has one target; others
+//     run every method of the package's types that implements the
+//     interface). A call of a container that is not a state field is
+//     MAE014 (a read of a container that no state field could alias is a
+//     read of configuration); a dynamic call whose targets may include code
+//     outside the package and that is handed anything reaching the NF's
+//     memory is MAE015; state handed to, stored in or converted for code the
+//     analysis does not follow is MAE006. (calls.go, visit.go)
+//  2. No store on the packet path reaches memory that outlives the packet
+//     except through container methods and the packet's API. Every address
+//     carries the region it points into: memory allocated for this packet,
+//     the Packet, the frame bytes, or shared memory (configuration, data
+//     reached through state entries, anything unknown). Stores into NF
+//     fields are MAE001, into package variables MAE008, into other shared
+//     memory MAE013; so are calls of code that may write through such an
+//     argument (the standard library's read-only functions excepted), and
+//     copy, append, clear and delete. Direct writes to the frame bytes set
+//     Plan.WritesFrame. (visit.go: checkStore, checkArgs)
+//  3. Key provenance is bit-exact. A packet-derived value is either
+//     (field & mask) >> shift, bit for bit, or an injective transform of it
+//     (x+c, x*odd): equal then, but with unknown bit positions, so any later
+//     mask, shift or narrowing makes it opaque, and two components pair only
+//     under the same transform. Anything else (mixing fields, arithmetic on
+//     entry indexes, a phi of different sources, a local variable a callee
+//     or closure may write, a field read after a setter or store may have
+//     rewritten it) is opaque, which means locks (MAE002). A negative
+//     sentinel merged with an index is ignored in index space only.
+//     (value.go, rewrite.go)
+//  4. The port set is declared and complete: //maestro:nf ports=LAN,WAN
+//     (default: the package's maestro.Port constants and those compared
+//     with p.InPort), plus a default port that stands for every undeclared
+//     port; an edge "p.InPort == C" narrows the ports only when C is a
+//     constant, and a comparison with anything else forces locks (MAE009).
+//     The generated RSS configuration of the default port applies to every
+//     port that has none. (walk.go: computePorts, portCond)
+//  5. Time-driven writes (Expire) given the packet's time run before every
+//     other access to their container on every packet; otherwise locks
+//     (MAE017). (timing.go)
+//  6. The NAT-style verified-access rule applies only when the failing
+//     comparison leads, with no call and no store, to returning
+//     maestro.Drop from Process. (visit.go: checkVerification, failDrops)
+//  7. Sharding keys are read only from fields the NIC hashes: the parser
+//     exposes SrcIP/DstIP only for frames the NIC hashes as IPv4 and
+//     SrcPort/DstPort only for frames it hashes with L4 ports, so a key on
+//     them equals the NIC's hash input (maestro.Packet documents the
+//     contract; nic/soft computes from the same fields).
+//
+// Every bound is a finding: recursion on the packet path, call chains
+// deeper than maxDepth and paths with more than maxFrames call sites are
+// MAE016 (blocking), never a silent cut. What the analysis assumes and does
+// not check: code outside the module behaves as its signature allows
+// (reflect, unsafe and linkname can defeat any static analysis), and the
+// standard library functions listed in readOnlyExternal write nothing they
+// are given.
+//
+// # Diagnostics
+//
+// Diagnostics carry a stable code as the prefix of their message (Codes
+// lists them with their effect on the plan):
+//
+//	MAE001  field written on the packet path without //maestro:state (fix: add the directive)    blocking
+//	MAE002  state key built from opaque data                                                     locks
+//	MAE003  state key with no component RSS can hash                                             locks
+//	MAE004  iteration over a whole container on the packet path                                  locks
+//	MAE005  time.Now (or Since/Until) on the packet path                                         blocking
+//	MAE006  state passed to, stored in or converted to something the analysis cannot follow      blocking
+//	MAE007  goroutine or channel operation on the packet path                                    blocking
+//	MAE008  package-level variable written on the packet path                                    blocking
+//	MAE009  p.InPort compared with a non-constant                                                locks
+//	MAE010  //maestro:state field whose type is not a maestro container                          blocking
+//	MAE011  //maestro:nf declaration the analysis cannot use (no Process, no Go body, alias,      blocking
+//	        generic type, bad ports=)
+//	MAE012  //maestro:nf constructor missing                                                     blocking
+//	MAE013  store to memory that outlives the packet, outside the containers                     blocking
+//	MAE014  container used on the packet path that is not a //maestro:state field                blocking
+//	MAE015  dynamic call whose targets the analysis cannot see                                   blocking
+//	MAE016  analysis incomplete: recursion or a bound reached                                    blocking
+//	MAE017  time-driven write that does not run before every access to its container             locks
+//	MAE018  //maestro:state field with no access on the packet path                              warning
+//
+// Findings marked locks are about scaling, not correctness: the NF is legal
+// (a learning bridge keys on MAC addresses; a Maglev load balancer rebuilds
+// its table by walking its backends) and the analysis stays sound by giving
+// up sharding, so the NF runs with locks. Blocking findings are problems no
+// parallel NF can paper over; see Blocking.
 package stateaccess

@@ -512,7 +512,7 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 			}
 		}
 		if st.ReadOnly {
-			pos := "-"
+			pos := shortPos(fset, a.nf.name.Pos())
 			if len(st.Accesses) > 0 {
 				pos = st.Accesses[0].Pos
 			}
@@ -590,7 +590,7 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 	for i := range plan.State {
 		if !plan.State[i].ReadOnly {
 			st := plan.State[i]
-			pos := "-"
+			pos := shortPos(fset, a.nf.name.Pos())
 			if len(st.Accesses) > 0 {
 				pos = st.Accesses[0].Pos
 			}

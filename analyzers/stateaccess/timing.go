@@ -57,7 +57,7 @@ func (a *nfAnalysis) checkTiming() {
 			}
 			if !before {
 				e := exps[0]
-				a.lockFinding(e.pos, "MAE017", "%s.%s does not run before %s at %s on every packet: a core would keep entries the sequential NF has already expired, so the NF runs with locks; call %s.%s(p.Time) first thing in Process", e.state, e.method, ac.label(), shortPos(a.pass.Fset, ac.pos), e.state, e.method)
+				a.lockFinding(e.pos, "MAE017", "%s.%s does not run before %s on every packet: a core would keep entries the sequential NF has already expired, so the NF runs with locks; call %s.%s(p.Time) first thing in Process", e.state, e.method, ac.label(), e.state, e.method)
 				break
 			}
 		}
