@@ -143,10 +143,12 @@ type nfAnalysis struct {
 	// listed in the plan's reasons too.
 	lockReasons []Reason
 	blocked     []Reason
-	writesFrame bool    // the path writes frame bytes directly
-	budget      bool    // maxFrames was hit
-	def         portSet // the default port: every port the NF does not declare
-	limit       int     // frame budget (maxFrames unless analyzeAll lowers it)
+	writesFrame bool // the path writes frame bytes directly
+	// globalWrites maps package variables to a function storing to them.
+	globalWrites map[string]string
+	budget       bool    // maxFrames was hit
+	def          portSet // the default port: every port the NF does not declare
+	limit        int     // frame budget (maxFrames unless analyzeAll lowers it)
 }
 
 func newNFAnalysis(pass *analysis.Pass, r *reporter, d *nfDecl, universe []int) *nfAnalysis {
@@ -409,6 +411,11 @@ func (f *frame) eval1(v ssa.Value) *val {
 			if x.k == kAddr && x.reg == regPacket && x.field != "" {
 				if at := f.rewrittenBefore(v, x.field); at != "" {
 					return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("packet %s read after it may have been rewritten (%s)", x.field, at)}
+				}
+			}
+			if x.k == kGlobal {
+				if w := f.a.globalWriter(x.field); w != "" {
+					f.a.r.report(v.Pos(), "MAE008", "package-level variable %s is read on the packet path and written by %s: the parallel NF builds one instance per core, so each read would see every instance's writes; keep it in the NF (configuration) or in a //maestro:state container", x.field, w)
 				}
 			}
 			return f.load(x)
@@ -928,6 +935,49 @@ func (f *frame) result(v ssa.Value, i int) *val {
 		name = strings.ReplaceAll(name, MaestroPath, "maestro")
 	}
 	return opaque("result of %s", name)
+}
+
+// globalWriter names a function of the package other than init that
+// stores to package-level variable name ("" if none).
+func (a *nfAnalysis) globalWriter(name string) string {
+	if a.globalWrites == nil {
+		a.globalWrites = map[string]string{}
+		for _, fn := range a.pkgFuncs {
+			if fn.Name() == "init" || strings.HasPrefix(fn.Name(), "init#") || (fn.Parent() != nil && strings.HasPrefix(fn.Parent().Name(), "init")) {
+				continue
+			}
+			for _, b := range fn.Blocks {
+				for _, instr := range b.Instrs {
+					if st, ok := instr.(*ssa.Store); ok {
+						if g := storeRootGlobal(st.Addr); g != "" {
+							if _, seen := a.globalWrites[g]; !seen {
+								a.globalWrites[g] = fn.Name()
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return a.globalWrites[name]
+}
+
+// storeRootGlobal returns the package variable an address is (a field or
+// element of), or "".
+func storeRootGlobal(addr ssa.Value) string {
+	for range 8 {
+		switch x := addr.(type) {
+		case *ssa.Global:
+			return x.Name()
+		case *ssa.FieldAddr:
+			addr = x.X
+		case *ssa.IndexAddr:
+			addr = x.X
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // closureBinds evaluates the bindings of a closure called directly.
