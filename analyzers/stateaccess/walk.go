@@ -414,7 +414,7 @@ func (f *frame) eval1(v ssa.Value) *val {
 				}
 			}
 			if x.k == kGlobal {
-				if w := f.a.globalWriter(x.field); w != "" {
+				if w := f.a.globalWriter(x.field); w != "" && w != f.fn.Name() {
 					f.a.r.report(v.Pos(), "MAE008", "package-level variable %s is read on the packet path and written by %s: the parallel NF builds one instance per core, so each read would see every instance's writes; keep it in the NF (configuration) or in a //maestro:state container", x.field, w)
 				}
 			}
@@ -938,7 +938,8 @@ func (f *frame) result(v ssa.Value, i int) *val {
 }
 
 // globalWriter names a function of the package other than init that
-// stores to package-level variable name ("" if none).
+// stores to package-level variable name ("" if none). A write on the
+// packet path itself is reported where it happens (MAE008).
 func (a *nfAnalysis) globalWriter(name string) string {
 	if a.globalWrites == nil {
 		a.globalWrites = map[string]string{}
