@@ -63,6 +63,10 @@ const (
 // AllKinds is every hostile kind.
 const AllKinds = kindEnd - 1
 
+// DefaultKinds are the kinds Config.Kinds 0 selects: every kind but
+// KindExtraPort, which adds a port the consumer of the trace must expect.
+const DefaultKinds = AllKinds &^ KindExtraPort
+
 var kindNames = []string{"icmp", "malformed", "truncated", "fragment", "nonip", "spoofed", "unsolicited", "extraport", "burst", "vlan", "odd"}
 
 // String formats k as a comma-separated list of kind names ("all" for

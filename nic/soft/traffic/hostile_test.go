@@ -264,7 +264,7 @@ func TestHostileBurst(t *testing.T) {
 // TestHostileDeterministic: the seed fixes every byte, and hostile traffic
 // really replaces part of the regular traffic.
 func TestHostileDeterministic(t *testing.T) {
-	c := hostileConfig(0)
+	c := hostileConfig(AllKinds)
 	a, b := generate(t, c), generate(t, c)
 	for i := range a.Frames {
 		if a.Frames[i].Port != b.Frames[i].Port || a.Frames[i].Time != b.Frames[i].Time || !bytes.Equal(a.Frames[i].Data, b.Frames[i].Data) {
@@ -282,12 +282,12 @@ func TestHostileDeterministic(t *testing.T) {
 	if same > len(a.Frames)/10 {
 		t.Errorf("%d of %d frames equal under another seed", same, len(a.Frames))
 	}
-	if a.NumPorts != 3 {
-		t.Errorf("all kinds: %d ports, want 3 (extra-port traffic on port 2)", a.NumPorts)
+	if a.NumPorts != 3 || c.NumPorts() != 3 {
+		t.Errorf("all kinds: %d ports (NumPorts %d), want 3 (extra-port traffic on port 2)", a.NumPorts, c.NumPorts())
 	}
-	c.Kinds = AllKinds &^ KindExtraPort
-	if tr := generate(t, c); tr.NumPorts != 2 {
-		t.Errorf("no extra-port traffic: %d ports", tr.NumPorts)
+	c.Kinds = 0 // DefaultKinds: no extra port
+	if tr := generate(t, c); tr.NumPorts != 2 || c.NumPorts() != 2 {
+		t.Errorf("default kinds: %d ports (NumPorts %d), want 2", tr.NumPorts, c.NumPorts())
 	}
 }
 

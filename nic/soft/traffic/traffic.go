@@ -162,8 +162,8 @@ type Config struct {
 	// Kind); an event of two frames (fragments, bursts) takes two packets.
 	Hostile float64
 	// Kinds are the hostile kinds, picked uniformly per hostile event; 0
-	// means AllKinds. KindExtraPort frames arrive on port Ports, so the
-	// trace then has Ports+1 ports.
+	// means DefaultKinds. KindExtraPort frames arrive on port Ports, so the
+	// trace then has Ports+1 ports (see NumPorts).
 	Kinds Kind
 	// Pool draws the flows from small pools of adjacent addresses and ports
 	// (eight LAN hosts 10.0.0.252-10.0.1.3, eight servers
@@ -192,6 +192,15 @@ func DefaultConfig() Config {
 		Start:   1_000_000_000,
 		Proto:   UDP,
 	}
+}
+
+// NumPorts returns the number of ports the trace's frames arrive on:
+// Ports, and one more when hostile extra-port traffic is on.
+func (c *Config) NumPorts() int {
+	if c.Hostile > 0 && c.Kinds&KindExtraPort != 0 {
+		return c.Ports + 1
+	}
+	return c.Ports
 }
 
 // maxFlows bounds Flows: every flow needs a distinct 5-tuple and a slot.
@@ -277,7 +286,7 @@ type generator struct {
 
 // Generate builds the trace c describes, in memory.
 func Generate(c Config) (*soft.Trace, error) {
-	t := &soft.Trace{NumPorts: c.Ports}
+	t := &soft.Trace{NumPorts: c.NumPorts()}
 	err := Each(c, func(f soft.Frame) error {
 		t.Add(f.Port, f.Time, f.Data, 0)
 		return nil
@@ -310,7 +319,7 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 	if c.Hostile > 0 {
 		kinds := c.Kinds
 		if kinds == 0 {
-			kinds = AllKinds
+			kinds = DefaultKinds
 		}
 		for k := Kind(1); k < kindEnd; k <<= 1 {
 			if kinds&k != 0 {
