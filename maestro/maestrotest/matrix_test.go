@@ -126,3 +126,98 @@ func TestDispatcherFollowsPacketContract(t *testing.T) {
 		t.Errorf("%d unhashed frames, %d on port 2", nonIP, ports2)
 	}
 }
+
+// srcCounter counts packets per source address and forwards on the parity
+// of the count, so any state split shows in the verdicts. It has no IsIPv4
+// guard: it relies on the parser/NIC contract alone. With raw set, it reads
+// the source address from the frame's bytes whenever they are there, which
+// breaks the contract on IPv4 frames the NIC does not hash.
+type srcCounter struct {
+	raw bool
+	n   map[uint32]int
+}
+
+func (s *srcCounter) Process(p *maestro.Packet) maestro.Verdict {
+	key := p.SrcIP
+	if s.raw && p.L3 == maestro.L3IPv4 && len(p.Data) >= p.L3Off+16 {
+		key = binary.BigEndian.Uint32(p.Data[p.L3Off+12:])
+	}
+	s.n[key]++
+	return maestro.Forward(maestro.Port(s.n[key] % 2))
+}
+
+// shardedCounter is srcCounter parallelized shared-nothing by hand, with
+// the RSS configuration its plan would get: every port's queue depends only
+// on SrcIP, equally on every port, and port 2 (the DefaultPort of a
+// two-port NF) is the Default configuration.
+type shardedCounter struct {
+	nfs  []*srcCounter
+	cfgs []rss.Config
+}
+
+func newShardedCounter(t *testing.T, raw bool, cores int) *shardedCounter {
+	t.Helper()
+	p, err := rss.LookupProfile("x710")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := []rss.Bits{rss.Whole(rss.SrcIP)}
+	var cs []rss.Constraint
+	for port := range 3 {
+		cs = append(cs, rss.Constraint{Kind: rss.DependsOnly, Port: port, Fields: src})
+		if port > 0 {
+			cs = append(cs, rss.Constraint{Kind: rss.SameQueue, Port: 0, Fields: src, OtherPort: port, OtherFields: src})
+		}
+	}
+	sol, err := rss.Solve(p, 3, cs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol.Configs[2].Default = true
+	cfgs, err := sol.WithCores(cores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &shardedCounter{cfgs: cfgs}
+	for range cores {
+		x.nfs = append(x.nfs, &srcCounter{raw: raw, n: map[uint32]int{}})
+	}
+	return x
+}
+
+func (x *shardedCounter) Cores() int        { return len(x.nfs) }
+func (x *shardedCounter) RSS() []rss.Config { return rss.CopyConfigs(x.cfgs) }
+func (x *shardedCounter) ProcessBurst(core int, pkts []maestro.Packet, vs []maestro.Verdict) {
+	for i := range pkts {
+		vs[i] = x.nfs[core].Process(&pkts[i])
+	}
+}
+
+// TestContractKeepsShardsExact: an NF keyed on SrcIP with no guard at all
+// stays exact on every hostile trace, third port included, because the
+// fields it reads are zero wherever the NIC does not hash them. The same NF
+// reading the address from the frame's bytes is caught, on a frame the NIC
+// does not hash as IPv4 (the first divergent verdict may come later: the
+// count's parity can agree once by chance).
+func TestContractKeepsShardsExact(t *testing.T) {
+	for _, tr := range hostile(t) {
+		for _, cores := range Cores {
+			for _, mode := range []Mode{TraceOrder, Concurrent} {
+				rep, err := Run(&srcCounter{n: map[uint32]int{}}, newShardedCounter(t, false, cores), tr.Trace, Options{Mode: mode, Exact: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := rep.Err(); err != nil {
+					t.Errorf("%s, %d cores: %v", tr.Name, cores, err)
+				}
+			}
+		}
+		rep, err := Run(&srcCounter{raw: true, n: map[uint32]int{}}, newShardedCounter(t, true, 4), tr.Trace, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Mismatches == 0 {
+			t.Errorf("%s: a key read outside the contract went unnoticed", tr.Name)
+		}
+	}
+}
