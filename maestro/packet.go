@@ -106,6 +106,30 @@ func (r Reason) Error() string { return r.String() }
 //
 // Addresses and ports are in host byte order: 10.0.0.1 is 0x0a000001.
 // A Packet is reused by backends: an NF must not keep it after Process.
+//
+// # The RSS contract
+//
+// The fields an RSS NIC hashes are exposed exactly when the NIC hashes them,
+// so that a sharding key read from them always equals what the NIC hashed:
+//
+//   - SrcIP and DstIP are set only when IsIPv4 reports true: the NIC hashes
+//     the frame as IPv4 (at least the 2-tuple). For every other frame
+//     (non-IPv4, truncated, bad version, IHL or total length) they are zero,
+//     even when the bytes are there.
+//   - SrcPort and DstPort are set only when HasPorts reports true: the NIC
+//     hashes the 4-tuple (unfragmented TCP or UDP with a complete header).
+//     For every other frame (ICMP, fragments, truncated transport headers,
+//     other protocols) they are zero.
+//
+// The Toeplitz hash of an all-zero input is zero, and zero input bits add
+// nothing to a hash, so a key built from these fields hashes to the queue
+// the NIC picked for the frame: RETA[0] for a frame it does not hash, the
+// 2-tuple's queue for an IPv4 frame without ports. This holds for a port
+// configured to hash every IPv4 type (rss.HashIPv4All, what the RSS solver
+// emits); nic/soft's RSSDispatcher computes queues from these fields.
+// Setters refuse to write a field that is not exposed. The other fields
+// (TotalLen, TTL, Proto, fragment fields) are not hashed and may be set on
+// frames that IsIPv4 rejects.
 type Packet struct {
 	// Data is the whole frame, starting at the Ethernet destination address.
 	Data []byte
@@ -132,17 +156,22 @@ type Packet struct {
 	// header, the transport header and the transport payload (0 if absent).
 	L3Off, L4Off, PayloadOff int
 
-	// IPv4 fields (valid when L3 == L3IPv4 and parsing reached them).
+	// SrcIP and DstIP are the IPv4 addresses; they are zero unless IsIPv4
+	// (see the RSS contract above).
 	SrcIP, DstIP uint32
-	Proto        uint8
-	TTL          uint8
-	TotalLen     uint16
+	// Proto, TTL and TotalLen are valid when L3 == L3IPv4 and parsing
+	// reached them (a malformed total length still sets them).
+	Proto    uint8
+	TTL      uint8
+	TotalLen uint16
 	// FragOffset is in 8-byte units; MoreFragments is the MF flag.
 	FragOffset    uint16
 	MoreFragments bool
 
-	// Transport fields (valid according to L4).
-	SrcPort, DstPort   uint16
+	// SrcPort and DstPort are the TCP or UDP ports; they are zero unless
+	// HasPorts (see the RSS contract above).
+	SrcPort, DstPort uint16
+	// TCPFlags is valid for L4TCP, ICMPType and ICMPCode for L4ICMP.
 	TCPFlags           uint8
 	ICMPType, ICMPCode uint8
 }
@@ -158,13 +187,15 @@ func (p *Packet) Parse() { p.Reset(p.Data, p.InPort, p.Time) }
 
 // IsIPv4 reports whether a well-formed IPv4 header parsed: SrcIP, DstIP,
 // Proto and TTL are valid. Fragments and packets with a truncated transport
-// header count; malformed IPv4 headers do not.
+// header count; malformed IPv4 headers do not. This is also when an RSS NIC
+// hashes the frame as IPv4; SrcIP and DstIP are zero otherwise.
 func (p *Packet) IsIPv4() bool {
 	return p.L3 == L3IPv4 && (p.Reason == ReasonOK || p.Reason == ReasonFragment || p.Reason == ReasonTruncatedL4)
 }
 
 // HasPorts reports whether SrcPort and DstPort are valid: a TCP or UDP packet
-// that is not a fragment. This is also when an RSS NIC hashes the L4 ports.
+// that is not a fragment. This is also when an RSS NIC hashes the L4 ports;
+// SrcPort and DstPort are zero otherwise.
 func (p *Packet) HasPorts() bool { return p.L4 == L4TCP || p.L4 == L4UDP }
 
 // Len returns the frame length in bytes.
@@ -231,15 +262,18 @@ func (p *Packet) parse(d []byte) {
 	p.TotalLen = uint16(total)
 	p.TTL = ip[8]
 	p.Proto = ip[9]
-	p.SrcIP = binary.BigEndian.Uint32(ip[12:16])
-	p.DstIP = binary.BigEndian.Uint32(ip[16:20])
 	frag := uint16(ip[6])<<8 | uint16(ip[7])
 	p.FragOffset = frag & 0x1fff
 	p.MoreFragments = frag&0x2000 != 0
 	if total < ihl || total > len(ip) {
+		// The NIC does not hash such a frame as IPv4 (IsIPv4 is false), so
+		// its addresses stay zero: a sharding key read from them must land
+		// where the NIC put the frame (see Packet).
 		p.Reason = ReasonBadTotalLength
 		return
 	}
+	p.SrcIP = binary.BigEndian.Uint32(ip[12:16])
+	p.DstIP = binary.BigEndian.Uint32(ip[16:20])
 	if frag&0x3fff != 0 {
 		p.Reason = ReasonFragment
 		return

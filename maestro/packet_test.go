@@ -113,6 +113,13 @@ func TestParseMalformed(t *testing.T) {
 			if p.HasPorts() || p.SrcPort != 0 || p.DstPort != 0 {
 				t.Errorf("ports parsed on malformed frame")
 			}
+			// The RSS contract: addresses only where the NIC hashes IPv4.
+			if !p.IsIPv4() && (p.SrcIP != 0 || p.DstIP != 0) {
+				t.Errorf("addresses %#x, %#x exposed on a frame the NIC does not hash as IPv4", p.SrcIP, p.DstIP)
+			}
+			if p.SetSrcIP(9) != p.IsIPv4() || p.SetDstPort(9) {
+				t.Errorf("setters disagree with the exposed fields")
+			}
 			if p.Reason.Error() == "" {
 				t.Errorf("no reason text")
 			}
@@ -295,11 +302,23 @@ func FuzzParse(f *testing.F) {
 		if p.L4Off > len(data) || p.PayloadOff > len(data) {
 			t.Fatalf("offsets beyond frame")
 		}
+		// The RSS contract: hashed fields are zero where the NIC does not
+		// hash them.
+		if !p.IsIPv4() && (p.SrcIP != 0 || p.DstIP != 0) {
+			t.Fatalf("addresses exposed with reason %v", p.Reason)
+		}
+		if !p.HasPorts() && (p.SrcPort != 0 || p.DstPort != 0) {
+			t.Fatalf("ports exposed with reason %v, L4 %v", p.Reason, p.L4)
+		}
 		// Setters must never panic and must keep a valid frame parseable
 		// to the same shape.
 		orig := p
-		p.SetSrcIP(0x01020304)
-		p.SetDstPort(7)
+		if p.SetSrcIP(0x01020304) != orig.IsIPv4() {
+			t.Fatalf("SetSrcIP disagrees with IsIPv4 (reason %v)", orig.Reason)
+		}
+		if p.SetDstPort(7) != orig.HasPorts() {
+			t.Fatalf("SetDstPort disagrees with HasPorts (reason %v)", orig.Reason)
+		}
 		p.SetTTL(9)
 		p.SetEthDst(macA)
 		var q Packet

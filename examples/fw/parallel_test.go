@@ -13,6 +13,7 @@ import (
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
 	"github.com/nfmaestro/maestro/nic"
+	"github.com/nfmaestro/maestro/nic/rss"
 	"github.com/nfmaestro/maestro/nic/soft"
 	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
@@ -22,17 +23,74 @@ import (
 var testConfig = Config{Capacity: 65536, Timeout: 2 * time.Millisecond}
 
 func TestParallelMatchesSequential(t *testing.T) {
-	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seq := func() maestro.NF { return New(testConfig) }
 	maestrotest.CheckMatrix(t, traces,
 		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true,
-			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
+			Skip: map[string]string{maestrotest.TraceHostile3Port: maestrotest.PendingDefaultPort},
+			Par:  func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
 		maestrotest.Case{Name: "locked", Seq: seq,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
 	)
+}
+
+// TestUndeclaredPortDefaultRSS: the FW's WAN branch (InPort != LAN) also
+// takes frames on the undeclared port 2, which the hostile 3-port trace
+// sends. Without an RSS configuration for them the software NIC puts them
+// on queue 0 and the shared-nothing FW differs from the sequential one (the
+// finding PendingDefaultPort skips); with the plan's DefaultPort
+// configuration marked Default, here a copy of the WAN port's since port 2
+// runs the WAN branch, it matches exactly, in trace order and
+// concurrently, at every core count.
+func TestUndeclaredPortDefaultRSS(t *testing.T) {
+	traces, err := maestrotest.HostileTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr *soft.Trace
+	for _, x := range traces {
+		if x.Name == maestrotest.TraceHostile3Port {
+			tr = x.Trace
+		}
+	}
+	if tr == nil || tr.NumPorts != 3 {
+		t.Fatal("no 3-port hostile trace")
+	}
+	for _, cores := range maestrotest.Cores {
+		for _, mode := range []maestrotest.Mode{maestrotest.TraceOrder, maestrotest.Concurrent} {
+			for _, withDefault := range []bool{false, true} {
+				par, err := NewParallel(testConfig, cores)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfgs := rss.CopyConfigs(par.RSS())
+				if withDefault {
+					d := cfgs[WAN]
+					d.Port, d.Default = 2, true
+					cfgs = append(cfgs, d)
+				}
+				rep, err := maestrotest.Run(New(testConfig), par, tr, maestrotest.Options{Mode: mode, Exact: true, RSS: cfgs})
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch err := rep.Err(); {
+				case withDefault && err != nil:
+					t.Errorf("%d cores, %v, with a default configuration: %v", cores, mode, err)
+				case !withDefault && err == nil:
+					t.Errorf("%d cores, %v: port-2 frames on queue 0 went unnoticed", cores, mode)
+				case !withDefault:
+					for _, m := range rep.First {
+						if m.Port != 2 {
+							t.Errorf("%d cores, %v: mismatch not on port 2: %v", cores, mode, m)
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // TestHarnessCatchesAsymmetricKey gives the shared-nothing FW a random,

@@ -17,7 +17,7 @@ var testConfig = Config{Backends: 16, BackendTimeout: time.Millisecond, Capacity
 // TestParallelMatchesSequential is the differential test of DESIGN §8 for
 // the generated parallel NF.
 func TestParallelMatchesSequential(t *testing.T) {
-	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ var testConfig = Config{Timeout: 2 * time.Millisecond}
 // TestParallelMatchesSequential is the differential test of DESIGN §8 for
 // the generated parallel NF and its forced lock-based variant.
 func TestParallelMatchesSequential(t *testing.T) {
-	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ var testConfig = Config{Entries: []Entry{{MAC: maestro.MAC{2, 0, 10, 0, 0, 1}, P
 // TestParallelMatchesSequential is the differential test of DESIGN §8 for
 // the generated parallel NF and its forced lock-based variant.
 func TestParallelMatchesSequential(t *testing.T) {
-	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

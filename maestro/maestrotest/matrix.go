@@ -36,24 +36,7 @@ type TraceOptions struct {
 // bidirectional (every flow answered from the WAN), all with some replies
 // so that both ports' code runs.
 func StandardTraces(o TraceOptions) ([]Trace, error) {
-	if o.Packets == 0 {
-		o.Packets = 20000
-		if testing.Short() {
-			o.Packets = 4000
-		}
-	}
-	if o.Flows == 0 {
-		o.Flows = 400
-	}
-	if o.Rate == 0 {
-		o.Rate = 1e6
-	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
-	if o.Proto == 0 {
-		o.Proto = traffic.Mix
-	}
+	o = o.withDefaults()
 	base := traffic.Config{Ports: 2, Flows: o.Flows, Packets: o.Packets, Dist: traffic.Uniform, ZipfS: 1.1,
 		Bidir: 0.5, Sizes: []int{64, 128, 594}, Seed: o.Seed, Rate: o.Rate, Start: 1_000_000_000, Proto: o.Proto}
 	variants := []struct {
@@ -81,6 +64,109 @@ func StandardTraces(o TraceOptions) ([]Trace, error) {
 	return out, nil
 }
 
+// The hostile traces' names (see HostileTraces).
+const (
+	TraceHostile      = "hostile"
+	TraceHostilePool  = "hostile-pool"
+	TraceHostile3Port = "hostile-3port"
+)
+
+// HostileTraces returns the hostile traces every NF is tested on (DESIGN
+// §9): realistic flows, some answered, with one packet in five replaced by
+// hostile traffic built around them (traffic.Kind: ICMP echoes and errors,
+// malformed, truncated and fragmented frames, ARP, IPv6 and LLDP, spoofed
+// and wrong-protocol replies, unsolicited WAN traffic, request-reply
+// bursts within 1 µs, VLAN tags, IPv4 options and TTLs of 0 and 1):
+//
+//   - "hostile": uniform flows;
+//   - "hostile-pool": Zipf-skewed flows from small pools of adjacent
+//     addresses and ports (x.x.0.255 next to x.x.1.0, ports 255/256 and
+//     65535/0), half as many, replaced every 20 packets, so that keys
+//     collide, differ by a carry, and come back after their flow ended;
+//   - "hostile-3port": uniform flows, every flow answered, with frames of
+//     the flows also arriving on port 2, a port a two-port NF does not
+//     declare.
+//
+// Only the last has a third port, so a failure that comes from undeclared
+// ports shows there alone. The options are those of StandardTraces; o.Seed
+// gives every trace its own seed.
+func HostileTraces(o TraceOptions) ([]Trace, error) {
+	o = o.withDefaults()
+	base := traffic.Config{Ports: 2, Flows: o.Flows, Packets: o.Packets, Dist: traffic.Uniform, ZipfS: 1.1,
+		Bidir: 0.5, Sizes: []int{64, 128, 594}, Seed: o.Seed, Rate: o.Rate, Start: 1_000_000_000, Proto: o.Proto,
+		Hostile: 0.2, Kinds: traffic.AllKinds &^ traffic.KindExtraPort}
+	variants := []struct {
+		name string
+		edit func(*traffic.Config)
+	}{
+		{TraceHostile, func(*traffic.Config) {}},
+		{TraceHostilePool, func(c *traffic.Config) {
+			c.Pool, c.Dist, c.Flows, c.Churn = true, traffic.Zipf, max(o.Flows/2, 1), o.Rate/20
+		}},
+		{TraceHostile3Port, func(c *traffic.Config) { c.Kinds, c.Bidir = traffic.AllKinds, 1 }},
+	}
+	var out []Trace
+	for i, v := range variants {
+		c := base
+		// Seeds apart from StandardTraces', so the flows differ too.
+		c.Seed = o.Seed + 100 + uint64(i)
+		v.edit(&c)
+		t, err := traffic.Generate(c)
+		if err != nil {
+			return nil, fmt.Errorf("trace %s: %w", v.name, err)
+		}
+		out = append(out, Trace{Name: v.name, Trace: t})
+	}
+	return out, nil
+}
+
+// AllTraces returns StandardTraces followed by HostileTraces: what every
+// catalog NF's differential test runs.
+func AllTraces(o TraceOptions) ([]Trace, error) {
+	std, err := StandardTraces(o)
+	if err != nil {
+		return nil, err
+	}
+	hostile, err := HostileTraces(o)
+	if err != nil {
+		return nil, err
+	}
+	return append(std, hostile...), nil
+}
+
+// PendingDefaultPort is the Skip reason, for TraceHostile3Port, of the
+// shared-nothing catalog NFs that process frames on undeclared ports:
+// their generated RSS configuration has no rss.Config.Default entry for
+// the plan's DefaultPort yet (DESIGN §4 fact 4; the generator's part), so
+// the software NIC sends every port-2 frame to queue 0, whose state
+// differs from the sequential NF's. Remove it from a Case once its NF is
+// regenerated.
+const PendingDefaultPort = "frames on undeclared port 2 reach queue 0: the generated RSS configuration has no Default entry for the plan's DefaultPort yet (gen, DESIGN §4 fact 4)"
+
+// withDefaults fills o's zero fields with the defaults TraceOptions
+// documents.
+func (o TraceOptions) withDefaults() TraceOptions {
+	if o.Packets == 0 {
+		o.Packets = 20000
+		if testing.Short() {
+			o.Packets = 4000
+		}
+	}
+	if o.Flows == 0 {
+		o.Flows = 400
+	}
+	if o.Rate == 0 {
+		o.Rate = 1e6
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Proto == 0 {
+		o.Proto = traffic.Mix
+	}
+	return o
+}
+
 // Cores are the core counts of the test matrix.
 var Cores = []int{2, 4, 8, 16}
 
@@ -97,6 +183,11 @@ type Case struct {
 	SharedNothing bool
 	// NAT, if set, compares modulo external-port mapping.
 	NAT *NAT
+	// Skip maps a trace name to why this variant cannot pass it yet: its
+	// subtests are skipped with that reason, so a known finding stays
+	// visible in the test log instead of failing every run. Use it only
+	// for causes outside the NF's own code, and name the cause.
+	Skip map[string]string
 }
 
 // CheckMatrix runs every case on every trace at every core count of Cores,
@@ -111,6 +202,9 @@ func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
 				for _, mode := range []Mode{TraceOrder, Concurrent} {
 					name := fmt.Sprintf("%s/%s/%dcores/%s", c.Name, tr.Name, cores, mode)
 					t.Run(name, func(t *testing.T) {
+						if why, ok := c.Skip[tr.Name]; ok {
+							t.Skip(why)
+						}
 						par, err := c.Par(cores)
 						if err != nil {
 							t.Fatal(err)

@@ -8,6 +8,7 @@ package dpdk
 import "C"
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/nfmaestro/maestro/maestro"
@@ -39,31 +40,83 @@ type RSS struct {
 	RETA []uint16
 	// Hash selects the hashed packet types (Hash* bits); 0 is DefaultHash.
 	Hash uint64
+	// Default makes this entry also the configuration of every port that
+	// has none of its own: beyond the end of Config.RSS, or a zero entry
+	// (as rss.Config.Default). At most one entry is Default.
+	Default bool
 }
+
+// isZero reports whether r configures nothing (the port has no entry).
+func (r *RSS) isZero() bool { return r.Key == nil && r.RETA == nil && r.Hash == 0 && !r.Default }
 
 // RSSFrom converts the RSS solver's per-port configurations (what a
 // generated parallel NF's RSS method returns) into Config.RSS, indexed by
-// rss.Config.Port; ports without a configuration get the zero RSS. Fields 0
-// becomes Hash 0, DefaultHash, as soft.RSSDispatcher also reads it.
+// rss.Config.Port. Ports without a configuration get the one marked
+// rss.Config.Default (the analysis's pseudo-port for undeclared ports) if
+// there is one, the zero RSS otherwise; the Default flag is kept, so that
+// ports beyond the slice get it too. Fields 0 becomes Hash 0, DefaultHash,
+// as soft.RSSDispatcher also reads it.
 func RSSFrom(cfgs []rss.Config) []RSS {
 	var out []RSS
+	def := RSS{}
+	for _, c := range cfgs {
+		if c.Default {
+			def = rssOf(c)
+			def.Default = false // the gaps are copies, not more defaults
+		}
+	}
 	for _, c := range cfgs {
 		for len(out) <= c.Port {
 			out = append(out, RSS{})
 		}
-		var hash uint64
-		if c.Fields&rss.HashIPv4 != 0 {
-			hash |= HashIPv4
+		out[c.Port] = rssOf(c)
+	}
+	for i := range out {
+		if out[i].isZero() {
+			out[i] = def
 		}
-		if c.Fields&rss.HashIPv4TCP != 0 {
-			hash |= HashIPv4TCP
-		}
-		if c.Fields&rss.HashIPv4UDP != 0 {
-			hash |= HashIPv4UDP
-		}
-		out[c.Port] = RSS{Key: c.Key, RETA: c.RETA, Hash: hash}
 	}
 	return out
+}
+
+// rssOf converts one solver configuration.
+func rssOf(c rss.Config) RSS {
+	var hash uint64
+	if c.Fields&rss.HashIPv4 != 0 {
+		hash |= HashIPv4
+	}
+	if c.Fields&rss.HashIPv4TCP != 0 {
+		hash |= HashIPv4TCP
+	}
+	if c.Fields&rss.HashIPv4UDP != 0 {
+		hash |= HashIPv4UDP
+	}
+	return RSS{Key: c.Key, RETA: c.RETA, Hash: hash, Default: c.Default}
+}
+
+// defaultRSS returns the entry of rs marked Default, or the zero RSS.
+func defaultRSS(rs []RSS) RSS {
+	for _, r := range rs {
+		if r.Default {
+			return r
+		}
+	}
+	return RSS{}
+}
+
+// checkRSS refuses more than one Default entry: the ports without their
+// own configuration would have two.
+func checkRSS(rs []RSS) error {
+	def := -1
+	for i, r := range rs {
+		if r.Default {
+			if def >= 0 {
+				return fmt.Errorf("dpdk: RSS entries %d and %d are both Default", def, i)
+			}
+			def = i
+		}
+	}
+	return nil
 }
 
 // Mode says how packets reach the workers.

@@ -121,6 +121,9 @@ func (r *run) setup() error {
 	if r.proc == nil {
 		return errors.New("dpdk: nil Processor")
 	}
+	if err := checkRSS(r.cfg.RSS); err != nil {
+		return err
+	}
 	r.cores = r.cfg.Cores
 	if r.cores == 0 {
 		r.cores = r.proc.Cores()
@@ -258,10 +261,13 @@ func (r *run) ensureEAL() error {
 	return nil
 }
 
-// rssConf returns port i's RSS configuration with defaults filled in.
+// rssConf returns port i's RSS configuration with defaults filled in: its
+// own entry, else the entry marked Default (frames on ports the NF does not
+// declare must be hashed as the plan's default port says, not by the
+// device's own key).
 func (r *run) rssConf(i int) RSS {
-	var c RSS
-	if i < len(r.cfg.RSS) {
+	c := defaultRSS(r.cfg.RSS)
+	if i < len(r.cfg.RSS) && !r.cfg.RSS[i].isZero() {
 		c = r.cfg.RSS[i]
 	}
 	if c.Hash == 0 {

@@ -8,9 +8,14 @@ import (
 // ForCores returns copies of cfgs (one per port: key and hash fields) for
 // cores queues, all ports sharing one round-robin RETA of retaSize entries,
 // prepared for Queue. Generated parallel NFs call it with their solved keys.
+//
+// Port numbers and Default flags are kept; cfgs must pass CheckConfigs.
 func ForCores(cfgs []Config, retaSize, cores int) ([]Config, error) {
 	if cores < 1 || cores > retaSize || cores > MaxCores {
 		return nil, fmt.Errorf("rss: %d cores: want 1 to %d (the RETA size)", cores, min(retaSize, MaxCores))
+	}
+	if err := CheckConfigs(cfgs); err != nil {
+		return nil, err
 	}
 	return withRETA(cfgs, RoundRobin(retaSize, cores))
 }
@@ -29,8 +34,9 @@ func withRETA(cfgs []Config, reta []uint16) ([]Config, error) {
 	return out, nil
 }
 
-// CopyConfigs returns a deep copy of cfgs (keys and RETAs included), so that
-// a caller cannot change the configuration a parallel NF reports.
+// CopyConfigs returns a deep copy of cfgs (keys and RETAs included, Default
+// flags kept), so that a caller cannot change the configuration a parallel
+// NF reports.
 func CopyConfigs(cfgs []Config) []Config {
 	out := make([]Config, len(cfgs))
 	for i, c := range cfgs {
@@ -39,4 +45,49 @@ func CopyConfigs(cfgs []Config) []Config {
 		out[i] = c
 	}
 	return out
+}
+
+// MaxPort bounds port numbers in configurations: ports are 16-bit, as in
+// DPDK.
+const MaxPort = 1<<16 - 1
+
+// CheckConfigs reports whether cfgs can program one NIC: every port number
+// in [0, MaxPort] and configured at most once, and at most one
+// configuration marked Default (two would leave the ports without one of
+// their own ambiguous).
+func CheckConfigs(cfgs []Config) error {
+	seen := make(map[int]bool, len(cfgs))
+	def := -1
+	for _, c := range cfgs {
+		if c.Port < 0 || c.Port > MaxPort {
+			return fmt.Errorf("rss: configuration for invalid port %d", c.Port)
+		}
+		if seen[c.Port] {
+			return fmt.Errorf("rss: two configurations for port %d", c.Port)
+		}
+		seen[c.Port] = true
+		if c.Default {
+			if def >= 0 {
+				return fmt.Errorf("rss: ports %d and %d are both the default configuration", def, c.Port)
+			}
+			def = c.Port
+		}
+	}
+	return nil
+}
+
+// ConfigIndex returns the index in cfgs of the configuration that applies
+// to frames arriving on port: the one whose Port is port, else the one
+// marked Default, else -1 (the port is not configured).
+func ConfigIndex(cfgs []Config, port int) int {
+	def := -1
+	for i := range cfgs {
+		if cfgs[i].Port == port {
+			return i
+		}
+		if cfgs[i].Default && def < 0 {
+			def = i
+		}
+	}
+	return def
 }

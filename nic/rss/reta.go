@@ -71,6 +71,13 @@ type Config struct {
 	Key    []byte     // Toeplitz key, the profile's length
 	Fields HashFields // packet types hashed
 	RETA   []uint16   // redirection table: bucket -> queue; shared by all ports
+	// Default says this configuration also applies to every port that has
+	// none of its own. The analysis gives each plan a pseudo-port standing
+	// for every port the NF does not declare, and an NF may well process
+	// frames arriving there: they must be hashed like that pseudo-port's
+	// frames, not sent to one queue. At most one configuration of a set is
+	// Default (see CheckConfigs).
+	Default bool
 
 	h *Hasher // built by Prepare; nil means Queue falls back to Toeplitz
 }

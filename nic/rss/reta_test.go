@@ -230,3 +230,49 @@ func TestForCoresAndCopyConfigs(t *testing.T) {
 		t.Error("ForCores accepted a RETA of 100 entries")
 	}
 }
+
+// TestDefaultConfig: the Default flag survives ForCores and CopyConfigs,
+// ConfigIndex resolves unconfigured ports to it, and CheckConfigs refuses
+// sets a NIC could not be programmed with.
+func TestDefaultConfig(t *testing.T) {
+	key := make([]byte, 40)
+	for i := range key {
+		key[i] = byte(i*13 + 5)
+	}
+	cfgs := []Config{{Port: 0, Key: key}, {Port: 1, Key: key}, {Port: 2, Key: key, Default: true}}
+	out, err := ForCores(cfgs, 128, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range [][]Config{out, CopyConfigs(out)} {
+		for i, c := range set {
+			if c.Port != i || c.Default != (i == 2) {
+				t.Fatalf("config %d: port %d default %v", i, c.Port, c.Default)
+			}
+		}
+	}
+	for port, want := range map[int]int{0: 0, 1: 1, 2: 2, 3: 2, 7: 2, MaxPort: 2} {
+		if got := ConfigIndex(out, port); got != want {
+			t.Errorf("ConfigIndex(port %d) = %d, want %d", port, got, want)
+		}
+	}
+	if got := ConfigIndex(out[:2], 5); got != -1 {
+		t.Errorf("ConfigIndex without a default = %d, want -1", got)
+	}
+	for name, bad := range map[string][]Config{
+		"two defaults":  {{Port: 0, Key: key, Default: true}, {Port: 1, Key: key, Default: true}},
+		"port twice":    {{Port: 1, Key: key}, {Port: 1, Key: key}},
+		"negative port": {{Port: -1, Key: key}},
+		"port too big":  {{Port: MaxPort + 1, Key: key}},
+	} {
+		if err := CheckConfigs(bad); err == nil {
+			t.Errorf("%s: CheckConfigs accepted %v", name, bad)
+		}
+		if _, err := ForCores(bad, 128, 2); err == nil {
+			t.Errorf("%s: ForCores accepted it", name)
+		}
+	}
+	if err := CheckConfigs(cfgs); err != nil {
+		t.Error(err)
+	}
+}

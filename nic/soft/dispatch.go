@@ -48,26 +48,37 @@ func HashDispatcher(cores int) Dispatch {
 }
 
 // RSSDispatcher returns a Dispatch that does what an RSS NIC programmed with
-// cfgs does: the packet's input port selects the configuration (by
-// Config.Port), whose Toeplitz key and redirection table pick the queue.
-// IPv4 TCP and UDP packets hash the 4-tuple when the port's hash fields
-// include their protocol, other IPv4 packets (ICMP, fragments, or TCP/UDP
-// with their field off) hash the 2-tuple when they include HashIPv4, and
-// everything else is not hashed (queue RETA[0], like a NIC's hash 0).
-// A Config whose Fields is zero is taken to hash every IPv4 type
-// (rss.HashIPv4All, what the solver emits), since a NIC with RSS hashing
-// nothing would not be worth configuring. Packets arriving on a port with no
-// configuration go to queue 0.
+// cfgs does: the packet's input port selects the configuration (the one
+// whose Config.Port it is, else the one marked Config.Default), whose
+// Toeplitz key and redirection table pick the queue. Packets arriving on a
+// port with neither go to queue 0.
 //
-// The configurations are copied and prepared (table-driven hashing);
-// cfgs itself is not modified.
+// What is hashed follows the contract of maestro.Packet: IPv4 TCP and UDP
+// packets with ports (Packet.HasPorts) hash the 4-tuple when the port's hash
+// fields include their protocol; other IPv4 packets (Packet.IsIPv4: ICMP,
+// fragments, truncated transport headers, or TCP/UDP with their field off)
+// hash the 2-tuple when the fields include HashIPv4; everything else is not
+// hashed (queue RETA[0], like a NIC's hash 0). With every IPv4 type hashed
+// (what the solver emits), the queue is therefore always the RETA entry of
+// the Toeplitz hash of the packet's exposed SrcIP, DstIP, SrcPort and
+// DstPort, which are zero where not hashed: a sharding key read from them
+// lands where the frame did. A Config whose Fields is zero is taken to hash
+// every IPv4 type (rss.HashIPv4All), since a NIC with RSS hashing nothing
+// would not be worth configuring.
+//
+// cfgs must pass rss.CheckConfigs. The configurations are copied and
+// prepared (table-driven hashing); cfgs itself is not modified.
 func RSSDispatcher(cfgs ...rss.Config) (Dispatch, error) {
+	if len(cfgs) == 0 {
+		return nil, fmt.Errorf("soft: no RSS configuration")
+	}
+	if err := rss.CheckConfigs(cfgs); err != nil {
+		return nil, fmt.Errorf("soft: %w", err)
+	}
 	var table []*rss.Config // indexed by port
+	var def *rss.Config     // for ports without their own
 	for i := range cfgs {
 		c := cfgs[i] // copy: Prepare writes the hasher into the config
-		if c.Port < 0 || c.Port >= 1<<16 {
-			return nil, fmt.Errorf("soft: RSS configuration for invalid port %d", c.Port)
-		}
 		if err := c.Prepare(); err != nil {
 			return nil, err
 		}
@@ -77,19 +88,19 @@ func RSSDispatcher(cfgs ...rss.Config) (Dispatch, error) {
 		for len(table) <= c.Port {
 			table = append(table, nil)
 		}
-		if table[c.Port] != nil {
-			return nil, fmt.Errorf("soft: two RSS configurations for port %d", c.Port)
-		}
 		table[c.Port] = &c
-	}
-	if len(table) == 0 {
-		return nil, fmt.Errorf("soft: no RSS configuration")
+		if c.Default {
+			def = &c
+		}
 	}
 	return func(p *maestro.Packet) int {
-		if int(p.InPort) >= len(table) || table[p.InPort] == nil {
+		c := def
+		if int(p.InPort) < len(table) && table[p.InPort] != nil {
+			c = table[p.InPort]
+		}
+		if c == nil {
 			return 0
 		}
-		c := table[p.InPort]
 		if !p.IsIPv4() {
 			return c.QueueNonIP()
 		}

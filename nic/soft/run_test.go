@@ -319,6 +319,63 @@ func TestRSSDispatcher(t *testing.T) {
 	}
 }
 
+// TestRSSDispatcherDefault: a port without a configuration of its own is
+// hashed with the Default one (the analysis's pseudo-port for undeclared
+// ports), not sent to queue 0; two defaults are refused.
+func TestRSSDispatcherDefault(t *testing.T) {
+	key := make([]byte, 40)
+	for i := range key {
+		key[i] = byte(i*37 + 11)
+	}
+	other := make([]byte, 40)
+	for i := range other {
+		other[i] = byte(i*101 + 3)
+	}
+	reta := rss.RoundRobin(128, 4)
+	cfgs := []rss.Config{
+		{Port: 0, Key: other, RETA: reta},
+		{Port: 1, Key: other, RETA: reta},
+		{Port: 2, Key: key, RETA: reta, Default: true},
+	}
+	d, err := soft.RSSDispatcher(cfgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noDefault, err := soft.RSSDispatcher(cfgs[:2]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := rss.Config{Key: key, RETA: reta}
+	spread := map[int]bool{}
+	for i := range 200 {
+		src, dst := 0x0a000000+uint32(i*7919), 0x0b000000+uint32(i*104729)
+		sp, dp := uint16(1024+i*31), uint16(80+i)
+		frame := maestro.AppendFrame(nil, maestro.Frame{SrcIP: src, DstIP: dst, Proto: maestro.ProtoTCP, SrcPort: sp, DstPort: dp})
+		want := ref.Queue(src, dst, sp, dp, true)
+		for _, port := range []maestro.Port{2, 3, 9, 65535} {
+			var p maestro.Packet
+			p.Reset(frame, port, 0)
+			if got := d(&p); got != want {
+				t.Fatalf("port %d: queue %d, want the default configuration's %d", port, got, want)
+			}
+			if port != 2 {
+				if got := noDefault(&p); got != 0 {
+					t.Fatalf("port %d without a default: queue %d, want 0", port, got)
+				}
+			}
+		}
+		spread[want] = true
+	}
+	if len(spread) != 4 {
+		t.Errorf("default port reached %d of 4 queues", len(spread))
+	}
+	two := append([]rss.Config(nil), cfgs...)
+	two[0].Default = true
+	if _, err := soft.RSSDispatcher(two...); err == nil {
+		t.Error("two default configurations accepted")
+	}
+}
+
 func TestHashDispatcherKeepsFlows(t *testing.T) {
 	tr, err := traffic.Generate(traffic.Config{Ports: 2, Flows: 50, Packets: 2000, Sizes: []int{64}, Rate: 1e6, Bidir: 0})
 	if err != nil {

@@ -3,7 +3,8 @@
 //
 //	tracegen [-ports 2] [-flows 40000] [-packets 1000000] [-dist uniform|zipf]
 //	         [-zipf-s 1.1] [-bidir[=FRACTION]] [-churn FLOWS/S] [-sizes 64|imix|LIST]
-//	         [-seed N] [-rate PPS] [-proto udp|tcp|mix] [-micro] [-out DIR]
+//	         [-seed N] [-rate PPS] [-proto udp|tcp|mix] [-hostile FRACTION]
+//	         [-kinds all|LIST] [-pool] [-micro] [-out DIR]
 //
 // It writes DIR/port0.pcap (the LAN side, where flows start) ... and
 // DIR/port<N-1>.pcap (the WAN side, where replies enter). The same flags,
@@ -58,12 +59,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	// Stream the frames to the files: a trace of big frames need not fit
 	// in memory.
-	d, err := soft.CreatePcaps(*out, cfg.Ports, *micro)
+	// Hostile extra-port traffic arrives on one more port than -ports.
+	d, err := soft.CreatePcaps(*out, cfg.NumPorts(), *micro)
 	if err != nil {
 		fmt.Fprintf(stderr, "tracegen: %v\n", err)
 		return 1
 	}
-	per := make([]int, cfg.Ports)
+	per := make([]int, cfg.NumPorts())
 	err = traffic.Each(cfg, func(f soft.Frame) error {
 		per[f.Port]++
 		return d.Write(f)

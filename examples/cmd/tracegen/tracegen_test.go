@@ -105,3 +105,27 @@ func TestBadFlags(t *testing.T) {
 		t.Errorf("unwritable -out: exit %d, %q", code, errb.String())
 	}
 }
+
+// TestHostile: hostile traffic of every kind, extra port included, is
+// written to one more file than -ports, and every frame reads back.
+func TestHostile(t *testing.T) {
+	dir := gen(t, "-packets", "3000", "-flows", "50", "-hostile", "0.5", "-kinds", "all", "-pool", "-bidir")
+	tr, err := soft.ReadTrace(soft.PortFile(dir, 0), soft.PortFile(dir, 1), soft.PortFile(dir, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Frames) != 3000 {
+		t.Fatalf("%d frames", len(tr.Frames))
+	}
+	bad := 0
+	for _, f := range tr.Frames {
+		var p maestro.Packet
+		p.Reset(f.Data, f.Port, f.Time)
+		if p.Reason != maestro.ReasonOK {
+			bad++
+		}
+	}
+	if per := len(tr.Port(2)); per == 0 || bad == 0 {
+		t.Errorf("%d frames on the extra port, %d not fully parsed", per, bad)
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 // RegisterFlags defines the flags that set c's fields on fs, with c's current
 // values as defaults: -ports, -flows, -packets, -dist, -zipf-s, -bidir,
-// -churn, -sizes, -seed, -rate, -proto. Flag values are checked as they are
+// -churn, -sizes, -seed, -rate, -proto, -hostile, -kinds, -pool. Flag values are checked as they are
 // parsed where they can be on their own; call Validate after parsing for the
 // rest.
 //
@@ -28,6 +28,21 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same trace)")
 	fs.Float64Var(&c.Rate, "rate", c.Rate, "packets per second, for the timestamps")
 	fs.Var((*protoValue)(&c.Proto), "proto", "flow protocol: `udp|tcp|mix`")
+	fs.Float64Var(&c.Hostile, "hostile", c.Hostile, "fraction of packets that are hostile traffic, `0..1`")
+	fs.Var((*kindsValue)(&c.Kinds), "kinds", "hostile kinds: `all` or a comma list of "+strings.Join(kindNames, ", "))
+	fs.BoolVar(&c.Pool, "pool", c.Pool, "draw flows from small pools of adjacent addresses and ports (colliding keys, carries)")
+}
+
+type kindsValue Kind
+
+func (k *kindsValue) String() string { return Kind(*k).String() }
+
+func (k *kindsValue) Set(s string) error {
+	v, err := ParseKinds(s)
+	if err == nil {
+		*k = kindsValue(v)
+	}
+	return err
 }
 
 type distValue Dist

@@ -155,6 +155,24 @@ type Config struct {
 	Start int64
 	// Proto is the flows' transport protocol.
 	Proto Proto
+
+	// Hostile is the fraction, in [0, 1], of packets that are hostile
+	// traffic of the Kinds instead of a flow's next packet. Hostile frames
+	// are built around a live flow picked as a regular packet would be (see
+	// Kind); an event of two frames (fragments, bursts) takes two packets.
+	Hostile float64
+	// Kinds are the hostile kinds, picked uniformly per hostile event; 0
+	// means DefaultKinds. KindExtraPort frames arrive on port Ports, so the
+	// trace then has Ports+1 ports (see NumPorts).
+	Kinds Kind
+	// Pool draws the flows from small pools of adjacent addresses and ports
+	// (eight LAN hosts 10.0.0.252-10.0.1.3, eight servers
+	// 11.0.255.252-11.1.0.3, ports 0, 1, 255, 256, 65534 and 65535), so
+	// that flows share hosts and ports, keys differ in one bit or by a
+	// carry across bytes, and a replaced flow may get the 5-tuple of one
+	// that ended (only live flows are distinct). Flows must then be at
+	// most half the pools' tuples (1152 for one protocol, 2304 for Mix).
+	Pool bool
 }
 
 // DefaultConfig returns the paper's standard traffic: 40,000 uniform UDP
@@ -174,6 +192,15 @@ func DefaultConfig() Config {
 		Start:   1_000_000_000,
 		Proto:   UDP,
 	}
+}
+
+// NumPorts returns the number of ports the trace's frames arrive on:
+// Ports, and one more when hostile extra-port traffic is on.
+func (c *Config) NumPorts() int {
+	if c.Hostile > 0 && c.Kinds&KindExtraPort != 0 {
+		return c.Ports + 1
+	}
+	return c.Ports
 }
 
 // maxFlows bounds Flows: every flow needs a distinct 5-tuple and a slot.
@@ -204,6 +231,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("unknown protocol %v", c.Proto)
 	case len(c.Sizes) == 0:
 		return errors.New("no frame sizes")
+	case !(c.Hostile >= 0 && c.Hostile <= 1):
+		return fmt.Errorf("hostile fraction %v out of range [0, 1]", c.Hostile)
+	case c.Kinds&^AllKinds != 0:
+		return fmt.Errorf("unknown hostile kinds %#x", uint32(c.Kinds&^AllKinds))
+	case c.Hostile > 0 && c.Kinds&KindExtraPort != 0 && c.Ports >= 1<<16:
+		return fmt.Errorf("no port left above %d for extra-port traffic", c.Ports-1)
+	case c.Pool && c.Flows > c.poolTuples()/2:
+		return fmt.Errorf("flows %d: the address pools hold %d 5-tuples, at most half of them may be live", c.Flows, c.poolTuples())
 	}
 	for _, s := range c.Sizes {
 		if s < MinSize || s > MaxSize {
@@ -235,16 +270,23 @@ type tuple struct {
 
 // generator holds the state of one Generate call.
 type generator struct {
-	cfg   Config
-	rng   *rand.Rand
+	cfg Config
+	rng *rand.Rand
+	// seen holds every 5-tuple generated so far; with Config.Pool, only
+	// the live flows' ones.
 	seen  map[tuple]struct{}
 	flows []flow
 	cdf   []float64 // Zipf: cumulative weights by rank, normalised to 1
+
+	kinds []Kind         // enabled hostile kinds, one entry each
+	out   []hostileFrame // the current hostile event's frames
+	bufs  [][]byte       // their buffers, reused from event to event
+	next  int            // buffers of bufs used by the current event
 }
 
 // Generate builds the trace c describes, in memory.
 func Generate(c Config) (*soft.Trace, error) {
-	t := &soft.Trace{NumPorts: c.Ports}
+	t := &soft.Trace{NumPorts: c.NumPorts()}
 	err := Each(c, func(f soft.Frame) error {
 		t.Add(f.Port, f.Time, f.Data, 0)
 		return nil
@@ -274,6 +316,17 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 	for i := range g.flows {
 		g.flows[i] = g.newFlow(i)
 	}
+	if c.Hostile > 0 {
+		kinds := c.Kinds
+		if kinds == 0 {
+			kinds = DefaultKinds
+		}
+		for k := Kind(1); k < kindEnd; k <<= 1 {
+			if kinds&k != 0 {
+				g.kinds = append(g.kinds, k)
+			}
+		}
+	}
 	if c.Dist == Zipf && c.ZipfS > 0 {
 		g.cdf = make([]float64, c.Flows)
 		sum := 0.0
@@ -286,7 +339,6 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 		}
 	}
 
-	wan := maestro.Port(c.Ports - 1)
 	churnGap := math.Inf(1)
 	if c.Churn > 0 {
 		churnGap = 1e9 / c.Churn
@@ -294,43 +346,47 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 	nextChurn := churnGap // trace-relative ns at which the next flow is replaced
 	oldest := 0           // slot of the oldest flow, the next to be replaced
 	buf := make([]byte, 0, MaxSize)
-	for i := range c.Packets {
+	for i := 0; i < c.Packets; {
 		rel := float64(i) * 1e9 / c.Rate
 		for nextChurn <= rel {
+			if c.Pool {
+				old := &g.flows[oldest]
+				delete(g.seen, tuple{old.src, old.dst, old.sport, old.dport, old.proto})
+			}
 			g.flows[oldest] = g.newFlow(oldest)
 			oldest = (oldest + 1) % len(g.flows)
 			nextChurn += churnGap
 		}
+		t := c.Start + int64(math.Round(rel))
+		// The random draw is made only for hostile traces, so that the
+		// others stay what they were before hostile traffic existed.
+		if c.Hostile > 0 && g.rng.Float64() < c.Hostile {
+			frames := g.hostile(&g.flows[g.pick()])
+			n := min(len(frames), c.Packets-i)
+			// The frames of one event follow each other within 1 µs (a
+			// reply right behind its request), before the next packet's
+			// time.
+			var step int64
+			if n > 1 {
+				step = min(int64(1+g.rng.IntN(300)), int64(1e9/c.Rate)/int64(n))
+			}
+			for j, f := range frames[:n] {
+				if err := fn(soft.Frame{Port: f.port, Time: t + int64(j)*step, Data: f.data}); err != nil {
+					return err
+				}
+			}
+			i += n
+			continue
+		}
 		fl := &g.flows[g.pick()]
 		reply := fl.bidir && fl.sent%2 == 1
-		fr := maestro.Frame{
-			EthSrc: hostMAC(fl.src), EthDst: hostMAC(fl.dst),
-			SrcIP: fl.src, DstIP: fl.dst, SrcPort: fl.sport, DstPort: fl.dport,
-			Proto: fl.proto,
-			Size:  g.size() - 4, // traces carry no FCS
-		}
-		if fl.proto == maestro.ProtoTCP {
-			switch {
-			case fl.sent == 0:
-				fr.TCPFlags = 0x02 // SYN
-			case fl.sent == 1 && reply:
-				fr.TCPFlags = 0x12 // SYN-ACK
-			default:
-				fr.TCPFlags = 0x10 // ACK
-			}
-		}
-		port := fl.port
-		if reply {
-			fr.EthSrc, fr.EthDst = fr.EthDst, fr.EthSrc
-			fr.SrcIP, fr.DstIP = fr.DstIP, fr.SrcIP
-			fr.SrcPort, fr.DstPort = fr.DstPort, fr.SrcPort
-			port = wan
-		}
+		fr, port := g.flowFrame(fl, reply, g.size()-4) // traces carry no FCS
 		fl.sent++
 		buf = maestro.AppendFrame(buf[:0], fr)
-		if err := fn(soft.Frame{Port: port, Time: c.Start + int64(math.Round(rel)), Data: buf}); err != nil {
+		if err := fn(soft.Frame{Port: port, Time: t, Data: buf}); err != nil {
 			return err
 		}
+		i++
 	}
 	return nil
 }
@@ -338,6 +394,9 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 // newFlow returns a flow with a 5-tuple never generated before in this
 // trace, for slot i.
 func (g *generator) newFlow(i int) flow {
+	if g.cfg.Pool {
+		return g.newPoolFlow(i)
+	}
 	for {
 		f := flow{
 			src:   10<<24 | g.rng.Uint32()&0xffffff,                         // LAN host in 10/8
