@@ -170,7 +170,11 @@ func (e *emitter) rssData() {
 	e.pf("func %sRSS(cores int) ([]rss.Config, error) {\n", e.p)
 	e.pf("\tcfgs := []rss.Config{\n")
 	for _, k := range f.Keys {
-		e.pf("\t\t{\n\t\t\tPort:   %d,\n\t\t\tFields: %s,\n\t\t\tKey: []byte{", k.Port, hashFieldsExpr(k.Fields))
+		e.pf("\t\t{\n\t\t\tPort:   %d,\n", k.Port)
+		if k.Default {
+			e.pf("\t\t\t// Every port without its own configuration: ports the NF\n\t\t\t// does not declare are analysed as this one.\n\t\t\tDefault: true,\n")
+		}
+		e.pf("\t\t\tFields: %s,\n\t\t\tKey: []byte{", hashFieldsExpr(k.Fields))
 		for i, b := range k.Key {
 			if i%13 == 0 {
 				e.pf("\n\t\t\t\t")

@@ -163,11 +163,12 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 				fields = append(fields, rss.Bits{Field: f, Mask: m}.String())
 			}
 		}
-		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(), RETASize: len(c.RETA), RETA: c.RETA})
+		def := p.HasDefault() && c.Port == p.DefaultPort
+		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(), RETASize: len(c.RETA), RETA: c.RETA})
 	}
 	keys := make([]rss.Config, len(sol.Configs))
 	for i, c := range sol.Configs {
-		keys[i] = rss.Config{Port: c.Port, Key: slices.Clone(c.Key), Fields: c.Fields}
+		keys[i] = rss.Config{Port: c.Port, Key: slices.Clone(c.Key), Fields: c.Fields, Default: p.HasDefault() && c.Port == p.DefaultPort}
 	}
 	return &Decision{Plan: &q, Keys: keys, Profile: prof, Solution: sol}, nil
 }

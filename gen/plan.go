@@ -41,13 +41,24 @@ type Plan struct {
 	// solver takes); ConstraintText is them formatted for people.
 	Constraints    []rss.Constraint `json:"-"`
 	ConstraintText []string         `json:"constraints,omitempty"`
-	// Ports are the input ports the NF distinguishes.
+	// Ports are the input ports the NF distinguishes; the last one is the
+	// default port when DefaultPort names it.
 	Ports []int `json:"ports"`
+	// DefaultPort stands for every port the NF does not declare: its RSS
+	// configuration is marked rss.Config.Default, so that frames on any
+	// other port are dispatched as the analysis assumed. It counts only
+	// when it is the last of Ports (plans built by hand may leave it 0).
+	DefaultPort int `json:"default_port"`
 	// PerCoreCapacity says how a shared-nothing NF sizes each core's
 	// containers (empty for Locks).
 	PerCoreCapacity string `json:"per_core_capacity,omitempty"`
 	// RSS is the NIC configuration per port, filled by the generator.
 	RSS []RSSPort `json:"rss"`
+}
+
+// HasDefault reports whether the plan's DefaultPort is in effect.
+func (p *Plan) HasDefault() bool {
+	return p.DefaultPort > 0 && len(p.Ports) > 0 && p.Ports[len(p.Ports)-1] == p.DefaultPort
 }
 
 // Reason is one cause for a lock-based strategy, at a source position.
@@ -86,6 +97,9 @@ type Component struct {
 // RSSPort is the solved RSS configuration of one port (DESIGN §6).
 type RSSPort struct {
 	Port int `json:"port"`
+	// Default marks the configuration that also applies to every port
+	// without its own (the plan's default port).
+	Default bool `json:"default,omitempty"`
 	// Key is the Toeplitz key in lower-case hex.
 	Key string `json:"key"`
 	// Fields are the hash input bits the port's queue may depend on, e.g.
@@ -131,7 +145,11 @@ func (p *Plan) Explain() string {
 		fmt.Fprintf(&b, "RSS constraint: %s\n", c)
 	}
 	for _, r := range p.RSS {
-		fmt.Fprintf(&b, "RSS port %d: key %s\n  hash %s; queue depends on %s; RETA %d entries\n", r.Port, r.Key, r.Hash, strings.Join(r.Fields, ","), r.RETASize)
+		def := ""
+		if r.Default {
+			def = " (and every port not declared)"
+		}
+		fmt.Fprintf(&b, "RSS port %d%s: key %s\n  hash %s; queue depends on %s; RETA %d entries\n", r.Port, def, r.Key, r.Hash, strings.Join(r.Fields, ","), r.RETASize)
 	}
 	return b.String()
 }

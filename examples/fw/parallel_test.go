@@ -22,29 +22,13 @@ import (
 // expiry and slot reuse are compared too.
 var testConfig = Config{Capacity: 65536, Timeout: 2 * time.Millisecond}
 
-func TestParallelMatchesSequential(t *testing.T) {
-	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	seq := func() maestro.NF { return New(testConfig) }
-	maestrotest.CheckMatrix(t, traces,
-		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true,
-			Skip: map[string]string{maestrotest.TraceHostile3Port: maestrotest.PendingDefaultPort},
-			Par:  func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
-		maestrotest.Case{Name: "locked", Seq: seq,
-			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
-	)
-}
-
-// TestUndeclaredPortDefaultRSS: the FW's WAN branch (InPort != LAN) also
-// takes frames on the undeclared port 2, which the hostile 3-port trace
-// sends. Without an RSS configuration for them the software NIC puts them
-// on queue 0 and the shared-nothing FW differs from the sequential one (the
-// finding PendingDefaultPort skips); with the plan's DefaultPort
-// configuration marked Default, here a copy of the WAN port's since port 2
-// runs the WAN branch, it matches exactly, in trace order and
-// concurrently, at every core count.
+// TestUndeclaredPortDefaultRSS: the FW declares ports 0 and 1 but takes
+// frames on any port, which the hostile 3-port trace sends on port 2. The
+// plan's default port (2) stands for every undeclared port and its
+// generated RSS configuration is marked Default; with it the parallel FW
+// matches the sequential one exactly, in trace order and concurrently, at
+// every core count. Without it (the configuration dropped) the software
+// NIC puts port-2 frames on queue 0, and the harness must notice.
 func TestUndeclaredPortDefaultRSS(t *testing.T) {
 	traces, err := maestrotest.HostileTraces(maestrotest.TraceOptions{})
 	if err != nil {
@@ -66,11 +50,19 @@ func TestUndeclaredPortDefaultRSS(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				cfgs := rss.CopyConfigs(par.RSS())
-				if withDefault {
-					d := cfgs[WAN]
-					d.Port, d.Default = 2, true
-					cfgs = append(cfgs, d)
+				var cfgs []rss.Config
+				found := false
+				for _, c := range par.RSS() {
+					if c.Default {
+						found = c.Port == 2
+						if !withDefault {
+							continue
+						}
+					}
+					cfgs = append(cfgs, c)
+				}
+				if !found {
+					t.Fatalf("the generated RSS configuration has no Default entry for port 2: %+v", par.RSS())
 				}
 				rep, err := maestrotest.Run(New(testConfig), par, tr, maestrotest.Options{Mode: mode, Exact: true, RSS: cfgs})
 				if err != nil {
@@ -78,7 +70,7 @@ func TestUndeclaredPortDefaultRSS(t *testing.T) {
 				}
 				switch err := rep.Err(); {
 				case withDefault && err != nil:
-					t.Errorf("%d cores, %v, with a default configuration: %v", cores, mode, err)
+					t.Errorf("%d cores, %v, with the default configuration: %v", cores, mode, err)
 				case !withDefault && err == nil:
 					t.Errorf("%d cores, %v: port-2 frames on queue 0 went unnoticed", cores, mode)
 				case !withDefault:

@@ -65,7 +65,7 @@ import (
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 //	RSS port 1: key ddc826eeec00000000000000000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
-//	RSS port 2: key 4f23eaeeec0000000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	RSS port 2 (and every port not declared): key 4f23eaeeec0000000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
 
 // maestrogenHHHShape is HHH's struct as maestrogen saw it. The conversion below
@@ -117,8 +117,11 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 		{
-			Port:   2,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Port: 2,
+			// Every port without its own configuration: ports the NF
+			// does not declare are analysed as this one.
+			Default: true,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
 				0x4f, 0x23, 0xea, 0xee, 0xec, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,

@@ -24,8 +24,7 @@ func TestParallelMatchesSequential(t *testing.T) {
 	seq := func() maestro.NF { return New(testConfig) }
 	maestrotest.CheckMatrix(t, traces,
 		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true,
-			Skip: map[string]string{maestrotest.TraceHostile3Port: maestrotest.PendingDefaultPort},
-			Par:  func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
 		maestrotest.Case{Name: "locked", Seq: seq,
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
 	)

@@ -134,15 +134,6 @@ func AllTraces(o TraceOptions) ([]Trace, error) {
 	return append(std, hostile...), nil
 }
 
-// PendingDefaultPort is the Skip reason, for TraceHostile3Port, of the
-// shared-nothing catalog NFs that process frames on undeclared ports:
-// their generated RSS configuration has no rss.Config.Default entry for
-// the plan's DefaultPort yet (DESIGN §4 fact 4; the generator's part), so
-// the software NIC sends every port-2 frame to queue 0, whose state
-// differs from the sequential NF's. Remove it from a Case once its NF is
-// regenerated.
-const PendingDefaultPort = "frames on undeclared port 2 reach queue 0: the generated RSS configuration has no Default entry for the plan's DefaultPort yet (gen, DESIGN §4 fact 4)"
-
 // withDefaults fills o's zero fields with the defaults TraceOptions
 // documents.
 func (o TraceOptions) withDefaults() TraceOptions {
