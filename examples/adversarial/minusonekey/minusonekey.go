@@ -1,12 +1,14 @@
 // Package minusonekey is an adversarial NF (issue 11, class 3): a
-// per-service limiter keyed by the destination port, where a helper
-// returns the sentinel -1 for packets without ports (ICMP, fragments), and
-// -1 is then used as a map key like any other.
+// per-client limiter keyed by int64(p.SrcIP), where a helper returns the
+// sentinel -1 for packets without ports (ICMP, fragments), and -1 is then
+// used as a map key like any other: all port-less packets share one
+// budget.
 //
-// An analysis that keeps only the packet-field side of the phi shards by
-// DstPort, and the port-less packets, which share key -1, reach different
-// cores. No RSS configuration sends them all to one core and still
-// spreads: locks. Expected: {locks}.
+// An analysis that keeps only the packet-field side of the helper's phi
+// shards by SrcIP, and the port-less packets, which share key -1 but are
+// hashed on their addresses, reach different cores. No RSS configuration
+// that depends on SrcIP sends them all to one core: locks. Expected:
+// {locks}.
 package minusonekey
 
 //go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
@@ -37,7 +39,7 @@ type Config struct {
 //maestro:nf
 type Limiter struct {
 	//maestro:state
-	budget *maestro.Table[int32, uint32]
+	budget *maestro.Table[int64, uint32]
 
 	limit uint32
 }
@@ -48,7 +50,7 @@ func New(cfg Config) *Limiter {
 		cfg.Limit = 4
 	}
 	return &Limiter{
-		budget: maestro.NewTable[int32, uint32](65536, int64(cfg.Timeout)),
+		budget: maestro.NewTable[int64, uint32](65536, int64(cfg.Timeout)),
 		limit:  cfg.Limit,
 	}
 }
@@ -60,7 +62,7 @@ func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
 	if !p.IsIPv4() {
 		return maestro.Drop
 	}
-	k := serviceKey(p)
+	k := clientKey(p)
 	n := uint32(1)
 	if i, ok := l.budget.Find(k); ok {
 		n = l.budget.At(i) + 1
@@ -77,10 +79,11 @@ func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
 	return maestro.Forward(LAN)
 }
 
-// serviceKey returns the destination port, or -1 for packets without one.
-func serviceKey(p *maestro.Packet) int32 {
+// clientKey returns the client address as a key, or -1 for packets
+// without ports.
+func clientKey(p *maestro.Packet) int64 {
 	if !p.HasPorts() {
 		return -1
 	}
-	return int32(p.DstPort)
+	return int64(p.SrcIP)
 }

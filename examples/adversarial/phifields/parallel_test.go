@@ -14,8 +14,11 @@ import (
 // testConfig expires state within the traces, so expiry is compared too.
 var testConfig = Config{Timeout: 2 * time.Millisecond}
 
+// TestParallelMatchesSequential runs the standard traces and small pools of hosts that both send TCP and receive replies.
 func TestParallelMatchesSequential(t *testing.T) {
 	advtest.Check[Limiter](t, func() maestro.NF { return New(testConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) },
-		advtest.Options{})
+		advtest.Options{Extra: []maestrotest.Trace{
+			advtest.SmallPools("pools", advtest.Pools{Src: 0x0a000000, SrcBits: 4, Dst: 0x0b000000, DstBits: 4, Replies: true}),
+		}})
 }

@@ -184,3 +184,78 @@ func SmallPools(name string, o Pools) maestrotest.Trace {
 	}
 	return maestrotest.Trace{Name: name, Trace: tr}
 }
+
+// MovePort returns a copy of tr where each frame enters the port move
+// returns for it (given its port and parsed packet): e.g. replies of half of
+// the hosts on a third port.
+func MovePort(name string, tr maestrotest.Trace, move func(port maestro.Port, p *maestro.Packet) maestro.Port) maestrotest.Trace {
+	out := &soft.Trace{NumPorts: tr.Trace.NumPorts}
+	var p maestro.Packet
+	for _, f := range tr.Trace.Frames {
+		p.Reset(f.Data, f.Port, f.Time)
+		port := move(f.Port, &p)
+		out.NumPorts = max(out.NumPorts, int(port)+1)
+		out.Add(port, f.Time, f.Data, f.Len)
+	}
+	return maestrotest.Trace{Name: name, Trace: out}
+}
+
+// OddServerMoves is a MovePort function for two-port traces (LAN 0, WAN 1):
+// the packets of servers with an odd address enter port off+0 (LAN side)
+// or off+1 (WAN side) instead.
+func OddServerMoves(lan, wan maestro.Port) func(maestro.Port, *maestro.Packet) maestro.Port {
+	return func(port maestro.Port, p *maestro.Packet) maestro.Port {
+		switch {
+		case port == 0 && p.DstIP&1 == 1:
+			return lan
+		case port == 1 && p.SrcIP&1 == 1:
+			return wan
+		}
+		return port
+	}
+}
+
+// Bidir returns a bidirectional two-port trace (every flow answered).
+func Bidir(t *testing.T, name string) maestrotest.Trace {
+	return Generate(t, name, traffic.Config{Bidir: 1, Proto: traffic.Mix})
+}
+
+// Heartbeat returns a trace that tells apart NFs whose expiry runs on every
+// packet from NFs whose expiry runs only on some: in each round, 200 new
+// LAN flows send one packet; then one LAN flow (the heartbeat, TCP with the
+// flags hbFlags, so on one core) keeps sending for 2*timeout+1ms; then
+// every flow gets its reply on the WAN port. A
+// sequential NF that expires on the heartbeat has forgotten every flow by
+// then; a shared-nothing one only the flows of the heartbeat's core.
+func Heartbeat(name string, timeout int64, hbFlags uint8) maestrotest.Trace {
+	rng := rand.New(rand.NewPCG(13, 17))
+	tr := &soft.Trace{NumPorts: 2}
+	hb := maestro.AppendFrame(nil, maestro.Frame{EthSrc: hostMAC(0x0a000001), EthDst: hostMAC(0x0b000001),
+		SrcIP: 0x0a000001, DstIP: 0x0b000001, Proto: maestro.ProtoTCP, SrcPort: 1000, DstPort: 80, TCPFlags: hbFlags, Size: 60})
+	t := int64(1_000_000_000)
+	rounds := 2 + packets()/2000
+	for range rounds {
+		type flow struct {
+			src, dst     uint32
+			sport, dport uint16
+		}
+		flows := make([]flow, 200)
+		for i := range flows {
+			fl := flow{10<<24 | rng.Uint32()&0xffffff, uint32(11+rng.IntN(200))<<24 | rng.Uint32()&0xffffff,
+				uint16(1024 + rng.IntN(60000)), uint16(1 + rng.IntN(65535))}
+			flows[i] = fl
+			tr.Add(0, t, Frame(fl.src, fl.dst, maestro.ProtoUDP, fl.sport, fl.dport), 0)
+			t += 1000
+		}
+		start := t
+		for ; t < start+2*timeout+1_000_000; t += 50_000 {
+			tr.Add(0, t, hb, 0)
+		}
+		for _, fl := range flows {
+			tr.Add(1, t, Frame(fl.dst, fl.src, maestro.ProtoUDP, fl.dport, fl.sport), 0)
+			t += 1000
+		}
+		t += 2 * timeout
+	}
+	return maestrotest.Trace{Name: name, Trace: tr}
+}
