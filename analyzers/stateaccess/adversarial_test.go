@@ -50,8 +50,12 @@ type advCase struct {
 	accesses []string
 }
 
-func ex(name string, want ...string) advCase { return advCase{name: name, dir: advExamples, want: want} }
-func td(name string, want ...string) advCase { return advCase{name: name, dir: advTestdata, want: want} }
+func ex(name string, want ...string) advCase {
+	return advCase{name: name, dir: advExamples, want: want}
+}
+func td(name string, want ...string) advCase {
+	return advCase{name: name, dir: advTestdata, want: want}
+}
 
 func (c advCase) writing(fields ...string) advCase { c.writes = fields; return c }
 
