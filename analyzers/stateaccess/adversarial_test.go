@@ -82,6 +82,7 @@ var advCases = []advCase{
 	td("mapofcontainers", refused("MAE014")),
 	td("pkgcontainer", refused("MAE008"), refused("MAE014")),
 	td("closurecapture", refused("MAE014"), refused("MAE015")),
+	td("nfchain", refused("MAE014"), refused("MAE006"), refused("MAE013")),
 
 	// 2. Mutable memory outside containers.
 	td("vectorptr", refused("MAE013")),
@@ -102,11 +103,13 @@ var advCases = []advCase{
 	// 3. Key provenance.
 	ex("shiftnarrow", sn, locks),
 	ex("addconst", sn, locks),
+	ex("subconfigmask", sn, locks),
+	ex("shiftconfig", locks),
 	ex("mulconfig", sn, locks),
 	ex("xorfields", sn, locks),
 	ex("andnotconfig", locks),
 	ex("icmpsentinel", locks),
-	ex("minusonekey", locks),
+	ex("minusonekey", sn, locks),
 	ex("canonptr", sn, locks),
 	ex("closurekey", sn, locks),
 	ex("setterreread", locks),
@@ -126,12 +129,14 @@ var advCases = []advCase{
 	ex("expireoneport", locks),
 	ex("expirecond", locks),
 	ex("expireafter", locks),
+	ex("expiredefer", locks),
 	td("timenowvar", refused("MAE005"), refused("MAE015"), refused("MAE008")),
 
 	// 6. Verified accesses whose failing side does not just drop.
 	ex("verifyforward", locks),
 	ex("verifybounce", locks),
 	ex("verifywrite", locks),
+	ex("verifyrefresh", locks),
 
 	// 8. Bounds.
 	td("deepwrite", refused("MAE001"), refused("MAE016")),
@@ -150,6 +155,7 @@ var advCases = []advCase{
 	ex("pkthelper", sn),
 	ex("allocindex", sn),
 	ex("xorsymmetric", sn, locks),
+	ex("expirehelper", sn),
 }
 
 // advRoot is the module root.

@@ -9,6 +9,7 @@ import (
 	"github.com/nfmaestro/maestro/examples/adversarial/internal/advtest"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
+	"github.com/nfmaestro/maestro/nic/rss"
 	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
 
@@ -22,4 +23,11 @@ func TestParallelMatchesSequential(t *testing.T) {
 		advtest.Options{Extra: []maestrotest.Trace{
 			advtest.WithICMP(advtest.Generate(t, "udp", traffic.Config{Bidir: 0.5}), 4, 0),
 		}})
+}
+
+// TestTrafficCatchesWrongPlan checks that the extra trace exercises the
+// pattern: sharding on SrcIP (the sentinel side of the phi dropped) must show.
+func TestTrafficCatchesWrongPlan(t *testing.T) {
+	tr := advtest.WithICMP(advtest.Generate(t, "udp", traffic.Config{Bidir: 0.5}), 4, 0)
+	advtest.CatchesPlan(t, tr, nil, func() maestro.NF { return New(testConfig) }, advtest.Same(2, rss.Whole(rss.SrcIP))...)
 }

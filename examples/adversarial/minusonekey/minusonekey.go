@@ -6,9 +6,11 @@
 //
 // An analysis that keeps only the packet-field side of the helper's phi
 // shards by SrcIP, and the port-less packets, which share key -1 but are
-// hashed on their addresses, reach different cores. No RSS configuration
-// that depends on SrcIP sends them all to one core: locks. Expected:
-// {locks}.
+// hashed on their addresses, reach different cores. Sound: locks, or
+// shared-nothing only if every port-less packet reaches one core (the NIC
+// hashes them as plain IPv4: a configuration that hashes no field for
+// plain IPv4 sends them all to the queue of hash 0). Expected:
+// {shared-nothing, locks}.
 package minusonekey
 
 //go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen

@@ -9,6 +9,7 @@ import (
 	"github.com/nfmaestro/maestro/examples/adversarial/internal/advtest"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
+	"github.com/nfmaestro/maestro/nic/rss"
 )
 
 // testConfig expires state within the traces, so expiry is compared too.
@@ -21,4 +22,11 @@ func TestParallelMatchesSequential(t *testing.T) {
 		advtest.Options{Extra: []maestrotest.Trace{
 			advtest.SmallPools("pools", advtest.Pools{Src: 0x0a000000, SrcBits: 4, Dst: 0x0b000000, DstBits: 4, Replies: true}),
 		}})
+}
+
+// TestTrafficCatchesWrongPlan checks that the extra trace exercises the
+// pattern: sharding on SrcIP (one side of the phi) must show.
+func TestTrafficCatchesWrongPlan(t *testing.T) {
+	tr := advtest.SmallPools("pools", advtest.Pools{Src: 0x0a000000, SrcBits: 4, Dst: 0x0b000000, DstBits: 4, Replies: true})
+	advtest.CatchesPlan(t, tr, nil, func() maestro.NF { return New(testConfig) }, advtest.Same(2, rss.Whole(rss.SrcIP))...)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
+	"github.com/nfmaestro/maestro/nic/rss"
 	"github.com/nfmaestro/maestro/nic/soft"
 	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
@@ -258,4 +259,74 @@ func Heartbeat(name string, timeout int64, hbFlags uint8) maestrotest.Trace {
 		t += 2 * timeout
 	}
 	return maestrotest.Trace{Name: name, Trace: tr}
+}
+
+// sharded is a shared-nothing parallelisation by hand: one sequential NF
+// per core, and the RSS configuration given.
+type sharded struct {
+	nfs []maestro.NF
+	cfg []rss.Config
+}
+
+func (s *sharded) Cores() int        { return len(s.nfs) }
+func (s *sharded) RSS() []rss.Config { return rss.CopyConfigs(s.cfg) }
+func (s *sharded) ProcessBurst(core int, pkts []maestro.Packet, vs []maestro.Verdict) {
+	for i := range pkts {
+		vs[i] = s.nfs[core].Process(&pkts[i])
+	}
+}
+
+// Sharded returns the shared-nothing NF an analysis that believed the
+// constraints cs would generate: cores instances built by newNF, each
+// with its own state, behind RSS keys solved for cs (generic NIC profile,
+// ports ports). It fails t if cs has no spreading solution.
+func Sharded(t *testing.T, cores, ports int, newNF func() maestro.NF, cs ...rss.Constraint) maestrotest.Parallel {
+	t.Helper()
+	prof, err := rss.LookupProfile("generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sol, err := rss.Solve(prof, ports, cs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgs, err := rss.ForCores(sol.Configs, prof.RETASize, cores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sharded{cfg: cfgs}
+	for range cores {
+		s.nfs = append(s.nfs, newNF())
+	}
+	return s
+}
+
+// CatchesPlan checks that tr is sharp enough for the NF newNF builds: the
+// shared-nothing NF that a wrong plan with constraints cs would give
+// (Sharded, 4 cores) must differ from the sequential NF on tr. It guards
+// the differential test against traffic that never exercises the pattern.
+func CatchesPlan(t *testing.T, tr maestrotest.Trace, nat *maestrotest.NAT, newNF func() maestro.NF, cs ...rss.Constraint) {
+	t.Helper()
+	par := Sharded(t, 4, max(tr.Trace.NumPorts, 2), newNF, cs...)
+	rep, err := maestrotest.Run(newNF(), par, tr.Trace, maestrotest.Options{NAT: nat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mismatches == 0 {
+		t.Errorf("%s: the wrong plan %v goes unnoticed: the trace does not exercise the pattern", tr.Name, cs)
+	}
+}
+
+// Same returns the constraints of one key read from fields on every one
+// of ports: each port depends only on fields, and equal fields reach the
+// same queue on every port.
+func Same(ports int, fields ...rss.Bits) []rss.Constraint {
+	var cs []rss.Constraint
+	for p := range ports {
+		cs = append(cs, rss.DependsOn(p, "", fields...))
+		if p > 0 {
+			cs = append(cs, rss.Same(0, fields, p, fields, ""))
+		}
+	}
+	return cs
 }
