@@ -296,6 +296,7 @@ func TestAdversarial(t *testing.T) {
 					break
 				}
 			}
+			t.Logf("outcome %s", outcome)
 			if !slices.Contains(c.want, outcome) {
 				t.Errorf("outcome %s, want one of %v; diagnostics:\n%s", outcome, c.want, diagList(mine))
 				if plan != nil {

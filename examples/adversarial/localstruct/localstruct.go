@@ -10,8 +10,6 @@
 // (MAE006, the behaviour the issue asks to fix). Expected: {shared-nothing}.
 package localstruct
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
-
 import (
 	"time"
 

@@ -16,15 +16,15 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/minusonekey), constructor New(Config)
 //	strategy: shared-nothing
-//	  because minusonekey.go:61:2: sharded every access to budget is keyed by packet fields RSS hashes
+//	  because minusonekey.go:63:2: sharded every access to budget is keyed by packet fields RSS hashes
 //	per-core capacity: each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size
 //	ports: [0 1]
 //	state budget *maestro.Table[int64, uint32] (Table)
-//	  minusonekey.go:61:2: budget.Expire write on ports [] key ()
-//	  minusonekey.go:67:14: budget.Find read on ports [] key (SrcIP&0xffffffff)
-//	  minusonekey.go:68:7: budget.At read on ports [] key (entry [index found by budget.Find at minusonekey.go:67:14])
-//	  minusonekey.go:69:3: budget.Set write on ports [] key (entry [index found by budget.Find at minusonekey.go:67:14])
-//	  minusonekey.go:70:21: budget.Insert write on ports [] key (SrcIP&0xffffffff)
+//	  minusonekey.go:63:2: budget.Expire write on ports [] key ()
+//	  minusonekey.go:69:14: budget.Find read on ports [] key (SrcIP&0xffffffff)
+//	  minusonekey.go:70:7: budget.At read on ports [] key (entry [index found by budget.Find at minusonekey.go:69:14])
+//	  minusonekey.go:71:3: budget.Set write on ports [] key (entry [index found by budget.Find at minusonekey.go:69:14])
+//	  minusonekey.go:72:21: budget.Insert write on ports [] key (SrcIP&0xffffffff)
 //	RSS constraint: port 0 (SrcIP) SameQueue port 1 (SrcIP)
 //	RSS constraint: port 0 DependsOnly(SrcIP)
 //	RSS constraint: port 1 DependsOnly(SrcIP)
