@@ -3,10 +3,11 @@
 // packet path reads the pointer with At and increments b.Packets through it.
 //
 // The container is only read (At), so a per-call analysis sees a read-only
-// vector, replicated per core: but every core's replica holds the same
-// pointers, built once... or, built per core, each core counts only its own
-// packets. Either way the write escapes the containers. A store through a
-// pointer read from state is MAE013. Expected: {refused:MAE013}.
+// vector and replicates it per core: each core then counts only its own
+// packets (or, if the replicas share the pointers, all cores race on one
+// counter). Either way the packet path writes memory outside the
+// containers. A store through a pointer read from state is MAE013.
+// Expected: {refused:MAE013}.
 package vectorptr
 
 import "github.com/nfmaestro/maestro/maestro"
