@@ -1,0 +1,78 @@
+// Package addconst is an adversarial NF (issue 11, class 3): a limiter
+// keyed by (p.SrcIP + 0x80) >> 8, the source rounded to the nearest
+// multiple of 256. The addition carries from the low byte into the kept
+// bits, so the key depends on every bit of SrcIP, not only on bits 8-31.
+//
+// An analysis that treats + with a constant as the identity shards on bits
+// 8-31: sources 10.a.b.200 and 10.a.b+1.10 share a key but may reach
+// different cores. Sharding on the whole SrcIP is sound, and so are locks.
+// Expected: {shared-nothing, locks}.
+package addconst
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NF's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures the NF.
+type Config struct {
+	// Timeout is the length of a key's budget window.
+	Timeout time.Duration
+	// Limit is how many packets a key may send per window (default 4).
+	Limit uint32
+}
+
+// Limiter passes at most Limit packets per key per window: a key's window
+// opens with its first packet and lasts Timeout.
+//
+//maestro:nf
+type Limiter struct {
+	//maestro:state
+	budget *maestro.Table[uint32, uint32]
+
+	limit uint32
+}
+
+// New returns a Limiter with no keys.
+func New(cfg Config) *Limiter {
+	if cfg.Limit == 0 {
+		cfg.Limit = 4
+	}
+	return &Limiter{
+		budget: maestro.NewTable[uint32, uint32](65536, int64(cfg.Timeout)),
+		limit:  cfg.Limit,
+	}
+}
+
+// Process counts the packet against its key's budget and passes it to the
+// other port while the budget lasts.
+func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
+	l.budget.Expire(p.Time)
+	if !p.IsIPv4() {
+		return maestro.Drop
+	}
+	k := (p.SrcIP + 0x80) >> 8 // the address rounded to the nearest multiple of 256
+	n := uint32(1)
+	if i, ok := l.budget.Find(k); ok {
+		n = l.budget.At(i) + 1
+		l.budget.Set(i, n)
+	} else if _, ok := l.budget.Insert(k, n, p.Time); !ok {
+		return maestro.Drop
+	}
+	if n > l.limit {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		return maestro.Forward(WAN)
+	}
+	return maestro.Forward(LAN)
+}

@@ -1,0 +1,85 @@
+// Package andnotconfig is an adversarial NF (issue 11, class 3): a
+// limiter keyed by p.DstIP &^ hostMask, the server's network, with the host
+// mask from the configuration. Which bits of DstIP the key keeps is not
+// known statically.
+//
+// An analysis that treats &^ with a non-constant operand as the identity
+// shards on every DstIP bit: servers of one network then reach different
+// cores. Only sharding on bits the mask never clears would be sound, and
+// they are unknown: locks. Expected: {locks}.
+package andnotconfig
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NF's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures the NF.
+type Config struct {
+	// Timeout is the length of a key's budget window.
+	Timeout time.Duration
+	// Limit is how many packets a key may send per window (default 4).
+	Limit uint32
+	// HostMask are the host bits of a server address (default 0xff, /24).
+	HostMask uint32
+}
+
+// Limiter passes at most Limit packets per key per window: a key's window
+// opens with its first packet and lasts Timeout.
+//
+//maestro:nf
+type Limiter struct {
+	//maestro:state
+	budget *maestro.Table[uint32, uint32]
+
+	limit    uint32
+	hostMask uint32
+}
+
+// New returns a Limiter with no keys.
+func New(cfg Config) *Limiter {
+	if cfg.HostMask == 0 {
+		cfg.HostMask = 0xff
+	}
+	if cfg.Limit == 0 {
+		cfg.Limit = 4
+	}
+	return &Limiter{
+		budget:   maestro.NewTable[uint32, uint32](65536, int64(cfg.Timeout)),
+		limit:    cfg.Limit,
+		hostMask: cfg.HostMask,
+	}
+}
+
+// Process counts the packet against its key's budget and passes it to the
+// other port while the budget lasts.
+func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
+	l.budget.Expire(p.Time)
+	if !p.IsIPv4() {
+		return maestro.Drop
+	}
+	k := p.DstIP &^ l.hostMask // the server's network
+	n := uint32(1)
+	if i, ok := l.budget.Find(k); ok {
+		n = l.budget.At(i) + 1
+		l.budget.Set(i, n)
+	} else if _, ok := l.budget.Insert(k, n, p.Time); !ok {
+		return maestro.Drop
+	}
+	if n > l.limit {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		return maestro.Forward(WAN)
+	}
+	return maestro.Forward(LAN)
+}

@@ -1,0 +1,80 @@
+// Package databytes is an adversarial NF (issue 11, class 3): a limiter
+// keyed by four bytes read straight from the frame, p.Data[26:30], where
+// an untagged IPv4 frame has its source address (a VLAN tag moves it).
+//
+// The key is opaque frame data, not a parsed field: an analysis that
+// treats it as SrcIP, or ignores it, may shard on something the key does
+// not equal. Sound: locks (MAE002). Expected: {locks}.
+package databytes
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NF's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures the NF.
+type Config struct {
+	// Timeout is the length of a key's budget window.
+	Timeout time.Duration
+	// Limit is how many packets a key may send per window (default 4).
+	Limit uint32
+}
+
+// Limiter passes at most Limit packets per key per window: a key's window
+// opens with its first packet and lasts Timeout.
+//
+//maestro:nf
+type Limiter struct {
+	//maestro:state
+	budget *maestro.Table[uint32, uint32]
+
+	limit uint32
+}
+
+// New returns a Limiter with no keys.
+func New(cfg Config) *Limiter {
+	if cfg.Limit == 0 {
+		cfg.Limit = 4
+	}
+	return &Limiter{
+		budget: maestro.NewTable[uint32, uint32](65536, int64(cfg.Timeout)),
+		limit:  cfg.Limit,
+	}
+}
+
+// Process counts the packet against its key's budget and passes it to the
+// other port while the budget lasts.
+func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
+	l.budget.Expire(p.Time)
+	if !p.IsIPv4() {
+		return maestro.Drop
+	}
+	if len(p.Data) < 30 {
+		return maestro.Drop
+	}
+	k := binary.BigEndian.Uint32(p.Data[26:30]) // source address of an untagged IPv4 frame
+	n := uint32(1)
+	if i, ok := l.budget.Find(k); ok {
+		n = l.budget.At(i) + 1
+		l.budget.Set(i, n)
+	} else if _, ok := l.budget.Insert(k, n, p.Time); !ok {
+		return maestro.Drop
+	}
+	if n > l.limit {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		return maestro.Forward(WAN)
+	}
+	return maestro.Forward(LAN)
+}

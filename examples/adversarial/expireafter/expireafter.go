@@ -1,0 +1,63 @@
+// Package expireafter is an adversarial NF (issue 11, class 5): a firewall
+// that looks the reply's flow up first and expires stale flows after, so
+// that the lookup sees the table as the previous packet left it.
+//
+// Sequentially, the previous packet (on any core) has expired every stale
+// flow; shared-nothing, the previous packet of this core may be much older,
+// so the lookup still finds a flow the sequential NF had forgotten. The
+// Expire does not run before the access: locks (MAE017). Expected:
+// {locks}.
+package expireafter
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NF's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures the NF.
+type Config struct {
+	Timeout time.Duration // flow lifetime without traffic
+}
+
+// FW is a firewall: LAN packets create or refresh their flow and pass,
+// WAN packets pass only as replies of a live flow.
+//
+//maestro:nf
+type FW struct {
+	//maestro:state
+	flows *maestro.Table[maestro.FlowID, struct{}]
+}
+
+// New returns an FW with no flows.
+func New(cfg Config) *FW {
+	return &FW{flows: maestro.NewTable[maestro.FlowID, struct{}](65536, int64(cfg.Timeout))}
+}
+
+// Process filters one packet.
+func (f *FW) Process(p *maestro.Packet) maestro.Verdict {
+	if !p.IsIPv4() {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		if _, ok := f.flows.Insert(p.Flow(), struct{}{}, p.Time); !ok {
+			return maestro.Drop
+		}
+		return maestro.Forward(WAN)
+	}
+	i, ok := f.flows.Find(p.Flow().Reverse())
+	f.flows.Expire(p.Time) // want MAE017
+	if ok {
+		f.flows.Refresh(i, p.Time)
+		return maestro.Forward(LAN)
+	}
+	return maestro.Drop
+}

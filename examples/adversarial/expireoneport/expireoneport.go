@@ -1,0 +1,63 @@
+// Package expireoneport is an adversarial NF (issue 11, class 5: time): a
+// firewall that expires its flows only on the LAN path (the author reasons
+// that only LAN packets create flows). WAN replies look flows up without
+// expiring first.
+//
+// Sequentially, any LAN packet expires every stale flow; shared-nothing, a
+// LAN packet expires only its own core's flows, so a reply on a core that
+// saw no LAN packet since the flow went stale still finds it. The
+// time-driven write does not run before every access on every packet:
+// locks (MAE017). Expected: {locks}.
+package expireoneport
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NF's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures the NF.
+type Config struct {
+	Timeout time.Duration // flow lifetime without traffic
+}
+
+// FW is a firewall: LAN packets create or refresh their flow and pass,
+// WAN packets pass only as replies of a live flow.
+//
+//maestro:nf
+type FW struct {
+	//maestro:state
+	flows *maestro.Table[maestro.FlowID, struct{}]
+}
+
+// New returns an FW with no flows.
+func New(cfg Config) *FW {
+	return &FW{flows: maestro.NewTable[maestro.FlowID, struct{}](65536, int64(cfg.Timeout))}
+}
+
+// Process filters one packet.
+func (f *FW) Process(p *maestro.Packet) maestro.Verdict {
+	if !p.IsIPv4() {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		f.flows.Expire(p.Time) // want MAE017
+		if _, ok := f.flows.Insert(p.Flow(), struct{}{}, p.Time); !ok {
+			return maestro.Drop
+		}
+		return maestro.Forward(WAN)
+	}
+	if i, ok := f.flows.Find(p.Flow().Reverse()); ok {
+		f.flows.Refresh(i, p.Time)
+		return maestro.Forward(LAN)
+	}
+	return maestro.Drop
+}

@@ -1,0 +1,99 @@
+// Package verifyforward is an adversarial NF (issue 11, class 6: verified
+// accesses): a NAT whose WAN side finds the flow by external port and
+// checks it against the packet's server, like the catalog NAT, but passes a
+// packet that fails the check on to the LAN untranslated instead of dropping
+// it (the author lets the inside hosts see stray traffic).
+//
+// The rule that shards a NAT by server assumes that a failed check drops
+// and writes nothing: then it does not matter that each core holds other
+// flows under the same external ports. Here the verdict of a failed check
+// depends on whether the port is live, which differs per core. Without the
+// rule the WAN key is an index: locks. Expected: {locks}.
+package verifyforward
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NAT's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures a NAT.
+type Config struct {
+	ExternalIP uint32        // WAN address (default 192.0.2.1)
+	StartPort  uint16        // first external port (default 32768)
+	Timeout    time.Duration // flow lifetime without traffic
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{ExternalIP: 0xc0000201, StartPort: 32768, Timeout: 10 * time.Second}
+}
+
+// NAT translates LAN flows to external ports StartPort+index.
+//
+//maestro:nf
+type NAT struct {
+	//maestro:state
+	flows *maestro.Table[maestro.FlowID, struct{}]
+
+	extIP     uint32
+	startPort uint16
+}
+
+// New returns a NAT with no flows.
+func New(cfg Config) *NAT {
+	d := DefaultConfig()
+	if cfg.ExternalIP == 0 {
+		cfg.ExternalIP = d.ExternalIP
+	}
+	if cfg.StartPort == 0 {
+		cfg.StartPort = d.StartPort
+	}
+	return &NAT{
+		flows:     maestro.NewTable[maestro.FlowID, struct{}](32768, int64(cfg.Timeout)),
+		extIP:     cfg.ExternalIP,
+		startPort: cfg.StartPort,
+	}
+}
+
+// Process translates one packet.
+func (n *NAT) Process(p *maestro.Packet) maestro.Verdict {
+	n.flows.Expire(p.Time)
+	if !p.HasPorts() {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		i, ok := n.flows.Find(p.Flow())
+		if ok {
+			n.flows.Refresh(i, p.Time)
+		} else if i, ok = n.flows.Insert(p.Flow(), struct{}{}, p.Time); !ok {
+			return maestro.Drop
+		}
+		p.SetSrcIP(n.extIP)
+		p.SetSrcPort(n.startPort + uint16(i))
+		return maestro.Forward(WAN)
+	}
+	if p.DstIP != n.extIP || p.DstPort < n.startPort {
+		return maestro.Drop
+	}
+	i := int(p.DstPort - n.startPort)
+	if !n.flows.Valid(i) {
+		return maestro.Drop
+	}
+	f := n.flows.Key(i)
+	if p.SrcIP != f.DstIP || p.SrcPort != f.DstPort || p.Proto != f.Proto {
+		return maestro.Forward(LAN) // not this flow's server: pass it on as is
+	}
+	n.flows.Refresh(i, p.Time)
+	p.SetDstIP(f.SrcIP)
+	p.SetDstPort(f.SrcPort)
+	return maestro.Forward(LAN)
+}

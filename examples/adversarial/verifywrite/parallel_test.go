@@ -1,0 +1,42 @@
+//go:build !maestrogen
+
+package verifywrite
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nfmaestro/maestro/examples/adversarial/internal/advtest"
+	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/maestro/maestrotest"
+	"github.com/nfmaestro/maestro/nic/rss"
+)
+
+// testConfig expires state within the traces, so expiry is compared too.
+var testConfig = Config{Timeout: 2 * time.Millisecond}
+
+// TestParallelMatchesSequential runs the standard traces and one with
+// unsolicited WAN packets to live external ports from the wrong servers.
+func TestParallelMatchesSequential(t *testing.T) {
+	d := DefaultConfig()
+	advtest.Check[NAT](t, func() maestro.NF { return New(testConfig) },
+		func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) },
+		advtest.Options{
+			NAT: &maestrotest.NAT{ExternalIP: d.ExternalIP, LAN: LAN, WAN: WAN, Timeout: int64(testConfig.Timeout)},
+			Extra: []maestrotest.Trace{
+				advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, WAN, d.ExternalIP, d.StartPort, 512),
+			}})
+}
+
+// TestTrafficCatchesWrongPlan checks that the spoofed trace exercises the
+// pattern: the catalog NAT's plan, sharding by server (LAN DstIP, WAN
+// SrcIP) under the verified-access rule, must show.
+func TestTrafficCatchesWrongPlan(t *testing.T) {
+	d := DefaultConfig()
+	tr := advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, WAN, d.ExternalIP, d.StartPort, 512)
+	ip := []rss.Bits{rss.Whole(rss.DstIP)}
+	advtest.CatchesPlan(t, tr, &maestrotest.NAT{ExternalIP: d.ExternalIP, LAN: LAN, WAN: WAN, Timeout: int64(testConfig.Timeout)},
+		func() maestro.NF { return New(testConfig) },
+		rss.DependsOn(0, "", ip...), rss.DependsOn(1, "", rss.Whole(rss.SrcIP)),
+		rss.Same(0, ip, 1, []rss.Bits{rss.Whole(rss.SrcIP)}, ""))
+}

@@ -1,0 +1,78 @@
+// Package xorfields is an adversarial NF (issue 11, class 3): a limiter
+// keyed by (p.SrcIP ^ uint32(p.DstPort)) & 0xff, an XOR of two packet
+// fields. The key depends on the low byte of SrcIP and of DstPort.
+//
+// An analysis that treats ^ with a non-constant operand as its first
+// operand shards on SrcIP alone: packets with one key and different ports
+// then reach different cores. Sharding on the low bytes of SrcIP and
+// DstPort together is sound, and so are locks. Expected: {shared-nothing,
+// locks}.
+package xorfields
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
+
+import (
+	"time"
+
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// The NF's ports.
+const (
+	LAN maestro.Port = 0
+	WAN maestro.Port = 1
+)
+
+// Config configures the NF.
+type Config struct {
+	// Timeout is the length of a key's budget window.
+	Timeout time.Duration
+	// Limit is how many packets a key may send per window (default 4).
+	Limit uint32
+}
+
+// Limiter passes at most Limit packets per key per window: a key's window
+// opens with its first packet and lasts Timeout.
+//
+//maestro:nf
+type Limiter struct {
+	//maestro:state
+	budget *maestro.Table[uint32, uint32]
+
+	limit uint32
+}
+
+// New returns a Limiter with no keys.
+func New(cfg Config) *Limiter {
+	if cfg.Limit == 0 {
+		cfg.Limit = 4
+	}
+	return &Limiter{
+		budget: maestro.NewTable[uint32, uint32](65536, int64(cfg.Timeout)),
+		limit:  cfg.Limit,
+	}
+}
+
+// Process counts the packet against its key's budget and passes it to the
+// other port while the budget lasts.
+func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
+	l.budget.Expire(p.Time)
+	if !p.IsIPv4() {
+		return maestro.Drop
+	}
+	k := (p.SrcIP ^ uint32(p.DstPort)) & 0xff // spread clients of one service over 256 buckets
+	n := uint32(1)
+	if i, ok := l.budget.Find(k); ok {
+		n = l.budget.At(i) + 1
+		l.budget.Set(i, n)
+	} else if _, ok := l.budget.Insert(k, n, p.Time); !ok {
+		return maestro.Drop
+	}
+	if n > l.limit {
+		return maestro.Drop
+	}
+	if p.InPort == LAN {
+		return maestro.Forward(WAN)
+	}
+	return maestro.Forward(LAN)
+}
