@@ -337,7 +337,7 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 	}
 	fn := ssaRes.Pkg.Prog.FuncValue(process)
 	if fn == nil || len(fn.Blocks) == 0 {
-		r.report(d.name.Pos(), "MAE011", "//maestro:nf type %s: its Process method has no Go body (an assembly or linkname stub): the analysis can only follow Go code", d.obj.Name())
+		r.report(process.Pos(), "MAE011", "//maestro:nf type %s: its Process method has no Go body (an assembly or linkname stub): the analysis can only follow Go code", d.obj.Name())
 		plan.Ports = universe
 		plan.Strategy = Locks
 		plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(pass.Fset, d.name.Pos()), Code: "MAE011", Message: "Process has no Go body"})
@@ -346,6 +346,12 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 	a := newNFAnalysis(pass, r, d, universe)
 	a.ssaPkg = ssaRes.Pkg
 	a.pkgFuncs = ssaRes.SrcFuncs
+	if init := ssaRes.Pkg.Func("init"); init != nil {
+		// Package-level initializers (var onDrop = countDrop) take
+		// functions' addresses too.
+		a.pkgFuncs = append(append([]*ssa.Function(nil), a.pkgFuncs...), init)
+	}
+	a.checkTimeValues()
 	a.run(fn)
 	a.fillPlan(plan)
 	return plan

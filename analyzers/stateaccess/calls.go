@@ -248,6 +248,10 @@ func readOnlyExternal(fn *ssa.Function) bool {
 		name = obj.Name()
 	}
 	recv := fn.Signature.Recv() != nil
+	if recv && path == "time" {
+		_, ptr := fn.Signature.Recv().Type().Underlying().(*types.Pointer)
+		return !ptr // Time and Duration methods on values read their copy
+	}
 	switch path {
 	case "strings", "math", "math/bits", "unicode", "unicode/utf8", "unicode/utf16", "net/netip", "hash/crc32", "hash/crc64", "hash/adler32", "hash/fnv", "hash/maphash", "errors":
 		if !recv || path == "net/netip" {
@@ -306,4 +310,41 @@ func hasRefDepth(t types.Type, depth int) bool {
 		return false
 	}
 	return true
+}
+
+// checkTimeValues reports time.Now, Since and Until taken as function
+// values anywhere in the package (var now = time.Now): a call through such
+// a value on the packet path reads the wall clock behind MAE005's back, and
+// the analysis cannot tell which calls of untracked function values reach
+// it.
+func (a *nfAnalysis) checkTimeValues() {
+	var rands []*ssa.Value
+	for _, fn := range a.pkgFuncs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				var callee ssa.Value
+				if c, ok := instr.(ssa.CallInstruction); ok && !c.Common().IsInvoke() {
+					callee = c.Common().Value
+				}
+				rands = instr.Operands(rands[:0])
+				for _, r := range rands {
+					if r == nil || *r == nil || *r == callee {
+						continue
+					}
+					tf, ok := (*r).(*ssa.Function)
+					if !ok || tf.Signature.Recv() != nil || pkgPath(tf) != "time" {
+						continue
+					}
+					switch tf.Name() {
+					case "Now", "Since", "Until":
+						pos := instr.Pos()
+						if !pos.IsValid() {
+							pos = fn.Pos()
+						}
+						a.r.report(pos, "MAE005", "time.%s is used as a function value: calls through it on the packet path would read the wall clock; use p.Time (nanoseconds) so that runs replay exactly", tf.Name())
+					}
+				}
+			}
+		}
+	}
 }

@@ -125,8 +125,14 @@ func (e *access) runsBefore(ac *access) bool {
 	if ie == ia || !dominates(ie, ia) {
 		return false
 	}
+	if _, deferred := ie.(*ssa.Defer); deferred {
+		return false
+	}
 	for m := j + 1; m < len(ce); m++ {
 		site := ce[m].fr.site
+		if _, deferred := site.(*ssa.Defer); deferred {
+			return false // runs when the function returns, after everything
+		}
 		if site == nil || site.Common().StaticCallee() == nil || site.Common().IsInvoke() {
 			return false // a dynamic call may run another target
 		}

@@ -121,8 +121,12 @@ func (f *frame) checkStore(addr, value ssa.Value, pos token.Pos, what string) {
 		r.report(pos, "MAE008", "%s writes package-level variable %s on the packet path: every core would share it without synchronization; keep it in a //maestro:state container", what, a.field)
 		return
 	}
-	if root := f.nfRoot(addr); root != "" {
-		f.reportMutable(root, pos, what) // a map, slice or pointer held in an NF field
+	if root, direct := f.nfRoot(addr); root != "" {
+		if direct {
+			f.reportMutable(root, pos, what) // a map or slice held in an NF field
+			return
+		}
+		f.a.block(pos, "MAE013", "%s writes memory reached through field %s of %s (a pointer or nested reference), which outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; keep mutable data in //maestro:state containers", what, root, f.a.nf.obj.Name())
 		return
 	}
 	f.a.block(pos, "MAE013", "%s writes %s, memory that outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; keep mutable data in //maestro:state containers and store values in them, not pointers", what, a.describe())
@@ -130,14 +134,26 @@ func (f *frame) checkStore(addr, value ssa.Value, pos token.Pos, what string) {
 
 // nfRoot returns the NF field (not state) whose memory addr reaches by
 // following field, element and pointer loads back to the receiver; "" if
-// it reaches none.
-func (f *frame) nfRoot(addr ssa.Value) string {
+// it reaches none. direct reports that the memory is the map or the
+// slice elements the field itself holds (f.seen[k] = v, f.buf[i] = b),
+// where marking the field as state is the fix; through pointers and
+// nested fields it is not.
+func (f *frame) nfRoot(addr ssa.Value) (field string, direct bool) {
+	loads := 0
 	for range 16 {
 		if v := f.eval(addr); v.k == kNFAddr && len(v.path) > 0 {
 			if fd, ok := f.a.nf.fields[v.path[0]]; ok && !fd.isState {
-				return v.path[0]
+				direct = loads <= 1 && len(v.path) == 1
+				if direct && fd.typ != nil {
+					switch fd.typ.Underlying().(type) {
+					case *types.Map, *types.Slice:
+					default:
+						direct = false
+					}
+				}
+				return v.path[0], direct
 			}
-			return ""
+			return "", false
 		}
 		switch a := addr.(type) {
 		case *ssa.FieldAddr:
@@ -146,18 +162,19 @@ func (f *frame) nfRoot(addr ssa.Value) string {
 			addr = a.X
 		case *ssa.UnOp:
 			if a.Op != token.MUL {
-				return ""
+				return "", false
 			}
+			loads++
 			addr = a.X
 		case *ssa.Field:
 			addr = a.X
 		case *ssa.Slice:
 			addr = a.X
 		default:
-			return ""
+			return "", false
 		}
 	}
-	return ""
+	return "", false
 }
 
 // visitCall handles one call: container accesses, packet-path checks,
@@ -301,16 +318,20 @@ func (f *frame) checkArg(arg ssa.Value, pos token.Pos, callee string, mayWrite b
 		if v.c != nil || v.why == "constant" || v.why == "zero value" {
 			return // nil or a constant: nothing to write through
 		}
-		if root := f.nfRoot(arg); root != "" {
-			f.reportMutable(root, pos, "passing "+f.recvName()+"."+root+" to "+callee+", which may write through it,")
+		if root, direct := f.nfRoot(arg); root != "" {
+			if direct {
+				f.reportMutable(root, pos, "passing "+f.recvName()+"."+root+" to "+callee+", which may write through it,")
+				return
+			}
+			f.a.block(pos, "MAE013", "the call of %s may write memory reached through field %s of %s (a pointer or nested reference), which outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; pass a local copy, or keep mutable data in //maestro:state containers", callee, root, f.a.nf.obj.Name())
 			return
 		}
 	}
-	what := "writes"
+	what := ""
 	if code == "MAE015" {
-		what = "is a dynamic call whose targets the analysis cannot all see; they"
+		what = " (a dynamic call whose targets the analysis cannot all see)"
 	}
-	f.a.block(pos, code, "the call of %s %s may write through %s, memory that outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; pass a local copy, or keep mutable data in //maestro:state containers", callee, what, v.describe())
+	f.a.block(pos, code, "the call of %s%s may write through %s, memory that outlives the packet and is not a maestro container: a parallel NF would replicate it per core or race on it; pass a local copy, or keep mutable data in //maestro:state containers", callee, what, v.describe())
 }
 
 // checkEscape reports state passed as an argument of a container call

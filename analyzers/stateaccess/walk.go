@@ -314,8 +314,12 @@ func (f *frame) portCond(cond ssa.Value, depth int) (portSet, portSet, bool) {
 		}
 		x, y := f.eval(c.X), f.eval(c.Y)
 		other := c.Y
-		if !(x.k == kPacket && x.field == "InPort") {
-			if !(y.k == kPacket && y.field == "InPort") {
+		// Only p.InPort itself, every bit of it, names a port.
+		isPort := func(v *val) bool {
+			return v.k == kPacket && v.field == "InPort" && v.mask == widthMask(16) && v.shift == 0 && v.xf == "" && v.cfg == ""
+		}
+		if !isPort(x) {
+			if !isPort(y) {
 				return 0, 0, false
 			}
 			x, y, other = y, x, c.X
@@ -417,6 +421,9 @@ func (f *frame) eval1(v ssa.Value) *val {
 				if w := f.a.globalWriter(x.field); w != "" && w != f.fn.Name() {
 					f.a.r.report(v.Pos(), "MAE008", "package-level variable %s is read on the packet path and written by %s: the parallel NF builds one instance per core, so each read would see every instance's writes; keep it in the NF (configuration) or in a //maestro:state container", x.field, w)
 				}
+			}
+			if r, ok := f.reachingLoad(v); ok {
+				return r
 			}
 			return f.load(x)
 		case token.ARROW:
@@ -660,6 +667,115 @@ func (f *frame) allocContent(alloc *ssa.Alloc) *val {
 	return out
 }
 
+// reachingLoad evaluates a load from a local variable (or one of its
+// fields) from the stores that reach it: flow-sensitively, so that a key
+// built field by field on each branch keeps each branch's fields. It
+// reports false for loads it does not handle (then allocContent, the join
+// of every store, applies).
+func (f *frame) reachingLoad(load *ssa.UnOp) (*val, bool) {
+	var alloc *ssa.Alloc
+	field := -1
+	switch x := load.X.(type) {
+	case *ssa.Alloc:
+		alloc = x
+	case *ssa.FieldAddr:
+		a, ok := x.X.(*ssa.Alloc)
+		if !ok {
+			return nil, false
+		}
+		alloc, field = a, x.Field
+	default:
+		return nil, false
+	}
+	if c := f.eval(alloc); c.k != kAddr || c.inner == nil || c.inner.k == kOpaque {
+		return nil, false // the variable escapes: its content is unknown
+	}
+	elem := alloc.Type().Underlying().(*types.Pointer).Elem()
+	if st, ok := elem.Underlying().(*types.Struct); ok && field < 0 {
+		out := &val{k: kStruct}
+		for i := 0; i < st.NumFields(); i++ {
+			out.comps = append(out.comps, comp{st.Field(i).Name(), join(f.reaching(alloc, i, load))})
+		}
+		return out, true
+	}
+	return join(f.reaching(alloc, field, load)), true
+}
+
+// reaching returns the values that the stores reaching instruction at may
+// have left in field (-1: the whole variable) of alloc: the last store on
+// each path back, or the zero value at the allocation.
+func (f *frame) reaching(alloc *ssa.Alloc, field int, at ssa.Instruction) []*val {
+	var out []*val
+	name := ""
+	if field >= 0 {
+		name = structFieldName(alloc.Type(), field)
+	}
+	def := func(instr ssa.Instruction) (*val, bool) {
+		switch x := instr.(type) {
+		case *ssa.Alloc:
+			if x == alloc {
+				return &val{k: kConst, why: "zero value"}, true
+			}
+		case *ssa.Store:
+			if x.Addr == alloc {
+				v := f.eval(x.Val)
+				if field >= 0 {
+					if v.k == kNF {
+						return f.nfFieldLoad([]string{name}), true
+					}
+					v = v.comp(name)
+				}
+				return v, true
+			}
+			if fa, ok := x.Addr.(*ssa.FieldAddr); ok && fa.X == alloc && fa.Field == field {
+				return f.eval(x.Val), true
+			}
+		}
+		return nil, false
+	}
+	// scan walks instrs backwards from index i; it reports whether a
+	// definition ended the walk.
+	scan := func(instrs []ssa.Instruction, i int) bool {
+		for ; i >= 0; i-- {
+			if v, ok := def(instrs[i]); ok {
+				out = append(out, v)
+				return true
+			}
+		}
+		return false
+	}
+	b := at.Block()
+	idx := -1
+	for i, x := range b.Instrs {
+		if x == at {
+			idx = i
+		}
+	}
+	if scan(b.Instrs, idx-1) {
+		return out
+	}
+	seen := map[*ssa.BasicBlock]bool{}
+	work := append([]*ssa.BasicBlock(nil), b.Preds...)
+	for len(work) > 0 {
+		p := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if !scan(p.Instrs, len(p.Instrs)-1) {
+			if len(p.Preds) == 0 {
+				out = append(out, &val{k: kConst, why: "zero value"})
+			}
+			work = append(work, p.Preds...)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, &val{k: kConst, why: "zero value"})
+	}
+	return out
+}
+
 // describeInstr names an instruction for people.
 func describeInstr(instr ssa.Instruction) string {
 	if c, ok := instr.(ssa.CallInstruction); ok {
@@ -695,6 +811,18 @@ func (a *nfAnalysis) mayWriteThrough(ptr ssa.Value, instr ssa.Instruction, depth
 		return a.valueMayBeWritten(x.(ssa.Value), depth+1)
 	case *ssa.BinOp:
 		return false // pointer comparison
+	case *ssa.MakeClosure:
+		// A captured variable: written only if the closure writes it.
+		fn, ok := x.Fn.(*ssa.Function)
+		if !ok {
+			return true
+		}
+		for i, b := range x.Bindings {
+			if b == ptr && (i >= len(fn.FreeVars) || a.valueMayBeWritten(fn.FreeVars[i], depth+1)) {
+				return true
+			}
+		}
+		return false
 	case ssa.CallInstruction:
 		c := x.Common()
 		if _, ok := c.Value.(*ssa.Builtin); ok {

@@ -19,34 +19,36 @@ import (
 //	  because allocindex.go:96:2: MAE003 the key of slots.Refresh (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because allocindex.go:97:10: MAE003 the key of bytes.At (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because allocindex.go:98:2: MAE003 the key of bytes.Set (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
-//	ports: [0 1]
+//	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, int] (Table)
 //	  allocindex.go:63:2: flows.Expire write on ports [] key ()
 //	  allocindex.go:70:15: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	  allocindex.go:77:12: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  allocindex.go:85:14: flows.Find read on ports [1] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  allocindex.go:85:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
 //	  allocindex.go:94:10: flows.At read on ports [0] key (entry [index found by flows.Find at allocindex.go:70:15])
 //	  allocindex.go:94:10: flows.At read on ports [0] key (fresh [index allocated by flows.Insert at allocindex.go:77:12])
-//	  allocindex.go:94:10: flows.At read on ports [1] key (entry [index found by flows.Find at allocindex.go:85:14])
+//	  allocindex.go:94:10: flows.At read on ports [1 2] key (entry [index found by flows.Find at allocindex.go:85:14])
 //	  allocindex.go:95:2: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at allocindex.go:70:15])
 //	  allocindex.go:95:2: flows.Refresh refresh on ports [0] key (fresh [index allocated by flows.Insert at allocindex.go:77:12])
-//	  allocindex.go:95:2: flows.Refresh refresh on ports [1] key (entry [index found by flows.Find at allocindex.go:85:14])
+//	  allocindex.go:95:2: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at allocindex.go:85:14])
 //	state slots *maestro.Allocator (Allocator)
 //	  allocindex.go:64:2: slots.Expire write on ports [] key ()
 //	  allocindex.go:73:12: slots.Allocate write on ports [0] key (fresh [allocates a new index])
 //	  allocindex.go:79:4: slots.Free write on ports [0] key (fresh [index allocated by slots.Allocate at allocindex.go:73:12])
 //	  allocindex.go:96:2: slots.Refresh refresh on ports [0] key (entry [data read by flows.At at allocindex.go:94:10])
-//	  allocindex.go:96:2: slots.Refresh refresh on ports [1] key (entry [data read by flows.At at allocindex.go:94:10])
+//	  allocindex.go:96:2: slots.Refresh refresh on ports [1 2] key (entry [data read by flows.At at allocindex.go:94:10])
 //	state bytes *maestro.Vector[uint64] (Vector)
 //	  allocindex.go:82:3: bytes.Set write on ports [0] key (fresh [index allocated by slots.Allocate at allocindex.go:73:12])
 //	  allocindex.go:97:10: bytes.At read on ports [0] key (entry [data read by flows.At at allocindex.go:94:10])
-//	  allocindex.go:97:10: bytes.At read on ports [1] key (entry [data read by flows.At at allocindex.go:94:10])
+//	  allocindex.go:97:10: bytes.At read on ports [1 2] key (entry [data read by flows.At at allocindex.go:94:10])
 //	  allocindex.go:98:2: bytes.Set write on ports [0] key (entry [data read by flows.At at allocindex.go:94:10])
-//	  allocindex.go:98:2: bytes.Set write on ports [1] key (entry [data read by flows.At at allocindex.go:94:10])
+//	  allocindex.go:98:2: bytes.Set write on ports [1 2] key (entry [data read by flows.At at allocindex.go:94:10])
 //	RSS constraints: none
-//	RSS port 0: key 095ffdc6a73d5d6574b9ddbb20e6c7d208cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
+//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc8654b2bba500470529d5518fb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
+//	RSS port 1: key ddc826654b2bba500470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
 // maestrogenMeterShape is Meter's struct as maestrogen saw it. The conversion below
@@ -79,20 +81,33 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
+				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc8, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8d, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0xdd, 0xc8, 0x26, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+			},
+		},
+		{
+			Port: 2,
+			// Every port without its own configuration: ports the NF
+			// does not declare are analysed as this one.
+			Default: true,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Key: []byte{
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}

@@ -15,19 +15,26 @@ import (
 // Maestro plan for FW (maestrogen -explain prints it too):
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/fieldbyfield), constructor New(Config)
-//	strategy: locks
-//	  because fieldbyfield.go:63:15: MAE002 the key of flows.Insert (depends on the path taken (packet SrcIP or packet DstIP), depends on the path taken (packet DstIP or packet SrcIP), depends on the path taken (packet SrcPort or packet DstPort), depends on the path taken (packet DstPort or packet SrcPort), packet Proto) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because fieldbyfield.go:73:14: MAE002 the key of flows.Find (depends on the path taken (packet SrcIP or packet DstIP), depends on the path taken (packet DstIP or packet SrcIP), depends on the path taken (packet SrcPort or packet DstPort), depends on the path taken (packet DstPort or packet SrcPort), packet Proto) has no component RSS can hash, so packets with any addresses may share its entry
-//	ports: [0 1]
+//	strategy: shared-nothing
+//	  because fieldbyfield.go:52:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	per-core capacity: each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size
+//	ports: [0 1 2]
 //	state flows *maestro.Table[fieldbyfield.key, struct{}] (Table)
 //	  fieldbyfield.go:52:2: flows.Expire write on ports [] key ()
-//	  fieldbyfield.go:63:15: flows.Insert write on ports [0] key (opaque [depends on the path taken (packet SrcIP or packet DstIP)], opaque [depends on the path taken (packet DstIP or packet SrcIP)], opaque [depends on the path taken (packet SrcPort or packet DstPort)], opaque [depends on the path taken (packet DstPort or packet SrcPort)], Proto&0xff)
-//	  fieldbyfield.go:73:14: flows.Find read on ports [1] key (opaque [depends on the path taken (packet SrcIP or packet DstIP)], opaque [depends on the path taken (packet DstIP or packet SrcIP)], opaque [depends on the path taken (packet SrcPort or packet DstPort)], opaque [depends on the path taken (packet DstPort or packet SrcPort)], Proto&0xff)
-//	  fieldbyfield.go:74:3: flows.Refresh refresh on ports [1] key (entry [index found by flows.Find at fieldbyfield.go:73:14])
-//	RSS constraints: none
-//	RSS port 0: key 095ffdc6a73d5d6574b9ddbb20e6c7d208cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
+//	  fieldbyfield.go:63:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  fieldbyfield.go:73:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  fieldbyfield.go:74:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at fieldbyfield.go:73:14])
+//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS port 0: key 5ffd9d215add556aedbe7320e96a3d20cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc8654b2bba500470529d5518fb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
+//	RSS port 1: key ddc8276aedbe73215add556a3d20e96a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
 // maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
@@ -57,45 +64,109 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0x5f, 0xfd, 0x9d, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0xed, 0xbe, 0x73, 0x20, 0xe9,
+				0x6a, 0x3d, 0x20, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc8, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8d, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0xdd, 0xc8, 0x27, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
+				0x20, 0xe9, 0x6a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+			},
+		},
+		{
+			Port: 2,
+			// Every port without its own configuration: ports the NF
+			// does not declare are analysed as this one.
+			Default: true,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Key: []byte{
+				0x4f, 0x23, 0xeb, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}
 	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
 }
 
-// FWParallel is FW parallelized with locks by maestrogen (the plan's strategy). One
+// FWParallel is FW parallelized shared-nothing by maestrogen: every core runs
+// its own FW with its own state (Table, Allocator and CountMin capacities
+// divided by the number of cores), and the NIC's RSS, configured with RSS(),
+// sends every packet to the core whose state it may touch. No lock, no
+// shared write, no allocation on the packet path.
+type FWParallel struct {
+	nfs *shard.PerCore[FW]
+	rss []rss.Config
+}
+
+var _ nic.Processor = (*FWParallel)(nil)
+
+// NewParallel builds the shared-nothing parallel FW for cores cores (1 to the
+// RETA size), calling New(cfg) once per core.
+func NewParallel(cfg Config, cores int) (*FWParallel, error) {
+	cfgs, err := maestrogenFWRSS(cores)
+	if err != nil {
+		return nil, err
+	}
+	nfs, err := shard.NewPerCore(cores, func(int) FW {
+		// A copy of the struct in the padded slot keeps each core's NF
+		// (and the container pointers it reads per packet) off the cache
+		// lines of the other cores.
+		return *maestro.BuildPerCore(cores, func() *FW { return New(cfg) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &FWParallel{nfs: nfs, rss: cfgs}, nil
+}
+
+// Cores returns the number of cores.
+func (x *FWParallel) Cores() int { return x.nfs.Cores() }
+
+// RSS returns a copy of the NIC configuration, one entry per port.
+func (x *FWParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
+
+// Instance returns core's FW (for inspection while the workers are
+// stopped).
+func (x *FWParallel) Instance(core int) *FW { return x.nfs.Get(core) }
+
+// ProcessBurst runs core's FW on each packet in order.
+func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+	nf := x.nfs.Get(core)
+	verdicts = verdicts[:len(pkts)]
+	for i := range pkts {
+		verdicts[i] = nf.Process(&pkts[i])
+	}
+}
+
+// FWLocked is FW parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
+// always correct, and this variant measures what sharding saves). One
 // FW holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, a write attempt changes nothing and aborts the
 // pass. An aborted packet gets its header bytes back and runs again under
 // the write lock.
-type FWParallel struct {
+type FWLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[FW]
 	rss   []rss.Config
 }
 
-var _ nic.Processor = (*FWParallel)(nil)
+var _ nic.Processor = (*FWLocked)(nil)
 
-// NewParallel builds the lock-based parallel FW for cores cores (1 to the
+// NewLocked builds the lock-based parallel FW for cores cores (1 to the
 // RETA size), calling New(cfg) once.
-func NewParallel(cfg Config, cores int) (*FWParallel, error) {
+func NewLocked(cfg Config, cores int) (*FWLocked, error) {
 	cfgs, err := maestrogenFWRSS(cores)
 	if err != nil {
 		return nil, err
@@ -114,19 +185,19 @@ func NewParallel(cfg Config, cores int) (*FWParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FWParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &FWLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *FWParallel) Cores() int { return x.nfs.Cores() }
+func (x *FWLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *FWParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
+func (x *FWLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
-func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+func (x *FWLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {

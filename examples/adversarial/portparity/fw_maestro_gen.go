@@ -18,23 +18,35 @@ import (
 //	strategy: shared-nothing
 //	  because portparity.go:47:2: sharded every access to flows is keyed by packet fields RSS hashes
 //	per-core capacity: each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size
-//	ports: [0 1]
+//	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
 //	  portparity.go:47:2: flows.Expire write on ports [] key ()
 //	  portparity.go:52:15: flows.Insert write on ports [] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	  portparity.go:57:14: flows.Find read on ports [] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
 //	  portparity.go:58:3: flows.Refresh refresh on ports [] key (entry [index found by flows.Find at portparity.go:57:14])
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 1 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 0 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 0 (SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 0 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 1 (SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 1 (SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 1 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 2 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 0 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS port 0: key 095ffd8c0470538c0470538cfb8cfb8c08cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
+//	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS port 0: key 5ffd9d6b5add556b5add556ae96ae96acc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc98c0470538c0470538cfb8cfb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
+//	RSS port 1: key ddc8276b5add556b5add556ae96ae96a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 2 (and every port not declared): key 4f23eb6b5add556b5add556ae96ae96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
 // maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
@@ -64,20 +76,33 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0x8c, 0x04, 0x70, 0x53, 0x8c, 0x04, 0x70, 0x53, 0x8c, 0xfb,
-				0x8c, 0xfb, 0x8c, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0x5f, 0xfd, 0x9d, 0x6b, 0x5a, 0xdd, 0x55, 0x6b, 0x5a, 0xdd, 0x55, 0x6a, 0xe9,
+				0x6a, 0xe9, 0x6a, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc9, 0x8c, 0x04, 0x70, 0x53, 0x8c, 0x04, 0x70, 0x53, 0x8c, 0xfb,
-				0x8c, 0xfb, 0x8d, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0xdd, 0xc8, 0x27, 0x6b, 0x5a, 0xdd, 0x55, 0x6b, 0x5a, 0xdd, 0x55, 0x6a, 0xe9,
+				0x6a, 0xe9, 0x6a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+			},
+		},
+		{
+			Port: 2,
+			// Every port without its own configuration: ports the NF
+			// does not declare are analysed as this one.
+			Default: true,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Key: []byte{
+				0x4f, 0x23, 0xeb, 0x6b, 0x5a, 0xdd, 0x55, 0x6b, 0x5a, 0xdd, 0x55, 0x6a, 0xe9,
+				0x6a, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}

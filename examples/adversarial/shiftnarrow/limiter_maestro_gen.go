@@ -16,19 +16,27 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/shiftnarrow), constructor New(Config)
 //	strategy: locks
-//	  because shiftnarrow.go:65:14: MAE003 the key of budget.Find (packet SrcIP) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because shiftnarrow.go:68:21: MAE003 the key of budget.Insert (packet SrcIP) has no component RSS can hash, so packets with any addresses may share its entry
-//	ports: [0 1]
+//	  because shiftnarrow.go:59:2: sharded every access to budget is keyed by packet fields RSS hashes
+//	  because shiftnarrow.go:65:14: rss-infeasible the queue of port 2 may depend on only 8 hashed input bits (SrcIP&0x00ff0000); a 512-entry RETA needs 9
+//	  because shiftnarrow.go:65:14: rss-blame shiftnarrow.go:65:14: budget.Find keyed by (packet SrcIP); shiftnarrow.go:67:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:65:14: budget.Find keyed by (packet SrcIP); shiftnarrow.go:68:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:66:7: budget.At keyed by (packet SrcIP); shiftnarrow.go:67:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:66:7: budget.At keyed by (packet SrcIP); shiftnarrow.go:68:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:67:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:67:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:67:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:68:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:68:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:68:21: budget.Insert keyed by (packet SrcIP)
+//	ports: [0 1 2]
 //	state budget *maestro.Table[uint8, uint32] (Table)
 //	  shiftnarrow.go:59:2: budget.Expire write on ports [] key ()
-//	  shiftnarrow.go:65:14: budget.Find read on ports [] key (SrcIP)
+//	  shiftnarrow.go:65:14: budget.Find read on ports [] key (SrcIP&0xff0000)
 //	  shiftnarrow.go:66:7: budget.At read on ports [] key (entry [index found by budget.Find at shiftnarrow.go:65:14])
 //	  shiftnarrow.go:67:3: budget.Set write on ports [] key (entry [index found by budget.Find at shiftnarrow.go:65:14])
-//	  shiftnarrow.go:68:21: budget.Insert write on ports [] key (SrcIP)
-//	RSS constraints: none
-//	RSS port 0: key 095ffdc6a73d5d6574b9ddbb20e6c7d208cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
+//	  shiftnarrow.go:68:21: budget.Insert write on ports [] key (SrcIP&0xff0000)
+//	RSS constraint: port 0 (SrcIP&0x00ff0000) SameQueue port 1 (SrcIP&0x00ff0000)
+//	RSS constraint: port 0 (SrcIP&0x00ff0000) SameQueue port 2 (SrcIP&0x00ff0000)
+//	RSS constraint: port 1 (SrcIP&0x00ff0000) SameQueue port 2 (SrcIP&0x00ff0000)
+//	RSS constraint: port 0 DependsOnly(SrcIP&0x00ff0000)
+//	RSS constraint: port 1 DependsOnly(SrcIP&0x00ff0000)
+//	RSS constraint: port 2 DependsOnly(SrcIP&0x00ff0000)
+//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc8654b2bba500470529d5518fb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
+//	RSS port 1: key ddc826654b2bba500470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
 // maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
@@ -59,20 +67,33 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
+				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc8, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8d, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0xdd, 0xc8, 0x26, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+			},
+		},
+		{
+			Port: 2,
+			// Every port without its own configuration: ports the NF
+			// does not declare are analysed as this one.
+			Default: true,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Key: []byte{
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}

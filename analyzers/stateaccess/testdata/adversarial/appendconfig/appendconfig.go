@@ -28,7 +28,7 @@ func New(addrs []uint32) *Block {
 
 // Process filters one packet.
 func (b *Block) Process(p *maestro.Packet) maestro.Verdict {
-	list := append(b.blocked, p.SrcIP) // want MAE013
+	list := append(b.blocked, p.SrcIP) // want MAE013|MAE001
 	for _, a := range list {
 		if a == p.DstIP {
 			return maestro.Drop

@@ -26,7 +26,7 @@ func (m *Mirror) Process(p *maestro.Packet) maestro.Verdict {
 	if len(p.Data) < 12 {
 		return maestro.Drop
 	}
-	copy(m.scratch, p.Data[:12]) // want MAE013
+	copy(m.scratch, p.Data[:12]) // want MAE013|MAE001
 	copy(p.Data[0:6], m.scratch[6:12])
 	copy(p.Data[6:12], m.scratch[0:6])
 	return maestro.Forward(p.InPort)

@@ -31,8 +31,8 @@ func (l *Limiter) Process(p *maestro.Packet) maestro.Verdict {
 	if !ok {
 		return maestro.Drop
 	}
-	n, _ := m.Get(p.SrcIP) // want MAE014
-	if !m.Put(p.SrcIP, n+1) || n >= 100 {
+	n, _ := m.Get(p.SrcIP)
+	if !m.Put(p.SrcIP, n+1) || n >= 100 { // want MAE014
 		return maestro.Drop
 	}
 	return maestro.Forward(1 - p.InPort&1)

@@ -31,7 +31,7 @@ func (b *Bridge) Process(p *maestro.Packet) maestro.Verdict {
 		return maestro.Drop
 	}
 	m := b.perPort[p.InPort]
-	n, _ := m.Get(p.EthSrc) // want MAE014
-	m.Put(p.EthSrc, n+1)
+	n, _ := m.Get(p.EthSrc)
+	m.Put(p.EthSrc, n+1) // want MAE014
 	return maestro.Flood
 }
