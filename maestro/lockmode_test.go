@@ -204,3 +204,29 @@ func FuzzTableTimesAndViews(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAbortedReadPass measures one packet whose read pass attempts a
+// write: save the packet, run until the refused Insert, restore and parse
+// it again (the write pass itself is not included).
+func BenchmarkAbortedReadPass(b *testing.B) {
+	g := NewLockGroup(1)
+	v := NewTable[FlowID, int](4, 0).View(g, 0)
+	var p Packet
+	p.Reset(AppendFrame(nil, udpFrame()), 0, 5)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !benchReadPass(g, v, &p) {
+			b.Fatal("the read pass did not abort")
+		}
+	}
+}
+
+// benchReadPass runs the read pass of an NF that rewrites the source port
+// and then inserts its flow, the way generated code runs it, and reports
+// whether it aborted.
+func benchReadPass(g *LockGroup, v *Table[FlowID, int], p *Packet) bool {
+	g.StartRead(0, p)
+	p.SetSrcPort(7)
+	v.Insert(p.Flow(), 1, p.Time)
+	return g.FinishRead(0, p)
+}
