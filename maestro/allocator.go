@@ -58,9 +58,10 @@ type chain struct {
 	due atomic.Int64
 	// local[c][i] is the time core c last refreshed entry i during a read
 	// pass of a lock-based NF (nil otherwise). Each core writes only its own
-	// slice, under its read lock; the writer reads them all under the write
-	// lock, so the lock orders every access.
-	local [][]int64
+	// slice, under its read lock, but every core's read of an entry's time
+	// (Time) loads all of them, concurrently with those writes: hence
+	// atomics. The writer, under the write lock, is ordered by the lock.
+	local [][]atomic.Int64
 }
 
 type cell struct {
@@ -102,7 +103,9 @@ func (c *chain) reset() {
 	c.n = 0
 	c.due.Store(math.MaxInt64)
 	for _, l := range c.local {
-		clear(l)
+		for i := range l {
+			l[i].Store(0)
+		}
 	}
 }
 
@@ -114,7 +117,7 @@ func (a *Allocator) View(g *LockGroup, core int) *Allocator {
 
 func (c *chain) withLocal(cores int) {
 	for len(c.local) < cores {
-		c.local = append(c.local, make([]int64, c.capacity()))
+		c.local = append(c.local, make([]atomic.Int64, c.capacity()))
 	}
 }
 
@@ -165,16 +168,19 @@ func (c *chain) isAllocated(i int) bool {
 }
 
 // Time returns the last refresh time of allocated index i (0 otherwise). In
-// a lock-based view it includes only this core's private refreshes.
-func (a *Allocator) Time(i int) int64 { return a.d.timeOf(i, a.v) }
+// a lock-based NF it is the newest refresh made on any core, in a read pass
+// too: a sequential NF would see every earlier refresh.
+func (a *Allocator) Time(i int) int64 { return a.d.timeOf(i) }
 
-func (c *chain) timeOf(i int, v *view) int64 {
+// timeOf returns i's newest stamp: the shared one, or a newer one some core
+// made privately in a read pass.
+func (c *chain) timeOf(i int) int64 {
 	if !c.isAllocated(i) {
 		return 0
 	}
 	t := c.cells[i].time
-	if v != nil {
-		t = max(t, c.local[v.core][i])
+	for _, l := range c.local {
+		t = max(t, l[i].Load())
 	}
 	return t
 }
@@ -190,8 +196,11 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 	if v.reading() {
 		// Core-private: keeps steady traffic on known entries read-only.
 		// Expire consults every core's stamp before freeing anything.
-		l := c.local[v.core]
-		l[i] = max(l[i], now)
+		// Only this core stores to its slot, so load-compare-store
+		// cannot lose a newer stamp.
+		if l := &c.local[v.core][i]; now > l.Load() {
+			l.Store(now)
+		}
 		return true
 	}
 	if now > c.cells[i].time {
@@ -268,7 +277,7 @@ func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 		}
 		t := c.cells[i].time
 		for _, l := range c.local {
-			t = max(t, l[i])
+			t = max(t, l[i].Load())
 		}
 		if now-t >= c.timeout {
 			return i, true
@@ -296,7 +305,7 @@ func (c *chain) release(i int32) {
 	c.n--
 	// A reused index must not inherit private stamps of its previous life.
 	for _, l := range c.local {
-		l[i] = 0
+		l[i].Store(0)
 	}
 }
 

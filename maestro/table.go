@@ -93,7 +93,9 @@ func (t *Table[K, V]) Key(i int) K {
 }
 
 // Time returns the last refresh time of index i (0 if it holds no entry).
-func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i, t.v) }
+// In a lock-based NF it is the newest refresh made on any core, in a read
+// pass too.
+func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i) }
 
 // Insert adds k with value v, stamped now, and returns its index. If k is
 // already present its value is replaced and the entry refreshed. It reports
