@@ -132,18 +132,14 @@ func (a *Allocator) Timeout() int64 { return a.d.timeout }
 
 // Reset frees every index. It is a write.
 func (a *Allocator) Reset() {
-	if a.v.denyWrite() {
-		return
-	}
+	a.v.denyWrite()
 	a.d.reset()
 }
 
 // Allocate takes a free index, stamped with time now. It reports false when
 // every index is allocated.
 func (a *Allocator) Allocate(now int64) (int, bool) {
-	if a.v.denyWrite() {
-		return -1, false
-	}
+	a.v.denyWrite()
 	return a.d.allocate(now)
 }
 
@@ -218,9 +214,10 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 // Free returns allocated index i to the free list. It reports false when i
 // is not allocated.
 func (a *Allocator) Free(i int) bool {
-	if !a.d.isAllocated(i) || a.v.denyWrite() {
+	if !a.d.isAllocated(i) {
 		return false
 	}
+	a.v.denyWrite()
 	a.d.release(int32(i))
 	return true
 }
@@ -272,9 +269,7 @@ func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 			c.due.Store(c.expiry(c.cells[i].time))
 			return -1, false
 		}
-		if v.denyWrite() {
-			return -1, false
-		}
+		v.denyWrite()
 		t := c.cells[i].time
 		for _, l := range c.local {
 			t = max(t, l[i].Load())

@@ -88,9 +88,7 @@ func (cm *CountMin[K]) Estimate(k K, now int64) uint32 {
 // Add counts k n more times at time now and returns its new estimate.
 // Counters saturate instead of wrapping.
 func (cm *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
-	if cm.v.denyWrite() {
-		return 0
-	}
+	cm.v.denyWrite()
 	c := cm.s
 	hv := c.h.hash(&k)
 	h1, h2 := uint32(hv), uint32(hv>>32)|1

@@ -60,9 +60,7 @@ func (m *Map[K, V]) Has(k K) bool {
 // Put stores v for k, replacing any previous value. It reports false, and
 // changes nothing, when k is new and the map is full.
 func (m *Map[K, V]) Put(k K, v V) bool {
-	if m.v.denyWrite() {
-		return false
-	}
+	m.v.denyWrite()
 	s := m.s
 	if i, ok := s.idx.find(&k); ok {
 		s.vals[i] = v
@@ -82,9 +80,10 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 
 // Delete removes k. It reports whether k was present.
 func (m *Map[K, V]) Delete(k K) bool {
-	if !m.Has(k) || m.v.denyWrite() {
+	if !m.Has(k) {
 		return false
 	}
+	m.v.denyWrite()
 	s := m.s
 	i, _ := s.idx.remove(&k)
 	var zk K
