@@ -1,7 +1,10 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,5 +101,46 @@ func TestLockCodeReleasesAndRecovers(t *testing.T) {
 		if !strings.Contains(src, want) {
 			t.Errorf("generated DBridge lacks %q", want)
 		}
+	}
+}
+
+// lockProbePlan is the plan of maestro/internal/lockprobe, written by hand
+// because the probe writes frame bytes directly (WritesFrame) and is meant
+// to run with locks whatever the analysis would say.
+func lockProbePlan(pkg string) *Plan {
+	return &Plan{NF: "Probe", Package: pkg, Constructor: "New", ConfigType: "Config", Strategy: Locks,
+		Reasons:     []Reason{{Code: "forced", Message: "a fixture of the lock-based runtime"}},
+		Ports:       []int{0, 1},
+		WritesFrame: true,
+		State: []State{{Field: "flows", Type: "*maestro.Table[maestro.FlowID, uint8]", Kind: "Table",
+			Accesses: []Access{{Pos: "probe.go", Method: "Insert", Op: "write"}}}}}
+}
+
+// TestLockProbeUpToDate regenerates the lock-based probe's parallel NF from
+// its hand-written plan and compares it with the checked-in file (-update
+// rewrites it).
+func TestLockProbeUpToDate(t *testing.T) {
+	dir := filepath.Join("..", "maestro", "internal", "lockprobe")
+	pkgs, err := LoadTypes(dir, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Generate(lockProbePlan(pkgs[0].Path), pkgs[0].Types, 1, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(g.Source), "x.group.StartReadFrame(core, p)") {
+		t.Fatal("the probe writes frame bytes, yet its read pass does not save the whole frame")
+	}
+	path := filepath.Join(dir, g.Name)
+	if *update {
+		if err := writeIfChanged(path, g.Source); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	old, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(old, g.Source) {
+		t.Fatalf("%s is stale (%v): go test ./gen -run TestLockProbeUpToDate -update", path, err)
 	}
 }
