@@ -48,6 +48,9 @@ type chain struct {
 	free    int32   // head of the free list, -1 when full
 	n       int
 	timeout int64
+	// refused counts allocations refused because every index was taken
+	// (written by whoever may write: one core, or the write pass).
+	refused uint64
 	// due is a time before which nothing can have expired: the oldest
 	// time plus the timeout as last computed, lowered whenever an older
 	// time is placed. Refreshes and frees only make it conservative. It
@@ -146,6 +149,7 @@ func (a *Allocator) Allocate(now int64) (int, bool) {
 func (c *chain) allocate(now int64) (int, bool) {
 	i := c.free
 	if i < 0 {
+		c.refused++
 		return -1, false
 	}
 	c.free = c.cells[i].next
@@ -154,6 +158,12 @@ func (c *chain) allocate(now int64) (int, bool) {
 	c.n++
 	return int(i), true
 }
+
+// Refusals returns how many times Allocate found every index taken. A
+// parallel NF whose containers refuse where the sequential NF's do not
+// differs from it for capacity reasons (see BuildPerCore); tests use the
+// count to say so. Read it while no packet runs.
+func (a *Allocator) Refusals() uint64 { return a.d.refused }
 
 // IsAllocated reports whether i is an allocated index (false when out of
 // range).

@@ -393,3 +393,26 @@ func TestMixLenConstants(t *testing.T) {
 		t.Fatal("mixLen constants are not n*mixP0")
 	}
 }
+
+// TestRefusalsCountFullInserts: each container counts the new keys it
+// refused for lack of room, and nothing else.
+func TestRefusalsCountFullInserts(t *testing.T) {
+	tb := NewTable[int, int](2, 0)
+	m := NewMap[int, int](2)
+	al := NewAllocator(2, 0)
+	for k := range 3 {
+		tb.Insert(k, k, 0)
+		m.Put(k, k)
+		al.Allocate(0)
+	}
+	tb.Insert(0, 9, 1) // present: replaced, not refused
+	m.Put(1, 9)
+	if tb.Refusals() != 1 || m.Refusals() != 1 || al.Refusals() != 1 {
+		t.Fatalf("refusals: table %d, map %d, allocator %d; want 1 each", tb.Refusals(), m.Refusals(), al.Refusals())
+	}
+	tb.Remove(0)
+	tb.Insert(5, 5, 2)
+	if tb.Refusals() != 1 {
+		t.Fatal("an insert with room counted as refused")
+	}
+}

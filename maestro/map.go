@@ -13,6 +13,8 @@ type mapData[K comparable, V any] struct {
 	keys []K
 	vals []V
 	free []int32 // stack of unused entry indexes
+	// refused counts Puts of new keys refused because the map was full.
+	refused uint64
 }
 
 // NewMap returns a map holding up to capacity entries (rounded up to a power
@@ -38,6 +40,10 @@ func (m *Map[K, V]) View(g *LockGroup, core int) *Map[K, V] {
 
 // Cap returns the maximum number of entries.
 func (m *Map[K, V]) Cap() int { return len(m.s.vals) }
+
+// Refusals returns how many new keys Put refused because the map was full
+// (see Allocator.Refusals). Read it while no packet runs.
+func (m *Map[K, V]) Refusals() uint64 { return m.s.refused }
 
 // Len returns the number of entries.
 func (m *Map[K, V]) Len() int { return len(m.s.vals) - len(m.s.free) }
@@ -68,6 +74,7 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 	}
 	n := len(s.free)
 	if n == 0 {
+		s.refused++
 		return false
 	}
 	i := s.free[n-1]

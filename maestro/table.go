@@ -44,6 +44,10 @@ func (t *Table[K, V]) View(g *LockGroup, core int) *Table[K, V] {
 // Cap returns the maximum number of entries.
 func (t *Table[K, V]) Cap() int { return len(t.s.vals) }
 
+// Refusals returns how many new keys Insert refused because the table was
+// full (see Allocator.Refusals). Read it while no packet runs.
+func (t *Table[K, V]) Refusals() uint64 { return t.s.chain.refused }
+
 // Len returns the number of live entries.
 func (t *Table[K, V]) Len() int { return t.s.chain.n }
 
