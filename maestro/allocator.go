@@ -31,9 +31,10 @@ type Allocator struct {
 // entry stamped with an older time than the list's tail (a lock-based NF's
 // write pass giving an entry the newest of the cores' private stamps, or
 // cores whose clocks differ slightly) goes instead into a binary min-heap,
-// in O(log n). The oldest entry is the older of the list's head and the
-// heap's top, so expiry stays exact whatever order times come in, and no
-// insertion ever walks the list.
+// in O(log n). "Older" compares times, then indexes (see older). The
+// oldest entry is the older of the list's head and the heap's top, so
+// expiry stays exact whatever order times come in, and no insertion ever
+// walks the list.
 //
 // Each index has one 16-byte cell holding its links and its time, so that
 // refreshing an entry (unlink, relink at the tail) touches three cache lines
@@ -275,29 +276,48 @@ func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 			c.due.Store(math.MaxInt64)
 			return -1, false
 		}
-		if c.timeout <= 0 || now-c.cells[i].time < c.timeout {
-			c.due.Store(c.expiry(c.cells[i].time))
+		t := c.cells[i].time
+		if c.timeout <= 0 || now-t < c.timeout {
+			c.due.Store(c.expiry(t))
 			return -1, false
 		}
 		v.denyWrite()
-		t := c.cells[i].time
+		newest := t
 		for _, l := range c.local {
-			t = max(t, l[i].Load())
+			newest = max(newest, l[i].Load())
 		}
-		if now-t >= c.timeout {
+		if newest == t {
 			return i, true
 		}
+		// A core refreshed i privately: give it its newest stamp and
+		// look again. Even if it has expired anyway, it must not be freed
+		// before older entries: the order of frees is the order of the
+		// free list, hence of the indexes handed out next, and must be
+		// the sequential one (by newest stamp, then index). Once its
+		// private stamps are folded in, the oldest entry by shared stamp
+		// is the oldest by newest stamp, since no stamp is older than the
+		// shared one.
 		c.detach(i)
-		c.cells[i].time = t
+		c.cells[i].time = newest
 		c.place(i)
 	}
 }
 
-// oldest returns the allocated index with the oldest time.
+// older orders allocated indexes by time, then by index. Breaking ties by
+// index, rather than by the order entries were stamped, makes the order
+// (hence which entry expires first, hence the free list) independent of
+// when a lock-based NF folds the cores' private stamps in.
+func (c *chain) older(i, j int32) bool {
+	ti, tj := c.cells[i].time, c.cells[j].time
+	return ti < tj || ti == tj && i < j
+}
+
+// oldest returns the allocated index with the oldest time (the lowest
+// index among equals).
 func (c *chain) oldest() (int32, bool) {
 	s := int32(c.capacity())
 	i := c.cells[s].next
-	if len(c.heap) > 0 && (i == s || c.cells[c.heap[0]].time < c.cells[i].time) {
+	if len(c.heap) > 0 && (i == s || c.older(c.heap[0], i)) {
 		return c.heap[0], true
 	}
 	return i, i != s
@@ -323,7 +343,7 @@ func (c *chain) place(i int32) {
 	}
 	s := int32(c.capacity())
 	last := c.cells[s].prev
-	if last != s && c.cells[last].time > c.cells[i].time {
+	if last != s && c.older(i, last) {
 		c.heapPush(i)
 		return
 	}
@@ -351,9 +371,7 @@ func (c *chain) heapSet(k int, i int32) {
 	c.cells[i].next = int32(k)
 }
 
-func (c *chain) heapLess(k, j int) bool {
-	return c.cells[c.heap[k]].time < c.cells[c.heap[j]].time
-}
+func (c *chain) heapLess(k, j int) bool { return c.older(c.heap[k], c.heap[j]) }
 
 func (c *chain) heapSwap(k, j int) {
 	a, b := c.heap[k], c.heap[j]
