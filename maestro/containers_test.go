@@ -433,3 +433,20 @@ func TestCountMinExpireUnobservable(t *testing.T) {
 		}
 	}
 }
+
+// TestCountMinsCollideAlike: a CountMin's estimates depend on which keys
+// collide, so two sketches of the same shape fed the same keys must give
+// the same estimates (a parallel NF's sketch is compared with the
+// sequential NF's).
+func TestCountMinsCollideAlike(t *testing.T) {
+	a, b := NewCountMin[uint64](4, 1, 0), NewCountMin[uint64](4, 1, 0)
+	for k := range uint64(40) {
+		a.Add(k, uint32(k), 0)
+		b.Add(k, uint32(k), 0)
+	}
+	for k := range uint64(40) {
+		if ea, eb := a.Estimate(k, 0), b.Estimate(k, 0); ea != eb {
+			t.Fatalf("key %d: estimates %d and %d from two identical sketches", k, ea, eb)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func NewCountMin[K comparable](width, depth int, timeout int64) *CountMin[K] {
 		cells:   make([]cmCell, w*d),
 		depth:   d,
 		mask:    uint32(w - 1),
-		h:       newKeyHasher[K](),
+		h:       seededKeyHasher[K](sketchSeed),
 		timeout: timeout,
 	}}
 }
