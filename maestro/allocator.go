@@ -65,6 +65,7 @@ type chain struct {
 	// slice, under its read lock, but every core's read of an entry's time
 	// (Time) loads all of them, concurrently with those writes: hence
 	// atomics. The writer, under the write lock, is ordered by the lock.
+	// A read pass that aborts puts its core's stamps back (view.setStamp).
 	local [][]atomic.Int64
 }
 
@@ -206,7 +207,7 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		// Only this core stores to its slot, so load-compare-store
 		// cannot lose a newer stamp.
 		if l := &c.local[v.core][i]; now > l.Load() {
-			l.Store(now)
+			v.setStamp(l, now)
 		}
 		return true
 	}

@@ -1,6 +1,9 @@
 package maestro
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Lock-based parallel NFs.
 //
@@ -54,10 +57,24 @@ type Recorder func(core int, p *Packet, epoch uint64, write bool)
 // 18 + 60 + 60 bytes).
 const SavedHeaderMax = 256
 
+// undoMax bounds the private refreshes one read pass can undo. A pass
+// that refreshes more entries turns into a write pass (see view.logStamp):
+// packets refresh a handful of entries.
+const undoMax = 16
+
+// stampUndo is one private refresh to undo if the read pass aborts: the
+// stamp's slot and its value before the pass changed it.
+type stampUndo struct {
+	slot *atomic.Int64
+	old  int64
+}
+
 // lockCore is one core's pass state.
 type lockCore struct {
 	readOnly bool
 	aborted  bool
+	nUndo    int // entries of undo in use
+	undo     [undoMax]stampUndo
 	whole    bool   // the saved bytes are the whole frame, in frame
 	epoch    uint64 // epoch the current read pass saw
 	n        int    // bytes in saved
@@ -95,7 +112,7 @@ func (g *LockGroup) Epoch() uint64 { return g.epoch }
 // abort it. It is for tests and hand-written lock code that save nothing.
 func (g *LockGroup) BeginRead(core int) {
 	c := &g.cores[core]
-	c.readOnly, c.aborted = true, false
+	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
 // BeginWrite starts a write pass on core without counting an epoch: the
@@ -124,7 +141,7 @@ func (g *LockGroup) StartRead(core int, p *Packet) {
 	c.n = copy(c.saved[:], p.Data[:n])
 	c.whole = false
 	c.epoch = g.epoch
-	c.readOnly, c.aborted = true, false
+	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
 // StartReadFrame is StartRead for an NF that may write any frame byte
@@ -136,7 +153,7 @@ func (g *LockGroup) StartReadFrame(core int, p *Packet) {
 	c.frame = append(c.frame[:0], p.Data...)
 	c.whole = true
 	c.epoch = g.epoch
-	c.readOnly, c.aborted = true, false
+	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
 // Recovered handles a value recovered from core's read pass: the abort of
@@ -216,11 +233,34 @@ func (v *view) denyWrite() {
 }
 
 // abort is denyWrite's slow path, out of line so that denyWrite inlines.
+// It undoes the pass's private refreshes, newest first, while the read
+// lock still keeps every writer out: an aborted pass changes nothing,
+// and the write pass that re-runs the packet may well not refresh the same
+// entries.
 //
 //go:noinline
 func (v *view) abort() {
-	v.c.aborted = true
+	c := v.c
+	for k := c.nUndo - 1; k >= 0; k-- {
+		c.undo[k].slot.Store(c.undo[k].old)
+	}
+	c.nUndo = 0
+	c.aborted = true
 	panic(abortRead{})
+}
+
+// setStamp stores now in slot, a stamp private to this view's core, in a
+// read pass, logging the old value so that an abort can put it back. When
+// the log is full the refresh is treated as a write attempt: the pass
+// aborts and the write pass refreshes the shared stamps instead.
+func (v *view) setStamp(slot *atomic.Int64, now int64) {
+	c := v.c
+	if c.nUndo == len(c.undo) {
+		v.abort()
+	}
+	c.undo[c.nUndo] = stampUndo{slot: slot, old: slot.Load()}
+	c.nUndo++
+	slot.Store(now)
 }
 
 // reading reports whether this is a read pass.

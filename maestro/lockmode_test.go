@@ -254,10 +254,10 @@ func TestConcurrentRefreshAndTime(t *testing.T) {
 	done := make(chan int64, 2)
 	for c := range 2 {
 		go func() {
-			g.BeginRead(c)
 			v := views[c]
 			var newest int64
 			for n := range int64(2000) {
+				g.BeginRead(c) // one packet's read pass
 				i := int(n % 64)
 				if c == 0 {
 					v.Refresh(i, n+1)

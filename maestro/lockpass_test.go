@@ -211,3 +211,65 @@ func TestEpochsAndRecorder(t *testing.T) {
 		t.Fatalf("epoch %d, len %d", g.Epoch(), tb.Len())
 	}
 }
+
+// TestAbortUndoesPrivateRefreshes: a read pass that refreshes entries and
+// then attempts a write changes nothing, its core-private stamps included.
+// The packet re-runs in a write pass, which may take another path (state
+// may have changed meanwhile) and not refresh those entries at all; a
+// stamp left behind would be a refresh no serialisation of the packets
+// contains.
+func TestAbortUndoesPrivateRefreshes(t *testing.T) {
+	tb := NewTable[uint32, int](8, 100)
+	i, _ := tb.Insert(1, 1, 10)
+	j, _ := tb.Insert(2, 2, 10)
+	al := NewAllocator(4, 100)
+	a, _ := al.Allocate(10)
+	g := NewLockGroup(2)
+	vt, va := tb.View(g, 1), al.View(g, 1)
+	var p Packet
+	p.Reset(AppendFrame(nil, udpFrame()), 0, 50)
+	// Core 1 has an older private stamp on i, which must survive.
+	g.BeginRead(1)
+	vt.Refresh(i, 30)
+	if !readPass(g, 1, &p, false, func() {
+		vt.Refresh(i, 50)
+		vt.Refresh(j, 50)
+		va.Refresh(a, 50)
+		vt.Insert(3, 3, 50)
+	}) {
+		t.Fatal("the pass did not abort")
+	}
+	if tb.Time(i) != 30 || tb.Time(j) != 10 || al.Time(a) != 10 {
+		t.Fatalf("after the aborted pass: times %d, %d, %d; want 30, 10, 10", tb.Time(i), tb.Time(j), al.Time(a))
+	}
+	// A pass that completes keeps its refreshes.
+	if readPass(g, 1, &p, false, func() { vt.Refresh(j, 60) }) || tb.Time(j) != 60 {
+		t.Fatalf("a completed pass lost its refresh: time %d", tb.Time(j))
+	}
+}
+
+// TestManyRefreshesStillUndone: more refreshes in one read pass than the
+// core's undo log holds turn the pass into a write pass (correct, if
+// slower) instead of leaving stamps that cannot be undone.
+func TestManyRefreshesStillUndone(t *testing.T) {
+	tb := NewTable[int, int](256, 100)
+	for k := range 200 {
+		tb.Insert(k, k, 1)
+	}
+	g := NewLockGroup(1)
+	v := tb.View(g, 0)
+	var p Packet
+	p.Reset(AppendFrame(nil, udpFrame()), 0, 50)
+	if !readPass(g, 0, &p, false, func() {
+		for k := range 200 {
+			v.Refresh(k, 50)
+		}
+	}) {
+		t.Fatal("200 refreshes fit in the undo log: raise the test's count")
+	}
+	for k := range 200 {
+		if tb.Time(k) != 1 {
+			t.Fatalf("entry %d kept a stamp of the aborted pass", k)
+		}
+	}
+}
