@@ -451,7 +451,11 @@ func (w *worker) one(i int) {
 	w.out.mismatches++
 	if len(w.out.first) < w.opts.Keep {
 		if w.refused != nil {
-			why += capacityWhy(want.refused, w.refused(), fmt.Sprintf("core %d", w.core))
+			where := fmt.Sprintf("core %d:", w.core)
+			if _, shared := w.par.(Locked); shared {
+				where = "(shared state):"
+			}
+			why += capacityWhy(want.refused, w.refused(), where)
 		}
 		w.out.first = append(w.out.first, Mismatch{Index: i, Core: w.core, Port: f.Port, Seq: want.v, Par: v,
 			SeqData: want.data, ParData: append([]byte(nil), p.Data...), Why: why})
@@ -466,7 +470,7 @@ func capacityWhy(seq, par int64, where string) string {
 	if seq == par {
 		return ""
 	}
-	return fmt.Sprintf(" (capacity: by then the sequential NF's containers had refused %d inserts for lack of room, the parallel NF's on %s %d)", seq, where, par)
+	return fmt.Sprintf(" (capacity: inserts refused for lack of room so far: sequential %d, parallel %s %d)", seq, where, par)
 }
 
 // mapPort checks that the external port the parallel NAT gave p's flow
