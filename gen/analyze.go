@@ -38,7 +38,8 @@ func Analyze(dir string, patterns []string) ([]*Plan, []Diagnostic, error) {
 // fromAnalyzer copies the analyzer's plan into the generator's model.
 func fromAnalyzer(p *stateaccess.Plan) *Plan {
 	q := &Plan{NF: p.NF, Package: p.Package, Constructor: p.Constructor, ConfigType: p.ConfigType,
-		Strategy: p.Strategy, Constraints: p.Constraints, ConstraintText: p.ConstraintText, Ports: p.Ports, DefaultPort: p.DefaultPort}
+		Strategy: p.Strategy, Constraints: p.Constraints, ConstraintText: p.ConstraintText, Ports: p.Ports, DefaultPort: p.DefaultPort,
+		WritesFrame: p.WritesFrame}
 	for _, r := range p.Reasons {
 		q.Reasons = append(q.Reasons, Reason{Pos: r.Pos, Code: r.Code, Message: r.Message})
 	}

@@ -102,7 +102,7 @@ func (e *emitter) file() {
 	e.guards()
 	e.rssData()
 	if f.Plan.Strategy == SharedNothing {
-		e.sharedNothing(f.Plan.NF+"Parallel", e.ctorName("Parallel"))
+		e.sharedNothing(f.Plan.NF+"Parallel", e.ctorName("Parallel"), e.ctorName("ParallelFull"))
 		e.locked(f.Plan.NF+"Locked", e.ctorName("Locked"), true)
 	} else {
 		e.locked(f.Plan.NF+"Parallel", e.ctorName("Parallel"), false)
@@ -189,11 +189,10 @@ func (e *emitter) rssData() {
 	e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
 }
 
-func (e *emitter) sharedNothing(typ, ctor string) {
+func (e *emitter) sharedNothing(typ, ctor, full string) {
 	f := e.f
 	e.pf(`// %[1]s is %[2]s parallelized shared-nothing by maestrogen: every core runs
-// its own %[2]s with its own state (Table, Allocator and CountMin capacities
-// divided by the number of cores), and the NIC's RSS, configured with RSS(),
+// its own %[2]s with its own state, and the NIC's RSS, configured with RSS(),
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type %[1]s struct {
@@ -204,8 +203,25 @@ type %[1]s struct {
 var _ nic.Processor = (*%[1]s)(nil)
 
 // %[3]s builds the shared-nothing parallel %[2]s for cores cores (1 to the
-// RETA size), calling %[4]s(cfg) once per core.
+// RETA size), calling %[4]s(cfg) once per core with split capacity: each
+// core's Table, Allocator and CountMin get the configured capacity divided
+// by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
+// NF's memory, and its results differ from the sequential NF's once a
+// container fills on one core. %[7]s avoids that at cores times the memory.
 func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
+	return %[6]sNewParallel(cfg, cores, true)
+}
+
+// %[7]s is %[3]s with full capacity: every core's containers get the
+// configured capacity, so a core's container fills only when the
+// sequential NF's would.
+func %[7]s(cfg %[5]s, cores int) (*%[1]s, error) {
+	return %[6]sNewParallel(cfg, cores, false)
+}
+
+// %[6]sNewParallel builds the NF, with capacity split across the cores or
+// not.
+func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	cfgs, err := %[6]sRSS(cores)
 	if err != nil {
 		return nil, err
@@ -214,6 +230,9 @@ func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
+		if !split {
+			return *%[4]s(cfg)
+		}
 		return *maestro.BuildPerCore(cores, func() *%[2]s { return %[4]s(cfg) })
 	})
 	if err != nil {
@@ -241,7 +260,7 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p)
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full)
 }
 
 func (e *emitter) locked(typ, ctor string, baseline bool) {
@@ -250,13 +269,20 @@ func (e *emitter) locked(typ, ctor string, baseline bool) {
 	if baseline {
 		what = "a baseline: the plan is shared-nothing, but locks are\n// always correct, and this variant measures what sharding saves"
 	}
+	save, saved := "StartRead", "its Packet fields and header bytes"
+	if f.Plan.WritesFrame {
+		// The NF writes frame bytes directly: save them all.
+		save, saved = "StartReadFrame", "its Packet fields and whole frame"
+	}
 	e.pf(`// %[1]s is %[2]s parallelized with locks by maestrogen (%[7]s). One
 // %[2]s holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
-// (core-local) proceed, a write attempt changes nothing and aborts the
-// pass. An aborted packet gets its header bytes back and runs again under
-// the write lock.
+// (core-local) proceed, and the first write attempt changes nothing and
+// ends the pass at once. An aborted packet then runs again under the
+// write lock, given back %[8]s. The result equals the
+// sequential %[2]s run on the packets in the order the locks serialised
+// them (see LockGroup).
 type %[1]s struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
@@ -281,7 +307,7 @@ func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	shared := %[4]s(cfg)
 	nfs, err := shard.NewPerCore(cores, func(core int) %[2]s {
 		c := *shared
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, what)
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, what, saved)
 	for _, s := range f.Plan.State {
 		e.pf("\t\tc.%s = shared.%s.View(group, core)\n", s.Field, s.Field)
 	}
@@ -300,6 +326,15 @@ func (x *%[1]s) Cores() int { return x.nfs.Cores() }
 // spreading key is correct for a lock-based NF.
 func (x *%[1]s) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
+// LockGroup returns the NF's lock group, whose epochs and recorder tell
+// the order in which the locks serialised the packets. Set its recorder
+// before the workers start.
+func (x *%[1]s) LockGroup() *maestro.LockGroup { return x.group }
+
+// Instance returns core's %[2]s, whose state fields are views of the one
+// shared state (for inspection while the workers are stopped).
+func (x *%[1]s) Instance(core int) *%[2]s { return x.nfs.Get(core) }
+
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
@@ -307,18 +342,38 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		x.lock.RLock(core)
-		x.group.StartRead(core, p)
-		v := nf.Process(p)
-		x.lock.RUnlock(core)
+		v := x.readPass(core, nf, p)
 		if x.group.FinishRead(core, p) {
-			x.lock.Lock()
-			v = nf.Process(p)
-			x.lock.Unlock()
+			v = x.writePass(core, nf, p)
 		}
 		verdicts[i] = v
 	}
 }
 
-`, typ, e.nf, e.p)
+// readPass runs p on core under the core's read lock. A write attempt ends
+// the pass with the containers' abort panic, recovered here (FinishRead
+// then asks for the rerun); any other panic releases the lock and goes on.
+// The defer is why this is a function of its own.
+func (x *%[1]s) readPass(core int, nf *%[2]s, p *maestro.Packet) maestro.Verdict {
+	x.lock.RLock(core)
+	defer func() {
+		x.lock.RUnlock(core)
+		if r := recover(); r != nil {
+			x.group.Recovered(r)
+		}
+	}()
+	x.group.%[3]s(core, p)
+	return nf.Process(p)
+}
+
+// writePass runs p on core under the write lock, which a panic of the NF
+// releases too.
+func (x *%[1]s) writePass(core int, nf *%[2]s, p *maestro.Packet) maestro.Verdict {
+	x.lock.Lock()
+	defer x.lock.Unlock()
+	x.group.StartWrite(core, p)
+	return nf.Process(p)
+}
+
+`, typ, e.nf, save)
 }

@@ -65,6 +65,17 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// What Plan.PerCoreCapacity says for each strategy.
+const (
+	// CapacitySplit is the shared-nothing choice: split by default, full on
+	// request.
+	CapacitySplit = "split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; " +
+		"results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory"
+	// CapacityLocks is the lock-based NF's: one state, as the sequential
+	// NF's.
+	CapacityLocks = "one shared state at the configured capacity, as the sequential NF's"
+)
+
 // Decision is a plan with its strategy decided and its RSS solved.
 type Decision struct {
 	// Plan is a copy of the input plan with Strategy, Reasons,
@@ -146,9 +157,9 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 		}
 	}
 	q.Strategy = strategy
-	q.PerCoreCapacity = ""
+	q.PerCoreCapacity = CapacityLocks
 	if strategy == SharedNothing {
-		q.PerCoreCapacity = "each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size"
+		q.PerCoreCapacity = CapacitySplit
 	}
 	cfgs, err := sol.WithCores(min(opts.Cores, prof.RETASize))
 	if err != nil {

@@ -49,9 +49,18 @@ type Plan struct {
 	// other port are dispatched as the analysis assumed. It counts only
 	// when it is the last of Ports (plans built by hand may leave it 0).
 	DefaultPort int `json:"default_port"`
-	// PerCoreCapacity says how a shared-nothing NF sizes each core's
-	// containers (empty for Locks).
+	// PerCoreCapacity says how the parallel NF sizes its containers: for
+	// SharedNothing, split across the cores (NewParallel, the default: the
+	// one way its results may differ from the sequential NF's, once a
+	// container fills on a core) or whole on every core (NewParallelFull);
+	// for Locks, one state at the configured capacity.
 	PerCoreCapacity string `json:"per_core_capacity,omitempty"`
+	// WritesFrame says that the packet path writes frame bytes directly,
+	// not only through the Packet setters (the analyzer's
+	// stateaccess.Plan.WritesFrame). A lock-based read pass then saves and
+	// restores the whole frame (maestro.LockGroup.StartReadFrame) instead
+	// of its headers.
+	WritesFrame bool `json:"writes_frame,omitempty"`
 	// RSS is the NIC configuration per port, filled by the generator.
 	RSS []RSSPort `json:"rss"`
 }
@@ -122,7 +131,12 @@ func (p *Plan) Explain() string {
 		fmt.Fprintf(&b, "  because %s: %s %s\n", r.Pos, r.Code, r.Message)
 	}
 	if p.PerCoreCapacity != "" {
-		fmt.Fprintf(&b, "per-core capacity: %s\n", p.PerCoreCapacity)
+		fmt.Fprintf(&b, "capacity: %s\n", p.PerCoreCapacity)
+	}
+	if p.WritesFrame {
+		b.WriteString("frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame\n")
+	} else {
+		b.WriteString("frame: written only through the Packet setters; a lock-based read pass saves the headers\n")
 	}
 	fmt.Fprintf(&b, "ports: %v\n", p.Ports)
 	if len(p.State) == 0 {

@@ -31,9 +31,10 @@ type Allocator struct {
 // entry stamped with an older time than the list's tail (a lock-based NF's
 // write pass giving an entry the newest of the cores' private stamps, or
 // cores whose clocks differ slightly) goes instead into a binary min-heap,
-// in O(log n). The oldest entry is the older of the list's head and the
-// heap's top, so expiry stays exact whatever order times come in, and no
-// insertion ever walks the list.
+// in O(log n). "Older" compares times, then indexes (see older). The
+// oldest entry is the older of the list's head and the heap's top, so
+// expiry stays exact whatever order times come in, and no insertion ever
+// walks the list.
 //
 // Each index has one 16-byte cell holding its links and its time, so that
 // refreshing an entry (unlink, relink at the tail) touches three cache lines
@@ -48,6 +49,9 @@ type chain struct {
 	free    int32   // head of the free list, -1 when full
 	n       int
 	timeout int64
+	// refused counts allocations refused because every index was taken
+	// (written by whoever may write: one core, or the write pass).
+	refused uint64
 	// due is a time before which nothing can have expired: the oldest
 	// time plus the timeout as last computed, lowered whenever an older
 	// time is placed. Refreshes and frees only make it conservative. It
@@ -58,9 +62,11 @@ type chain struct {
 	due atomic.Int64
 	// local[c][i] is the time core c last refreshed entry i during a read
 	// pass of a lock-based NF (nil otherwise). Each core writes only its own
-	// slice, under its read lock; the writer reads them all under the write
-	// lock, so the lock orders every access.
-	local [][]int64
+	// slice, under its read lock, but every core's read of an entry's time
+	// (Time) loads all of them, concurrently with those writes: hence
+	// atomics. The writer, under the write lock, is ordered by the lock.
+	// A read pass that aborts puts its core's stamps back (view.setStamp).
+	local [][]atomic.Int64
 }
 
 type cell struct {
@@ -102,7 +108,9 @@ func (c *chain) reset() {
 	c.n = 0
 	c.due.Store(math.MaxInt64)
 	for _, l := range c.local {
-		clear(l)
+		for i := range l {
+			l[i].Store(0)
+		}
 	}
 }
 
@@ -114,7 +122,7 @@ func (a *Allocator) View(g *LockGroup, core int) *Allocator {
 
 func (c *chain) withLocal(cores int) {
 	for len(c.local) < cores {
-		c.local = append(c.local, make([]int64, c.capacity()))
+		c.local = append(c.local, make([]atomic.Int64, c.capacity()))
 	}
 }
 
@@ -129,24 +137,21 @@ func (a *Allocator) Timeout() int64 { return a.d.timeout }
 
 // Reset frees every index. It is a write.
 func (a *Allocator) Reset() {
-	if a.v.denyWrite() {
-		return
-	}
+	a.v.denyWrite()
 	a.d.reset()
 }
 
 // Allocate takes a free index, stamped with time now. It reports false when
 // every index is allocated.
 func (a *Allocator) Allocate(now int64) (int, bool) {
-	if a.v.denyWrite() {
-		return -1, false
-	}
+	a.v.denyWrite()
 	return a.d.allocate(now)
 }
 
 func (c *chain) allocate(now int64) (int, bool) {
 	i := c.free
 	if i < 0 {
+		c.refused++
 		return -1, false
 	}
 	c.free = c.cells[i].next
@@ -155,6 +160,12 @@ func (c *chain) allocate(now int64) (int, bool) {
 	c.n++
 	return int(i), true
 }
+
+// Refusals returns how many times Allocate found every index taken. A
+// parallel NF whose containers refuse where the sequential NF's do not
+// differs from it for capacity reasons (see BuildPerCore); tests use the
+// count to say so. Read it while no packet runs.
+func (a *Allocator) Refusals() uint64 { return a.d.refused }
 
 // IsAllocated reports whether i is an allocated index (false when out of
 // range).
@@ -165,16 +176,19 @@ func (c *chain) isAllocated(i int) bool {
 }
 
 // Time returns the last refresh time of allocated index i (0 otherwise). In
-// a lock-based view it includes only this core's private refreshes.
-func (a *Allocator) Time(i int) int64 { return a.d.timeOf(i, a.v) }
+// a lock-based NF it is the newest refresh made on any core, in a read pass
+// too: a sequential NF would see every earlier refresh.
+func (a *Allocator) Time(i int) int64 { return a.d.timeOf(i) }
 
-func (c *chain) timeOf(i int, v *view) int64 {
+// timeOf returns i's newest stamp: the shared one, or a newer one some core
+// made privately in a read pass.
+func (c *chain) timeOf(i int) int64 {
 	if !c.isAllocated(i) {
 		return 0
 	}
 	t := c.cells[i].time
-	if v != nil {
-		t = max(t, c.local[v.core][i])
+	for _, l := range c.local {
+		t = max(t, l[i].Load())
 	}
 	return t
 }
@@ -190,8 +204,11 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 	if v.reading() {
 		// Core-private: keeps steady traffic on known entries read-only.
 		// Expire consults every core's stamp before freeing anything.
-		l := c.local[v.core]
-		l[i] = max(l[i], now)
+		// Only this core stores to its slot, so load-compare-store
+		// cannot lose a newer stamp.
+		if l := &c.local[v.core][i]; now > l.Load() {
+			v.setStamp(l, now)
+		}
 		return true
 	}
 	if now > c.cells[i].time {
@@ -209,9 +226,10 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 // Free returns allocated index i to the free list. It reports false when i
 // is not allocated.
 func (a *Allocator) Free(i int) bool {
-	if !a.d.isAllocated(i) || a.v.denyWrite() {
+	if !a.d.isAllocated(i) {
 		return false
 	}
+	a.v.denyWrite()
 	a.d.release(int32(i))
 	return true
 }
@@ -259,31 +277,48 @@ func (c *chain) nextExpiredSlow(now int64, v *view) (int32, bool) {
 			c.due.Store(math.MaxInt64)
 			return -1, false
 		}
-		if c.timeout <= 0 || now-c.cells[i].time < c.timeout {
-			c.due.Store(c.expiry(c.cells[i].time))
-			return -1, false
-		}
-		if v.denyWrite() {
-			return -1, false
-		}
 		t := c.cells[i].time
-		for _, l := range c.local {
-			t = max(t, l[i])
+		if c.timeout <= 0 || now-t < c.timeout {
+			c.due.Store(c.expiry(t))
+			return -1, false
 		}
-		if now-t >= c.timeout {
+		v.denyWrite()
+		newest := t
+		for _, l := range c.local {
+			newest = max(newest, l[i].Load())
+		}
+		if newest == t {
 			return i, true
 		}
+		// A core refreshed i privately: give it its newest stamp and
+		// look again. Even if it has expired anyway, it must not be freed
+		// before older entries: the order of frees is the order of the
+		// free list, hence of the indexes handed out next, and must be
+		// the sequential one (by newest stamp, then index). Once its
+		// private stamps are folded in, the oldest entry by shared stamp
+		// is the oldest by newest stamp, since no stamp is older than the
+		// shared one.
 		c.detach(i)
-		c.cells[i].time = t
+		c.cells[i].time = newest
 		c.place(i)
 	}
 }
 
-// oldest returns the allocated index with the oldest time.
+// older orders allocated indexes by time, then by index. Breaking ties by
+// index, rather than by the order entries were stamped, makes the order
+// (hence which entry expires first, hence the free list) independent of
+// when a lock-based NF folds the cores' private stamps in.
+func (c *chain) older(i, j int32) bool {
+	ti, tj := c.cells[i].time, c.cells[j].time
+	return ti < tj || ti == tj && i < j
+}
+
+// oldest returns the allocated index with the oldest time (the lowest
+// index among equals).
 func (c *chain) oldest() (int32, bool) {
 	s := int32(c.capacity())
 	i := c.cells[s].next
-	if len(c.heap) > 0 && (i == s || c.cells[c.heap[0]].time < c.cells[i].time) {
+	if len(c.heap) > 0 && (i == s || c.older(c.heap[0], i)) {
 		return c.heap[0], true
 	}
 	return i, i != s
@@ -296,7 +331,7 @@ func (c *chain) release(i int32) {
 	c.n--
 	// A reused index must not inherit private stamps of its previous life.
 	for _, l := range c.local {
-		l[i] = 0
+		l[i].Store(0)
 	}
 }
 
@@ -309,7 +344,7 @@ func (c *chain) place(i int32) {
 	}
 	s := int32(c.capacity())
 	last := c.cells[s].prev
-	if last != s && c.cells[last].time > c.cells[i].time {
+	if last != s && c.older(i, last) {
 		c.heapPush(i)
 		return
 	}
@@ -337,9 +372,7 @@ func (c *chain) heapSet(k int, i int32) {
 	c.cells[i].next = int32(k)
 }
 
-func (c *chain) heapLess(k, j int) bool {
-	return c.cells[c.heap[k]].time < c.cells[c.heap[j]].time
-}
+func (c *chain) heapLess(k, j int) bool { return c.older(c.heap[k], c.heap[j]) }
 
 func (c *chain) heapSwap(k, j int) {
 	a, b := c.heap[k], c.heap[j]

@@ -9,10 +9,9 @@ package maestro
 //
 // Each counter carries the time it was last added to; a counter idle for the
 // timeout reads as zero and restarts from zero on its next Add, so stale
-// counts vanish without a sweep. Expire additionally zeroes a bounded number
-// of idle counters per call so that memory reflects live traffic.
+// counts vanish without a sweep, and Expire has nothing to do.
 //
-// Estimate is a read; Add and Expire are writes.
+// Estimate is a read; Add is a write; Expire does nothing.
 type CountMin[K comparable] struct {
 	s *cmData[K]
 	v *view
@@ -24,17 +23,12 @@ type cmData[K comparable] struct {
 	mask    uint32
 	h       keyHasher[K]
 	timeout int64
-	sweep   int // next cell Expire looks at
 }
 
 type cmCell struct {
 	count uint32
 	last  int64
 }
-
-// expireBatch bounds the cells one Expire call inspects, so that it stays
-// O(1) per packet.
-const expireBatch = 16
 
 // NewCountMin returns a sketch of depth rows (at least 1, at most 16) of width
 // counters (rounded up to a power of two, at least 1, at most 2^24) whose
@@ -47,7 +41,7 @@ func NewCountMin[K comparable](width, depth int, timeout int64) *CountMin[K] {
 		cells:   make([]cmCell, w*d),
 		depth:   d,
 		mask:    uint32(w - 1),
-		h:       newKeyHasher[K](),
+		h:       seededKeyHasher[K](sketchSeed),
 		timeout: timeout,
 	}}
 }
@@ -88,9 +82,7 @@ func (cm *CountMin[K]) Estimate(k K, now int64) uint32 {
 // Add counts k n more times at time now and returns its new estimate.
 // Counters saturate instead of wrapping.
 func (cm *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
-	if cm.v.denyWrite() {
-		return 0
-	}
+	cm.v.denyWrite()
 	c := cm.s
 	hv := c.h.hash(&k)
 	h1, h2 := uint32(hv), uint32(hv>>32)|1
@@ -110,28 +102,12 @@ func (cm *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
 	return est
 }
 
-// Expire zeroes up to a small fixed number of idle counters, continuing
-// where the previous call stopped, and returns how many it zeroed. Estimates
-// never depend on it: idle counters already read as zero.
-//
-// In a read pass of a lock-based NF it does nothing (and does not abort):
-// zeroing idle counters never changes an estimate.
-func (cm *CountMin[K]) Expire(now int64) int {
-	c := cm.s
-	if c.timeout <= 0 || cm.v.reading() {
-		return 0
-	}
-	n := 0
-	for range min(expireBatch, len(c.cells)) {
-		cell := &c.cells[c.sweep]
-		if cell.count != 0 && now-cell.last >= c.timeout {
-			*cell = cmCell{}
-			n++
-		}
-		c.sweep++
-		if c.sweep == len(c.cells) {
-			c.sweep = 0
-		}
-	}
-	return n
-}
+// Expire returns 0 and changes nothing: idle counters already read as
+// zero and restart from zero on their next Add. It exists so that NFs
+// expire every container alike. It used to zero a few idle counters per
+// call, which was only invisible while time never went back: a counter
+// zeroed at time t would read as zero at an earlier time t' where it is
+// still live. A lock-based NF runs Expire in write passes only and its
+// packets' times are not in order once serialised, so the zeroing made its
+// results differ from every serialisation of its packets.
+func (cm *CountMin[K]) Expire(now int64) int { return 0 }

@@ -26,8 +26,13 @@ import (
 //     walks the type.
 //
 // The classification uses package reflect once at construction; hashing
-// never does. Each container draws its own random seed so that an adversary
+// never does. Each index draws its own random seed so that an adversary
 // who knows one NF's layout cannot precompute colliding keys across runs.
+// Sketches are the exception: a CountMin's estimates depend on which keys
+// collide, so every CountMin of a process hashes with one seed, drawn at
+// random when the process starts. A parallel NF's sketch then answers
+// exactly as the sequential NF's of the same shape would, and collisions
+// stay unpredictable from outside the process.
 
 const (
 	mixP0 = 0xa0761d6478bd642f
@@ -55,9 +60,15 @@ type keyHasher[K comparable] struct {
 	mseed maphash.Seed
 }
 
-func newKeyHasher[K comparable]() keyHasher[K] {
+// sketchSeed seeds every CountMin's hasher (see above).
+var sketchSeed = maphash.MakeSeed()
+
+// newKeyHasher returns a hasher with a fresh random seed.
+func newKeyHasher[K comparable]() keyHasher[K] { return seededKeyHasher[K](maphash.MakeSeed()) }
+
+// seededKeyHasher returns a hasher seeded with ms.
+func seededKeyHasher[K comparable](ms maphash.Seed) keyHasher[K] {
 	var zero K
-	ms := maphash.MakeSeed()
 	return keyHasher[K]{
 		raw:   rawHashable(reflect.TypeFor[K]()),
 		size:  unsafe.Sizeof(zero),

@@ -1,56 +1,122 @@
 package maestro
 
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
 // Lock-based parallel NFs.
 //
 // When RSS cannot keep packets that share state on one core, Maestro's
 // generated NF keeps ONE copy of the state and gives every core a view of it
 // (the View methods of the containers). Each packet first runs as a read
 // pass under the core's read lock: reads work as usual, a refresh updates a
-// timestamp private to the core, and the first write attempt marks the pass
-// aborted and changes nothing. The generated code then restores the packet's
-// bytes and re-runs it under the write lock (every core's lock), where all
-// operations act on the shared state. Steady traffic over known flows is
-// thus read-only and scales; only packets that really change state
-// serialise. The lock itself lives in package rwlock; LockGroup only carries
-// each core's pass mode.
+// timestamp private to the core, and the first write attempt records the
+// abort and ends the pass at once by panicking with a value private to this
+// package, so that the NF never sees a refused write's result (an index of
+// -1 would be a value no sequential run can produce). The generated code
+// recovers exactly that value, restores the packet and re-runs it under the
+// write lock (every core's lock), where all operations act on the shared
+// state. Steady traffic over known flows is thus read-only and scales; only
+// packets that really change state serialise. The lock itself lives in
+// package rwlock; LockGroup carries each core's pass state, the epoch count
+// and the optional recorder.
+//
+// A parallel lock-based NF equals the sequential NF run on some
+// serialisation of the packets: every write pass, in the order the write
+// lock imposed, each followed by the read passes that ran before the next
+// one (read passes commute: they change nothing but core-private stamps).
+// The epoch counter and the recorder let a test rebuild that order.
 
-// LockGroup holds the pass mode of each core of one lock-based NF. Build it
-// once, make views of every state container with it, then bracket each
-// Process call with BeginRead or BeginWrite and check Aborted.
+// LockGroup holds the pass state of each core of one lock-based NF. Build it
+// once, make views of every state container with it, then run each packet
+// as the generated code does: StartRead (or StartReadFrame) under the
+// core's read lock, Process, Recovered on a recovered panic, FinishRead, and
+// if that asks for it, StartWrite under the write lock and Process again.
 type LockGroup struct {
-	cores []lockCore
+	cores []paddedCore
+	// epoch counts write passes (StartWrite). It is written under the
+	// write lock and read in read passes under a read lock, so the lock
+	// orders every access. Padding keeps it off the cores' lines.
+	_     [128]byte
+	epoch uint64
+	rec   Recorder
+	_     [128]byte
 }
+
+// Recorder hears of every completed pass of a lock-based NF: core ran p in
+// a read pass that saw epoch (write false), or in the write pass that
+// started epoch (write true). An aborted read pass is not reported: its
+// packet is placed by its write pass. It runs on the core's goroutine, a
+// write pass's call under the write lock, so it must be quick and must not
+// keep p.
+type Recorder func(core int, p *Packet, epoch uint64, write bool)
 
 // SavedHeaderMax bounds the header bytes StartRead saves. Setters rewrite
 // only Ethernet, IPv4 and TCP/UDP headers, which end well before it (at most
 // 18 + 60 + 60 bytes).
 const SavedHeaderMax = 256
 
-// lockCore is one core's pass state, padded so that cores never share a
-// cache line (128 bytes: adjacent-line prefetch pairs 64-byte lines).
+// undoMax bounds the private refreshes one read pass can undo. A pass
+// that refreshes more entries turns into a write pass (see view.logStamp):
+// packets refresh a handful of entries.
+const undoMax = 16
+
+// stampUndo is one private refresh to undo if the read pass aborts: the
+// stamp's slot and its value before the pass changed it.
+type stampUndo struct {
+	slot *atomic.Int64
+	old  int64
+}
+
+// lockCore is one core's pass state.
 type lockCore struct {
 	readOnly bool
 	aborted  bool
-	n        int // bytes in saved
-	saved    [SavedHeaderMax]byte
-	_        [128 - 16]byte
+	nUndo    int // entries of undo in use
+	undo     [undoMax]stampUndo
+	whole    bool   // the saved bytes are the whole frame, in frame
+	epoch    uint64 // epoch the current read pass saw
+	n        int    // bytes in saved
+	// pkt is the Packet as the pass found it: its Data slice header,
+	// InPort, Time and parsed fields, all of which the NF may change.
+	pkt   Packet
+	frame []byte // whole-frame save buffer, grown to the largest frame
+	saved [SavedHeaderMax]byte
+}
+
+// paddedCore rounds lockCore up to whole 128-byte blocks so that cores
+// never share a cache line (adjacent-line prefetch pairs 64-byte lines).
+type paddedCore struct {
+	lockCore
+	_ [128 - unsafe.Sizeof(lockCore{})%128]byte
 }
 
 // NewLockGroup returns a group for cores cores (at least 1).
 func NewLockGroup(cores int) *LockGroup {
-	return &LockGroup{cores: make([]lockCore, max(cores, 1))}
+	return &LockGroup{cores: make([]paddedCore, max(cores, 1))}
 }
 
 // Cores returns the number of cores.
 func (g *LockGroup) Cores() int { return len(g.cores) }
 
-// BeginRead starts a read pass on core: writes will abort it.
+// SetRecorder installs r (nil removes it). Call it before any packet runs:
+// the field is read without synchronisation on every packet.
+func (g *LockGroup) SetRecorder(r Recorder) { g.rec = r }
+
+// Epoch returns the number of write passes so far. Call it under a lock or
+// while no packet runs.
+func (g *LockGroup) Epoch() uint64 { return g.epoch }
+
+// BeginRead starts a read pass on core without saving a packet: writes will
+// abort it. It is for tests and hand-written lock code that save nothing.
 func (g *LockGroup) BeginRead(core int) {
 	c := &g.cores[core]
-	c.readOnly, c.aborted = true, false
+	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
-// BeginWrite starts a write pass on core: the caller holds the write lock.
+// BeginWrite starts a write pass on core without counting an epoch: the
+// caller holds the write lock. Generated code uses StartWrite.
 func (g *LockGroup) BeginWrite(core int) {
 	c := &g.cores[core]
 	c.readOnly, c.aborted = false, false
@@ -60,32 +126,86 @@ func (g *LockGroup) BeginWrite(core int) {
 // which case the packet must be restored and re-run with BeginWrite.
 func (g *LockGroup) Aborted(core int) bool { return g.cores[core].aborted }
 
-// StartRead saves p's header bytes (up to its payload, at most
-// SavedHeaderMax) and starts a read pass on core. Generated lock-based NFs
-// call it under the core's read lock, then Process, then FinishRead.
+// StartRead saves p (its Packet fields and its header bytes, up to its
+// payload, at most SavedHeaderMax) and starts a read pass on core. It is
+// enough for an NF that changes frame bytes only through the Packet
+// setters. Generated lock-based NFs call it under the core's read lock,
+// then Process, then FinishRead.
 func (g *LockGroup) StartRead(core int, p *Packet) {
-	c := &g.cores[core]
+	c := &g.cores[core].lockCore
+	c.pkt = *p
 	n := len(p.Data)
 	if p.PayloadOff > 0 && p.PayloadOff < n {
 		n = p.PayloadOff
 	}
 	c.n = copy(c.saved[:], p.Data[:n])
-	c.readOnly, c.aborted = true, false
+	c.whole = false
+	c.epoch = g.epoch
+	c.readOnly, c.aborted, c.nUndo = true, false, 0
+}
+
+// StartReadFrame is StartRead for an NF that may write any frame byte
+// (p.Data[i] = x): it saves the whole frame, in a buffer of core's that
+// grows to the largest frame seen and then no longer allocates.
+func (g *LockGroup) StartReadFrame(core int, p *Packet) {
+	c := &g.cores[core].lockCore
+	c.pkt = *p
+	c.frame = append(c.frame[:0], p.Data...)
+	c.whole = true
+	c.epoch = g.epoch
+	c.readOnly, c.aborted, c.nUndo = true, false, 0
+}
+
+// Recovered handles a value recovered from core's read pass: the abort of
+// a refused write ends the pass normally (FinishRead then reports the
+// rerun); any other value is the NF's own panic, and Recovered panics with
+// it again. Generated code calls it in the read pass's deferred function,
+// after releasing the read lock.
+func (g *LockGroup) Recovered(r any) {
+	if _, ok := r.(abortRead); !ok {
+		panic(r)
+	}
 }
 
 // FinishRead ends core's read pass of p. If the pass attempted a write it
-// puts p's header bytes back, parses p again, starts a write pass and
-// reports true: the caller must take the write lock and run p again.
+// puts p back as StartRead found it (fields and saved bytes), starts a
+// write pass and reports true: the caller must take the write lock, call
+// StartWrite and run p again. Otherwise it reports the pass to the
+// recorder, if any.
 func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
-	c := &g.cores[core]
+	c := &g.cores[core].lockCore
 	if !c.aborted {
+		c.readOnly = false
+		if g.rec != nil {
+			g.rec(core, p, c.epoch, false)
+		}
 		return false
 	}
-	copy(p.Data, c.saved[:c.n])
-	p.Parse()
+	*p = c.pkt
+	if c.whole {
+		copy(p.Data, c.frame)
+	} else {
+		copy(p.Data, c.saved[:c.n])
+	}
 	c.readOnly, c.aborted = false, false
 	return true
 }
+
+// StartWrite starts core's write pass of p, which begins a new epoch, and
+// reports it to the recorder. The caller holds the write lock.
+func (g *LockGroup) StartWrite(core int, p *Packet) {
+	c := &g.cores[core].lockCore
+	c.readOnly, c.aborted = false, false
+	g.epoch++
+	if g.rec != nil {
+		g.rec(core, p, g.epoch, true)
+	}
+}
+
+// abortRead is the panic value that ends a read pass at its first write
+// attempt. It is unexported so that only this package raises it and only
+// LockGroup.Recovered recognises it.
+type abortRead struct{}
 
 // view is a container's link to its core in a LockGroup; nil for a plain
 // (sequential or shared-nothing) container.
@@ -100,17 +220,47 @@ func newView(g *LockGroup, core int) *view {
 	if core < 0 || core >= len(g.cores) {
 		panic("maestro: view for core out of range")
 	}
-	return &view{core: core, c: &g.cores[core]}
+	return &view{core: core, c: &g.cores[core].lockCore}
 }
 
-// denyWrite reports whether a write must be refused because this is a read
-// pass, and records the abort.
-func (v *view) denyWrite() bool {
+// denyWrite ends the read pass, if this is one, before a write: it records
+// the abort and panics with abortRead. It returns only in a write pass or
+// for a plain container.
+func (v *view) denyWrite() {
 	if v != nil && v.c.readOnly {
-		v.c.aborted = true
-		return true
+		v.abort()
 	}
-	return false
+}
+
+// abort is denyWrite's slow path, out of line so that denyWrite inlines.
+// It undoes the pass's private refreshes, newest first, while the read
+// lock still keeps every writer out: an aborted pass changes nothing,
+// and the write pass that re-runs the packet may well not refresh the same
+// entries.
+//
+//go:noinline
+func (v *view) abort() {
+	c := v.c
+	for k := c.nUndo - 1; k >= 0; k-- {
+		c.undo[k].slot.Store(c.undo[k].old)
+	}
+	c.nUndo = 0
+	c.aborted = true
+	panic(abortRead{})
+}
+
+// setStamp stores now in slot, a stamp private to this view's core, in a
+// read pass, logging the old value so that an abort can put it back. When
+// the log is full the refresh is treated as a write attempt: the pass
+// aborts and the write pass refreshes the shared stamps instead.
+func (v *view) setStamp(slot *atomic.Int64, now int64) {
+	c := v.c
+	if c.nUndo == len(c.undo) {
+		v.abort()
+	}
+	c.undo[c.nUndo] = stampUndo{slot: slot, old: slot.Load()}
+	c.nUndo++
+	slot.Store(now)
 }
 
 // reading reports whether this is a read pass.

@@ -13,6 +13,8 @@ type mapData[K comparable, V any] struct {
 	keys []K
 	vals []V
 	free []int32 // stack of unused entry indexes
+	// refused counts Puts of new keys refused because the map was full.
+	refused uint64
 }
 
 // NewMap returns a map holding up to capacity entries (rounded up to a power
@@ -39,6 +41,10 @@ func (m *Map[K, V]) View(g *LockGroup, core int) *Map[K, V] {
 // Cap returns the maximum number of entries.
 func (m *Map[K, V]) Cap() int { return len(m.s.vals) }
 
+// Refusals returns how many new keys Put refused because the map was full
+// (see Allocator.Refusals). Read it while no packet runs.
+func (m *Map[K, V]) Refusals() uint64 { return m.s.refused }
+
 // Len returns the number of entries.
 func (m *Map[K, V]) Len() int { return len(m.s.vals) - len(m.s.free) }
 
@@ -60,9 +66,7 @@ func (m *Map[K, V]) Has(k K) bool {
 // Put stores v for k, replacing any previous value. It reports false, and
 // changes nothing, when k is new and the map is full.
 func (m *Map[K, V]) Put(k K, v V) bool {
-	if m.v.denyWrite() {
-		return false
-	}
+	m.v.denyWrite()
 	s := m.s
 	if i, ok := s.idx.find(&k); ok {
 		s.vals[i] = v
@@ -70,6 +74,7 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 	}
 	n := len(s.free)
 	if n == 0 {
+		s.refused++
 		return false
 	}
 	i := s.free[n-1]
@@ -82,9 +87,10 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 
 // Delete removes k. It reports whether k was present.
 func (m *Map[K, V]) Delete(k K) bool {
-	if !m.Has(k) || m.v.denyWrite() {
+	if !m.Has(k) {
 		return false
 	}
+	m.v.denyWrite()
 	s := m.s
 	i, _ := s.idx.remove(&k)
 	var zk K

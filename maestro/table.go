@@ -44,6 +44,10 @@ func (t *Table[K, V]) View(g *LockGroup, core int) *Table[K, V] {
 // Cap returns the maximum number of entries.
 func (t *Table[K, V]) Cap() int { return len(t.s.vals) }
 
+// Refusals returns how many new keys Insert refused because the table was
+// full (see Allocator.Refusals). Read it while no packet runs.
+func (t *Table[K, V]) Refusals() uint64 { return t.s.chain.refused }
+
 // Len returns the number of live entries.
 func (t *Table[K, V]) Len() int { return t.s.chain.n }
 
@@ -93,15 +97,15 @@ func (t *Table[K, V]) Key(i int) K {
 }
 
 // Time returns the last refresh time of index i (0 if it holds no entry).
-func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i, t.v) }
+// In a lock-based NF it is the newest refresh made on any core, in a read
+// pass too.
+func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i) }
 
 // Insert adds k with value v, stamped now, and returns its index. If k is
 // already present its value is replaced and the entry refreshed. It reports
 // false, and changes nothing, when k is new and the table is full.
 func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
-	if t.v.denyWrite() {
-		return -1, false
-	}
+	t.v.denyWrite()
 	s := t.s
 	if i, ok := s.idx.find(&k); ok {
 		s.vals[i] = v
@@ -120,9 +124,10 @@ func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
 
 // Set replaces the value at index i. It reports false when i holds no entry.
 func (t *Table[K, V]) Set(i int, v V) bool {
-	if !t.s.chain.isAllocated(i) || t.v.denyWrite() {
+	if !t.s.chain.isAllocated(i) {
 		return false
 	}
+	t.v.denyWrite()
 	t.s.vals[i] = v
 	return true
 }
@@ -134,18 +139,20 @@ func (t *Table[K, V]) Refresh(i int, now int64) bool { return t.s.chain.refresh(
 // Remove deletes k's entry. It reports whether k was present.
 func (t *Table[K, V]) Remove(k K) bool {
 	i, ok := t.s.idx.find(&k)
-	if !ok || t.v.denyWrite() {
+	if !ok {
 		return false
 	}
+	t.v.denyWrite()
 	t.s.removeAt(i)
 	return true
 }
 
 // RemoveIndex deletes the entry at index i. It reports whether i held one.
 func (t *Table[K, V]) RemoveIndex(i int) bool {
-	if !t.s.chain.isAllocated(i) || t.v.denyWrite() {
+	if !t.s.chain.isAllocated(i) {
 		return false
 	}
+	t.v.denyWrite()
 	t.s.removeAt(int32(i))
 	return true
 }

@@ -34,9 +34,10 @@ func (v *Vector[T]) At(i int) T {
 // Set stores x at index i. It reports false, changing nothing, when i is out
 // of range.
 func (v *Vector[T]) Set(i int, x T) bool {
-	if uint(i) >= uint(len(v.vals)) || v.v.denyWrite() {
+	if uint(i) >= uint(len(v.vals)) {
 		return false
 	}
+	v.v.denyWrite()
 	v.vals[i] = x
 	return true
 }

@@ -17,7 +17,8 @@ import (
 //	NF Policer (package github.com/nfmaestro/maestro/examples/policer), constructor New(Config)
 //	strategy: shared-nothing
 //	  because policer.go:119:2: sharded every access to buckets is keyed by packet fields RSS hashes
-//	per-core capacity: each core's Table, Allocator and CountMin capacity is the configured one divided by the cores, rounded up to a power of two (maestro.BuildPerCore); Map and Vector keep their full size
+//	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state buckets *maestro.Table[uint32, policer.Bucket] (Table)
 //	  policer.go:119:2: buckets.Expire write on ports [] key ()
@@ -100,8 +101,7 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 }
 
 // PolicerParallel is Policer parallelized shared-nothing by maestrogen: every core runs
-// its own Policer with its own state (Table, Allocator and CountMin capacities
-// divided by the number of cores), and the NIC's RSS, configured with RSS(),
+// its own Policer with its own state, and the NIC's RSS, configured with RSS(),
 // sends every packet to the core whose state it may touch. No lock, no
 // shared write, no allocation on the packet path.
 type PolicerParallel struct {
@@ -112,8 +112,25 @@ type PolicerParallel struct {
 var _ nic.Processor = (*PolicerParallel)(nil)
 
 // NewParallel builds the shared-nothing parallel Policer for cores cores (1 to the
-// RETA size), calling New(cfg) once per core.
+// RETA size), calling New(cfg) once per core with split capacity: each
+// core's Table, Allocator and CountMin get the configured capacity divided
+// by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
+// NF's memory, and its results differ from the sequential NF's once a
+// container fills on one core. NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
+	return maestrogenPolicerNewParallel(cfg, cores, true)
+}
+
+// NewParallelFull is NewParallel with full capacity: every core's containers get the
+// configured capacity, so a core's container fills only when the
+// sequential NF's would.
+func NewParallelFull(cfg Config, cores int) (*PolicerParallel, error) {
+	return maestrogenPolicerNewParallel(cfg, cores, false)
+}
+
+// maestrogenPolicerNewParallel builds the NF, with capacity split across the cores or
+// not.
+func maestrogenPolicerNewParallel(cfg Config, cores int, split bool) (*PolicerParallel, error) {
 	cfgs, err := maestrogenPolicerRSS(cores)
 	if err != nil {
 		return nil, err
@@ -122,6 +139,9 @@ func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
+		if !split {
+			return *New(cfg)
+		}
 		return *maestro.BuildPerCore(cores, func() *Policer { return New(cfg) })
 	})
 	if err != nil {
@@ -154,9 +174,11 @@ func (x *PolicerParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 // Policer holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
-// (core-local) proceed, a write attempt changes nothing and aborts the
-// pass. An aborted packet gets its header bytes back and runs again under
-// the write lock.
+// (core-local) proceed, and the first write attempt changes nothing and
+// ends the pass at once. An aborted packet then runs again under the
+// write lock, given back its Packet fields and header bytes. The result equals the
+// sequential Policer run on the packets in the order the locks serialised
+// them (see LockGroup).
 type PolicerLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
@@ -197,6 +219,15 @@ func (x *PolicerLocked) Cores() int { return x.nfs.Cores() }
 // spreading key is correct for a lock-based NF.
 func (x *PolicerLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
+// LockGroup returns the NF's lock group, whose epochs and recorder tell
+// the order in which the locks serialised the packets. Set its recorder
+// before the workers start.
+func (x *PolicerLocked) LockGroup() *maestro.LockGroup { return x.group }
+
+// Instance returns core's Policer, whose state fields are views of the one
+// shared state (for inspection while the workers are stopped).
+func (x *PolicerLocked) Instance(core int) *Policer { return x.nfs.Get(core) }
+
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *PolicerLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
@@ -204,15 +235,35 @@ func (x *PolicerLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts [
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		x.lock.RLock(core)
-		x.group.StartRead(core, p)
-		v := nf.Process(p)
-		x.lock.RUnlock(core)
+		v := x.readPass(core, nf, p)
 		if x.group.FinishRead(core, p) {
-			x.lock.Lock()
-			v = nf.Process(p)
-			x.lock.Unlock()
+			v = x.writePass(core, nf, p)
 		}
 		verdicts[i] = v
 	}
+}
+
+// readPass runs p on core under the core's read lock. A write attempt ends
+// the pass with the containers' abort panic, recovered here (FinishRead
+// then asks for the rerun); any other panic releases the lock and goes on.
+// The defer is why this is a function of its own.
+func (x *PolicerLocked) readPass(core int, nf *Policer, p *maestro.Packet) maestro.Verdict {
+	x.lock.RLock(core)
+	defer func() {
+		x.lock.RUnlock(core)
+		if r := recover(); r != nil {
+			x.group.Recovered(r)
+		}
+	}()
+	x.group.StartRead(core, p)
+	return nf.Process(p)
+}
+
+// writePass runs p on core under the write lock, which a panic of the NF
+// releases too.
+func (x *PolicerLocked) writePass(core int, nf *Policer, p *maestro.Packet) maestro.Verdict {
+	x.lock.Lock()
+	defer x.lock.Unlock()
+	x.group.StartWrite(core, p)
+	return nf.Process(p)
 }

@@ -13,9 +13,19 @@
 //   - Concurrent runs one goroutine per core, truly in parallel, each
 //     processing its queue in trace order (run it under -race). A
 //     shared-nothing NF must still match exactly (Options.Exact): a core's
-//     state depends only on its own packets. A lock-based NF interleaves
-//     cores arbitrarily, so only invariants are checked: every packet gets
-//     a verdict, nothing panics, forwards go to valid ports.
+//     state depends only on its own packets. A lock-based NF (one with a
+//     LockGroup method, as maestrogen generates) interleaves cores
+//     arbitrarily, but equals the sequential NF run on the order its locks
+//     serialised the packets: the harness records that order through the
+//     LockGroup's recorder, replays it through the sequential NF and
+//     compares every packet exactly. Other parallel NFs are checked for
+//     invariants only: every packet gets a verdict, nothing panics,
+//     forwards go to valid ports.
+//
+// When results differ, the report says whether containers refused inserts
+// for lack of room on one side only: a shared-nothing NF splits each
+// container's capacity across its cores by default, which changes results
+// once a container fills on a core.
 //
 // A NAT rewrites source ports with ports it allocates, and a parallel NAT
 // allocates them per core, so Options.NAT compares modulo a consistent
@@ -28,14 +38,24 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
 	"github.com/nfmaestro/maestro/nic/soft"
 )
+
+// Locked is what the harness needs of a lock-based parallel NF to check it
+// against its recorded serialisation: its lock group (maestrogen's lock
+// NFs have it).
+type Locked interface {
+	LockGroup() *maestro.LockGroup
+}
 
 // Parallel is what the harness needs of a generated parallel NF.
 type Parallel interface {
@@ -129,6 +149,27 @@ type Report struct {
 	// Violations are broken invariants (panics, missing verdicts, bad
 	// ports), in any mode.
 	Violations []string
+	// Serialized is true when a lock-based NF run concurrently was
+	// compared with the sequential NF replaying the recorded order of its
+	// passes; WritePasses is then the number of write passes (epochs).
+	Serialized  bool
+	WritePasses int
+	// SeqRefusals and ParRefusals count the inserts the NFs' containers
+	// refused for lack of room (maestro's Refusals), over the whole run;
+	// ParRefusals is -1 when the parallel NF does not expose its
+	// instances.
+	SeqRefusals, ParRefusals int64
+}
+
+// CapacityNote explains, when the two sides' containers refused different
+// numbers of inserts, that the difference comes from capacity; "" otherwise.
+func (r *Report) CapacityNote() string {
+	if r.ParRefusals < 0 || r.SeqRefusals == r.ParRefusals {
+		return ""
+	}
+	return fmt.Sprintf("containers refused %d inserts for lack of room in the sequential NF and %d in the parallel NF: "+
+		"the difference comes from capacity (a shared-nothing NF built with NewParallel splits each container's capacity across its cores; "+
+		"NewParallelFull gives every core the full capacity)", r.SeqRefusals, r.ParRefusals)
 }
 
 // Err summarises the report: nil if every packet matched and no
@@ -138,7 +179,14 @@ func (r *Report) Err() error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s run on %d cores: %d of %d packets differ from the sequential NF", r.Mode, r.Cores, r.Mismatches, r.Packets)
+	against := "the sequential NF"
+	if r.Serialized {
+		against = fmt.Sprintf("the sequential NF replaying the recorded serialisation (%d write passes)", r.WritePasses)
+	}
+	fmt.Fprintf(&b, "%s run on %d cores: %d of %d packets differ from %s", r.Mode, r.Cores, r.Mismatches, r.Packets, against)
+	if note := r.CapacityNote(); note != "" && r.Mismatches > 0 {
+		b.WriteString("\n  " + note)
+	}
 	for _, m := range r.First {
 		b.WriteString("\n  " + m.String())
 	}
@@ -160,6 +208,9 @@ type seqResult struct {
 	// source port it left with (LAN) or the one its reply was addressed to
 	// (WAN, 0 if the flow had none).
 	extPort uint16
+	// refused is how many inserts the sequential NF's containers had
+	// refused for lack of room once it had processed the frame.
+	refused int64
 }
 
 // Run replays trace through seq and par and compares them as opts says.
@@ -183,6 +234,10 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	}
 	cores := par.Cores()
 	r := &Report{Mode: opts.Mode, Cores: cores, Packets: len(trace.Frames), PerCore: make([]int, cores)}
+	if l, ok := par.(Locked); ok && opts.Mode == Concurrent && l.LockGroup() != nil {
+		return runSerialized(seq, par, l.LockGroup(), trace, &opts, disp, r), nil
+	}
+	seqCount := refusalCounter(seq)
 
 	// The sequential run, with the NAT's view of the replies.
 	want := make([]seqResult, len(trace.Frames))
@@ -202,8 +257,9 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 				seqNAT[id] = ext
 			}
 		}
-		want[i] = seqResult{v: v, data: p.Data, extPort: ext}
+		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
 	}
+	r.SeqRefusals = seqCount()
 
 	// The parallel run: every frame's core first (the dispatcher is
 	// single-threaded, like a NIC), then the packets.
@@ -231,8 +287,12 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	}
 	outs := make([]coreOut, cores)
 	workers := make([]*worker, cores)
+	parCounts := parRefusalCounters(par)
 	for c := range workers {
 		workers[c] = &worker{core: c, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c]}
+		if parCounts != nil {
+			workers[c].refused = parCounts[c]
+		}
 	}
 	if opts.Mode == TraceOrder {
 		for i := range trace.Frames {
@@ -263,6 +323,16 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	// Report the earliest mismatches in trace order, whichever core.
 	sortMismatches(all)
 	r.First = all[:min(len(all), opts.Keep)]
+	r.ParRefusals = -1
+	if parCounts != nil {
+		r.ParRefusals = 0
+		for _, count := range parCounts {
+			r.ParRefusals += count()
+			if _, shared := par.(Locked); shared {
+				break // every core's views count the one shared state
+			}
+		}
+	}
 	return r, nil
 }
 
@@ -294,6 +364,8 @@ type worker struct {
 	out  *coreOut
 	pkts [1]maestro.Packet
 	vs   [1]maestro.Verdict
+	// refused counts this core's container refusals (nil if unknown).
+	refused func() int64
 }
 
 // natPair is a flow's sequential and parallel external ports and when
@@ -378,9 +450,27 @@ func (w *worker) one(i int) {
 	}
 	w.out.mismatches++
 	if len(w.out.first) < w.opts.Keep {
+		if w.refused != nil {
+			where := fmt.Sprintf("core %d:", w.core)
+			if _, shared := w.par.(Locked); shared {
+				where = "(shared state):"
+			}
+			why += capacityWhy(want.refused, w.refused(), where)
+		}
 		w.out.first = append(w.out.first, Mismatch{Index: i, Core: w.core, Port: f.Port, Seq: want.v, Par: v,
 			SeqData: want.data, ParData: append([]byte(nil), p.Data...), Why: why})
 	}
+}
+
+// capacityWhy completes a mismatch's Why when, by the time of the
+// mismatch, the two sides' containers had refused different numbers of
+// inserts for lack of room: the mismatch then most likely comes from
+// capacity (an insert refused on one side only), not from sharding.
+func capacityWhy(seq, par int64, where string) string {
+	if seq == par {
+		return ""
+	}
+	return fmt.Sprintf(" (capacity: inserts refused for lack of room so far: sequential %d, parallel %s %d)", seq, where, par)
 }
 
 // mapPort checks that the external port the parallel NAT gave p's flow
@@ -432,4 +522,286 @@ func learnExternal(out *maestro.Packet, v maestro.Verdict, nat *NAT) uint16 {
 		return 0
 	}
 	return out.SrcPort
+}
+
+// refuser is a maestro container that counts the inserts it refused for
+// lack of room.
+type refuser interface{ Refusals() uint64 }
+
+// refusalCounter returns a function summing the refusals of nf's
+// containers: the fields of the struct nf points to that are maestro
+// containers with a Refusals method (the //maestro:state fields). It
+// returns a function always giving 0 for anything else. The fields are
+// unexported, so reflect alone cannot call their methods; the harness
+// reads them through their address, which is only ever read.
+func refusalCounter(nf any) func() int64 {
+	v := reflect.ValueOf(nf)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return func() int64 { return 0 }
+	}
+	st := v.Elem()
+	var rs []refuser
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if f.Kind() != reflect.Pointer || f.IsNil() {
+			continue
+		}
+		x := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface()
+		if r, ok := x.(refuser); ok {
+			rs = append(rs, r)
+		}
+	}
+	return func() int64 {
+		var n int64
+		for _, r := range rs {
+			n += int64(r.Refusals())
+		}
+		return n
+	}
+}
+
+// parRefusalCounters returns a refusal counter per core of par, through
+// the Instance(core) method maestrogen generates, or nil if par has none.
+// A lock-based NF's instances are views of one state: each counts it all.
+func parRefusalCounters(par Parallel) []func() int64 {
+	m := reflect.ValueOf(par).MethodByName("Instance")
+	if !m.IsValid() || m.Type().NumIn() != 1 || m.Type().In(0).Kind() != reflect.Int || m.Type().NumOut() != 1 {
+		return nil
+	}
+	out := make([]func() int64, par.Cores())
+	for c := range out {
+		out[c] = refusalCounter(m.Call([]reflect.Value{reflect.ValueOf(c)})[0].Interface())
+	}
+	return out
+}
+
+// pass is one completed pass of a lock-based NF as its LockGroup reported
+// it: the frame, the epoch, and whether it was the write pass that started
+// the epoch.
+type pass struct {
+	frame int
+	epoch uint64
+	write bool
+}
+
+// parOut is the parallel NF's result for one frame of a serialised run.
+type parOut struct {
+	v    maestro.Verdict
+	data []byte
+	core int
+	done bool
+}
+
+// serialWorker runs one core's packets of a lock-based NF in a
+// concurrent run and records its passes.
+type serialWorker struct {
+	core  int
+	par   Parallel
+	trace *soft.Trace
+	opts  *Options
+	nat   *sharedNAT
+	// in and out are indexed by frame; each frame belongs to one worker,
+	// which alone writes its entries.
+	in  [][]byte
+	out []parOut
+	// cur is the frame in progress, for the recorder, which runs on this
+	// worker's goroutine.
+	cur        int
+	passes     []pass
+	violations []string
+	pkts       [1]maestro.Packet
+	vs         [1]maestro.Verdict
+}
+
+// sharedNAT is, in a serialised run of a lock-based NAT, the external port
+// the parallel NAT gave each LAN flow so far: the one state serves every
+// core, so a reply on any core is addressed by what any core learned.
+type sharedNAT struct {
+	mu    sync.Mutex
+	ports map[maestro.FlowID]uint16
+}
+
+// runSerialized runs a lock-based parallel NF concurrently, recording the
+// order its locks serialised the passes in, rebuilds that order (every
+// read pass that saw epoch e-1, in trace order, then the write pass that
+// started epoch e, then the read passes that saw e...) and replays it
+// through seq, comparing every packet exactly. The packet of an aborted
+// read pass is placed by its write pass. Each packet's input (with NAT,
+// the reply as addressed during the run) is replayed as the parallel NF
+// got it.
+func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *soft.Trace, opts *Options, disp func(*maestro.Packet) int, r *Report) *Report {
+	cores := r.Cores
+	n := len(trace.Frames)
+	queues := make([][]int, cores)
+	var p maestro.Packet
+	for i, f := range trace.Frames {
+		p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+		if opts.NAT != nil && f.Port == opts.NAT.WAN && p.HasPorts() {
+			// Replies reach the NAT at its address; any spreading is
+			// correct for a lock-based NF.
+			p.SetDstIP(opts.NAT.ExternalIP)
+		}
+		c := max(disp(&p), 0) % cores
+		queues[c] = append(queues[c], i)
+		r.PerCore[c]++
+	}
+	in := make([][]byte, n)
+	out := make([]parOut, n)
+	var nat *sharedNAT
+	if opts.NAT != nil {
+		nat = &sharedNAT{ports: map[maestro.FlowID]uint16{}}
+	}
+	workers := make([]*serialWorker, cores)
+	for c := range workers {
+		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, in: in, out: out}
+	}
+	g.SetRecorder(func(core int, _ *maestro.Packet, epoch uint64, write bool) {
+		w := workers[core]
+		w.passes = append(w.passes, pass{frame: w.cur, epoch: epoch, write: write})
+	})
+	defer g.SetRecorder(nil)
+	var wg sync.WaitGroup
+	for c, w := range workers {
+		wg.Go(func() { w.run(queues[c]) })
+	}
+	wg.Wait()
+
+	var order []pass
+	for _, w := range workers {
+		r.Violations = append(r.Violations, w.violations...)
+		order = append(order, w.passes...)
+	}
+	seqCount := refusalCounter(seq)
+	r.ParRefusals = -1
+	if counts := parRefusalCounters(par); counts != nil {
+		r.ParRefusals = counts[0]()
+	}
+	if len(r.Violations) > 0 {
+		// A panic leaves the state half-written, which no replay
+		// reproduces: the violations are the report.
+		return r
+	}
+	sort.Slice(order, func(a, b int) bool {
+		x, y := order[a], order[b]
+		if x.epoch != y.epoch {
+			return x.epoch < y.epoch
+		}
+		if x.write != y.write {
+			return x.write
+		}
+		return x.frame < y.frame
+	})
+	if v := checkOrder(order, n); v != "" {
+		r.Violations = append(r.Violations, v)
+		return r
+	}
+	r.Serialized = true
+	r.WritePasses = int(g.Epoch())
+	var all []Mismatch
+	for k, ps := range order {
+		i, f := ps.frame, &trace.Frames[ps.frame]
+		p.Reset(append([]byte(nil), in[i]...), f.Port, f.Time)
+		v := seq.Process(&p)
+		got := &out[i]
+		why := ""
+		switch {
+		case v != got.v:
+			why = "verdicts differ"
+		case !bytes.Equal(p.Data, got.data):
+			why = "bytes differ"
+		default:
+			continue
+		}
+		r.Mismatches++
+		if len(all) < opts.Keep {
+			kind := "read"
+			if ps.write {
+				kind = "write"
+			}
+			why += fmt.Sprintf(" (replayed %d of %d, %s pass of epoch %d)", k+1, n, kind, ps.epoch)
+			all = append(all, Mismatch{Index: i, Core: got.core, Port: f.Port, Seq: v, Par: got.v,
+				SeqData: append([]byte(nil), p.Data...), ParData: got.data, Why: why})
+		}
+	}
+	r.SeqRefusals = seqCount()
+	sortMismatches(all)
+	r.First = all
+	return r
+}
+
+// checkOrder checks a rebuilt serialisation: every frame exactly once, and
+// one write pass per epoch after the first.
+func checkOrder(order []pass, frames int) string {
+	if len(order) != frames {
+		return fmt.Sprintf("the lock group recorded %d passes for %d packets", len(order), frames)
+	}
+	seen := make([]bool, frames)
+	var writes uint64
+	for _, ps := range order {
+		if seen[ps.frame] {
+			return fmt.Sprintf("frame %d recorded twice", ps.frame)
+		}
+		seen[ps.frame] = true
+		if ps.write {
+			if writes++; ps.epoch != writes {
+				return fmt.Sprintf("write pass of frame %d has epoch %d, want %d", ps.frame, ps.epoch, writes)
+			}
+		}
+	}
+	return ""
+}
+
+// run processes the frames idx, stopping at a panic (recorded as a
+// violation: the NF's state is then unusable).
+func (w *serialWorker) run(idx []int) {
+	defer func() {
+		if e := recover(); e != nil {
+			w.violations = append(w.violations, fmt.Sprintf("core %d panicked: %v", w.core, e))
+		}
+	}()
+	for _, i := range idx {
+		w.one(i)
+	}
+}
+
+func (w *serialWorker) one(i int) {
+	f := &w.trace.Frames[i]
+	nat := w.opts.NAT
+	p := &w.pkts[0]
+	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	if nat != nil && f.Port == nat.WAN && p.HasPorts() {
+		// Address the reply to the port the NAT gave its flow, if it
+		// has forwarded the flow yet (else it is unsolicited, as on a
+		// real network).
+		w.nat.mu.Lock()
+		port, ok := w.nat.ports[replyFlow(p)]
+		w.nat.mu.Unlock()
+		if ok {
+			p.SetDstIP(nat.ExternalIP)
+			p.SetDstPort(port)
+		}
+	}
+	w.in[i] = append([]byte(nil), p.Data...)
+	var id maestro.FlowID
+	if nat != nil && f.Port == nat.LAN {
+		id = p.Flow()
+	}
+	w.cur = i
+	w.vs[0] = noVerdict
+	w.par.ProcessBurst(w.core, w.pkts[:], w.vs[:])
+	v := w.vs[0]
+	switch {
+	case v == noVerdict:
+		w.violations = append(w.violations, fmt.Sprintf("frame %d: no verdict", i))
+	case v != maestro.Drop && v != maestro.Flood && (v < 0 || int(v) >= w.opts.Ports):
+		w.violations = append(w.violations, fmt.Sprintf("frame %d: verdict %v is not a valid port (%d ports)", i, v, w.opts.Ports))
+	}
+	w.out[i] = parOut{v: v, data: append([]byte(nil), p.Data...), core: w.core, done: true}
+	if nat != nil && f.Port == nat.LAN {
+		if ext := learnExternal(p, v, nat); ext != 0 {
+			w.nat.mu.Lock()
+			w.nat.ports[id] = ext
+			w.nat.mu.Unlock()
+		}
+	}
 }

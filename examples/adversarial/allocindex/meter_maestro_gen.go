@@ -19,6 +19,8 @@ import (
 //	  because allocindex.go:96:2: MAE003 the key of slots.Refresh (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because allocindex.go:97:10: MAE003 the key of bytes.At (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because allocindex.go:98:2: MAE003 the key of bytes.Set (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
+//	capacity: one shared state at the configured capacity, as the sequential NF's
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, int] (Table)
 //	  allocindex.go:63:2: flows.Expire write on ports [] key ()
@@ -118,9 +120,11 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 // Meter holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
-// (core-local) proceed, a write attempt changes nothing and aborts the
-// pass. An aborted packet gets its header bytes back and runs again under
-// the write lock.
+// (core-local) proceed, and the first write attempt changes nothing and
+// ends the pass at once. An aborted packet then runs again under the
+// write lock, given back its Packet fields and header bytes. The result equals the
+// sequential Meter run on the packets in the order the locks serialised
+// them (see LockGroup).
 type MeterParallel struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
@@ -163,6 +167,15 @@ func (x *MeterParallel) Cores() int { return x.nfs.Cores() }
 // spreading key is correct for a lock-based NF.
 func (x *MeterParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
+// LockGroup returns the NF's lock group, whose epochs and recorder tell
+// the order in which the locks serialised the packets. Set its recorder
+// before the workers start.
+func (x *MeterParallel) LockGroup() *maestro.LockGroup { return x.group }
+
+// Instance returns core's Meter, whose state fields are views of the one
+// shared state (for inspection while the workers are stopped).
+func (x *MeterParallel) Instance(core int) *Meter { return x.nfs.Get(core) }
+
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *MeterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
@@ -170,15 +183,35 @@ func (x *MeterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts [
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		x.lock.RLock(core)
-		x.group.StartRead(core, p)
-		v := nf.Process(p)
-		x.lock.RUnlock(core)
+		v := x.readPass(core, nf, p)
 		if x.group.FinishRead(core, p) {
-			x.lock.Lock()
-			v = nf.Process(p)
-			x.lock.Unlock()
+			v = x.writePass(core, nf, p)
 		}
 		verdicts[i] = v
 	}
+}
+
+// readPass runs p on core under the core's read lock. A write attempt ends
+// the pass with the containers' abort panic, recovered here (FinishRead
+// then asks for the rerun); any other panic releases the lock and goes on.
+// The defer is why this is a function of its own.
+func (x *MeterParallel) readPass(core int, nf *Meter, p *maestro.Packet) maestro.Verdict {
+	x.lock.RLock(core)
+	defer func() {
+		x.lock.RUnlock(core)
+		if r := recover(); r != nil {
+			x.group.Recovered(r)
+		}
+	}()
+	x.group.StartRead(core, p)
+	return nf.Process(p)
+}
+
+// writePass runs p on core under the write lock, which a panic of the NF
+// releases too.
+func (x *MeterParallel) writePass(core int, nf *Meter, p *maestro.Packet) maestro.Verdict {
+	x.lock.Lock()
+	defer x.lock.Unlock()
+	x.group.StartWrite(core, p)
+	return nf.Process(p)
 }

@@ -18,6 +18,8 @@ import (
 //	strategy: locks
 //	  because closurekey.go:56:11: MAE002 the key of flows.Find (local variable that may be written by a makeclosure) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because closurekey.go:63:15: MAE002 the key of flows.Insert (local variable that may be written by a makeclosure) has no component RSS can hash, so packets with any addresses may share its entry
+//	capacity: one shared state at the configured capacity, as the sequential NF's
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
 //	  closurekey.go:47:2: flows.Expire write on ports [] key ()
@@ -96,9 +98,11 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 // FW holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
-// (core-local) proceed, a write attempt changes nothing and aborts the
-// pass. An aborted packet gets its header bytes back and runs again under
-// the write lock.
+// (core-local) proceed, and the first write attempt changes nothing and
+// ends the pass at once. An aborted packet then runs again under the
+// write lock, given back its Packet fields and header bytes. The result equals the
+// sequential FW run on the packets in the order the locks serialised
+// them (see LockGroup).
 type FWParallel struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
@@ -139,6 +143,15 @@ func (x *FWParallel) Cores() int { return x.nfs.Cores() }
 // spreading key is correct for a lock-based NF.
 func (x *FWParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
+// LockGroup returns the NF's lock group, whose epochs and recorder tell
+// the order in which the locks serialised the packets. Set its recorder
+// before the workers start.
+func (x *FWParallel) LockGroup() *maestro.LockGroup { return x.group }
+
+// Instance returns core's FW, whose state fields are views of the one
+// shared state (for inspection while the workers are stopped).
+func (x *FWParallel) Instance(core int) *FW { return x.nfs.Get(core) }
+
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
@@ -146,15 +159,35 @@ func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		x.lock.RLock(core)
-		x.group.StartRead(core, p)
-		v := nf.Process(p)
-		x.lock.RUnlock(core)
+		v := x.readPass(core, nf, p)
 		if x.group.FinishRead(core, p) {
-			x.lock.Lock()
-			v = nf.Process(p)
-			x.lock.Unlock()
+			v = x.writePass(core, nf, p)
 		}
 		verdicts[i] = v
 	}
+}
+
+// readPass runs p on core under the core's read lock. A write attempt ends
+// the pass with the containers' abort panic, recovered here (FinishRead
+// then asks for the rerun); any other panic releases the lock and goes on.
+// The defer is why this is a function of its own.
+func (x *FWParallel) readPass(core int, nf *FW, p *maestro.Packet) maestro.Verdict {
+	x.lock.RLock(core)
+	defer func() {
+		x.lock.RUnlock(core)
+		if r := recover(); r != nil {
+			x.group.Recovered(r)
+		}
+	}()
+	x.group.StartRead(core, p)
+	return nf.Process(p)
+}
+
+// writePass runs p on core under the write lock, which a panic of the NF
+// releases too.
+func (x *FWParallel) writePass(core int, nf *FW, p *maestro.Packet) maestro.Verdict {
+	x.lock.Lock()
+	defer x.lock.Unlock()
+	x.group.StartWrite(core, p)
+	return nf.Process(p)
 }

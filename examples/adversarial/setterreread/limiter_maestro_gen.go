@@ -18,6 +18,8 @@ import (
 //	strategy: locks
 //	  because setterreread.go:75:14: MAE002 the key of budget.Find (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because setterreread.go:78:21: MAE002 the key of budget.Insert (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
+//	capacity: one shared state at the configured capacity, as the sequential NF's
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
 //	  setterreread.go:66:2: budget.Expire write on ports [] key ()
@@ -99,9 +101,11 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 // Limiter holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
-// (core-local) proceed, a write attempt changes nothing and aborts the
-// pass. An aborted packet gets its header bytes back and runs again under
-// the write lock.
+// (core-local) proceed, and the first write attempt changes nothing and
+// ends the pass at once. An aborted packet then runs again under the
+// write lock, given back its Packet fields and header bytes. The result equals the
+// sequential Limiter run on the packets in the order the locks serialised
+// them (see LockGroup).
 type LimiterParallel struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
@@ -142,6 +146,15 @@ func (x *LimiterParallel) Cores() int { return x.nfs.Cores() }
 // spreading key is correct for a lock-based NF.
 func (x *LimiterParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
+// LockGroup returns the NF's lock group, whose epochs and recorder tell
+// the order in which the locks serialised the packets. Set its recorder
+// before the workers start.
+func (x *LimiterParallel) LockGroup() *maestro.LockGroup { return x.group }
+
+// Instance returns core's Limiter, whose state fields are views of the one
+// shared state (for inspection while the workers are stopped).
+func (x *LimiterParallel) Instance(core int) *Limiter { return x.nfs.Get(core) }
+
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
 func (x *LimiterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
@@ -149,15 +162,35 @@ func (x *LimiterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
-		x.lock.RLock(core)
-		x.group.StartRead(core, p)
-		v := nf.Process(p)
-		x.lock.RUnlock(core)
+		v := x.readPass(core, nf, p)
 		if x.group.FinishRead(core, p) {
-			x.lock.Lock()
-			v = nf.Process(p)
-			x.lock.Unlock()
+			v = x.writePass(core, nf, p)
 		}
 		verdicts[i] = v
 	}
+}
+
+// readPass runs p on core under the core's read lock. A write attempt ends
+// the pass with the containers' abort panic, recovered here (FinishRead
+// then asks for the rerun); any other panic releases the lock and goes on.
+// The defer is why this is a function of its own.
+func (x *LimiterParallel) readPass(core int, nf *Limiter, p *maestro.Packet) maestro.Verdict {
+	x.lock.RLock(core)
+	defer func() {
+		x.lock.RUnlock(core)
+		if r := recover(); r != nil {
+			x.group.Recovered(r)
+		}
+	}()
+	x.group.StartRead(core, p)
+	return nf.Process(p)
+}
+
+// writePass runs p on core under the write lock, which a panic of the NF
+// releases too.
+func (x *LimiterParallel) writePass(core int, nf *Limiter, p *maestro.Packet) maestro.Verdict {
+	x.lock.Lock()
+	defer x.lock.Unlock()
+	x.group.StartWrite(core, p)
+	return nf.Process(p)
 }
