@@ -93,7 +93,7 @@ func (ac *access) computeEffective() *effKey {
 		return &effKey{kind: effNone, origin: ac}
 	}
 	if ac.method == "Allocate" {
-		return &effKey{kind: effFresh, origin: ac}
+		return &effKey{kind: effFresh, space: "fresh:" + ac.state, origin: ac}
 	}
 	if ac.keyV == nil {
 		return &effKey{kind: effAll, code: "MAE003", origin: ac,
@@ -120,6 +120,14 @@ func (ac *access) computeEffective() *effKey {
 			return &effKey{kind: e.kind, code: e.code, why: e.why, origin: e.origin}
 		}
 		return e
+	}
+	// An index read from a table's entries, where every write of those
+	// entries stores an index just allocated by one allocator, is that
+	// allocator's index: per core under shared-nothing, like the table.
+	if len(ls) == 1 && ls[0].v.k == kEntry && spec.space == "index" {
+		if alloc := ac.a.slotAllocator(ls[0].v); alloc != "" {
+			return &effKey{kind: effFresh, space: "fresh:" + alloc, origin: ac}
+		}
 	}
 	if vs := ac.verifiedBy(); len(vs) > 0 {
 		return &effKey{kind: effVerified, ver: vs, origin: ac}
@@ -184,6 +192,72 @@ func (v *verification) guards(ac *access) bool {
 		return false
 	}
 	return v.success.Dominates(blk)
+}
+
+// onlyFresh reports whether every access to state is by allocated
+// indexes or keyless expiry.
+func (a *nfAnalysis) onlyFresh(state string) bool {
+	for _, ac := range a.accesses {
+		if ac.state == state {
+			if k := ac.effective().kind; k != effFresh && k != effNone {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// freshOwner names the allocator of the fresh side of a pair.
+func freshOwner(ex, ey *effKey) string {
+	if ex.kind != effFresh {
+		ex = ey
+	}
+	return strings.TrimPrefix(ex.space, "fresh:")
+}
+
+// otherDesc describes the other side of a pair with a fresh side.
+func otherDesc(ex, ey *effKey) string {
+	if ex.kind == effFresh && ey.kind == effFresh {
+		return "an index " + strings.TrimPrefix(ey.space, "fresh:") + " allocates"
+	}
+	if ex.kind == effFresh {
+		ex = ey
+	}
+	return ex.describe()
+}
+
+// slotAllocator returns the allocator whose fresh indexes every write of
+// the entry data v names stores ("" if any write stores anything else, or
+// none writes it).
+func (a *nfAnalysis) slotAllocator(v *val) string {
+	r := v.acc
+	if r == nil || v.part != "value" {
+		return ""
+	}
+	alloc := ""
+	for _, w := range a.accesses {
+		if w.state != r.state || w.spec.op != OpWrite {
+			continue
+		}
+		if w.spec.storeArg < 0 {
+			continue // removes and expiry store nothing
+		}
+		sv := w.stored
+		if sv == nil {
+			return ""
+		}
+		for _, p := range v.path {
+			sv = sv.comp(p)
+		}
+		if sv.k != kFresh || sv.acc == nil || sv.acc.method != "Allocate" {
+			return ""
+		}
+		if alloc != "" && alloc != sv.acc.state {
+			return ""
+		}
+		alloc = sv.acc.state
+	}
+	return alloc
 }
 
 // side is one side of a pairing: port and the fields on it.
@@ -333,7 +407,21 @@ func (s *sharding) expand(p portSet) []int {
 // pair derives the constraints that accesses x and y impose.
 func (s *sharding) pair(x, y *access) {
 	ex, ey := x.effective(), y.effective()
-	if ex.kind == effNone || ey.kind == effNone || ex.kind == effFresh || ey.kind == effFresh {
+	if ex.kind == effNone || ey.kind == effNone {
+		return
+	}
+	if ex.kind == effFresh || ey.kind == effFresh {
+		// Allocated indexes are per core under shared-nothing: two
+		// accesses by indexes of the same allocator never meet across
+		// cores. An allocated index against anything else (a key from
+		// packet fields, another allocator's index) may name the same
+		// element from two cores.
+		if ex.kind == effFresh && ey.kind == effFresh && ex.space == ey.space {
+			return
+		}
+		s.conflict(&effKey{kind: effUnhashable, code: "MAE003", origin: x,
+			why: fmt.Sprintf("%s.%s and %s.%s at %s address the same elements, one by an index %s allocates per core and the other by %s, so they may meet across cores",
+				x.state, x.method, y.state, y.method, shortPos(s.a.pass.Fset, y.pos), freshOwner(ex, ey), otherDesc(ex, ey))})
 		return
 	}
 	for _, e := range []*effKey{ex, ey} {
@@ -594,7 +682,11 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 			if len(st.Accesses) > 0 {
 				pos = st.Accesses[0].Pos
 			}
-			plan.Reasons = append(plan.Reasons, Reason{Pos: pos, Code: "sharded", Message: fmt.Sprintf("every access to %s is keyed by packet fields RSS hashes", st.Field)})
+			msg := fmt.Sprintf("every access to %s is keyed by packet fields RSS hashes", st.Field)
+			if a.onlyFresh(st.Field) {
+				msg = fmt.Sprintf("%s is addressed only by indexes each core allocates from its own copy (or by expiry)", st.Field)
+			}
+			plan.Reasons = append(plan.Reasons, Reason{Pos: pos, Code: "sharded", Message: msg})
 		}
 	}
 	ports := make([]int, 0, len(s.allowed))

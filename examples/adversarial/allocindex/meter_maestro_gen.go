@@ -15,11 +15,11 @@ import (
 // Maestro plan for Meter (maestrogen -explain prints it too):
 //
 //	NF Meter (package github.com/nfmaestro/maestro/examples/adversarial/allocindex), constructor New(Config)
-//	strategy: locks
-//	  because allocindex.go:96:2: MAE003 the key of slots.Refresh (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because allocindex.go:97:10: MAE003 the key of bytes.At (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because allocindex.go:98:2: MAE003 the key of bytes.Set (data read by flows.At at allocindex.go:94:10) has no component RSS can hash, so packets with any addresses may share its entry
-//	capacity: one shared state at the configured capacity, as the sequential NF's
+//	strategy: shared-nothing
+//	  because allocindex.go:63:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because allocindex.go:64:2: sharded slots is addressed only by indexes each core allocates from its own copy (or by expiry)
+//	  because allocindex.go:82:3: sharded bytes is addressed only by indexes each core allocates from its own copy (or by expiry)
+//	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, int] (Table)
@@ -45,12 +45,17 @@ import (
 //	  allocindex.go:97:10: bytes.At read on ports [1 2] key (entry [data read by flows.At at allocindex.go:94:10])
 //	  allocindex.go:98:2: bytes.Set write on ports [0] key (entry [data read by flows.At at allocindex.go:94:10])
 //	  allocindex.go:98:2: bytes.Set write on ports [1 2] key (entry [data read by flows.At at allocindex.go:94:10])
-//	RSS constraints: none
-//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
+//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
+//	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS port 0: key 5ffd9d215add556aedbe7320e96a3d20cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc826654b2bba500470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	RSS port 1: key ddc8276aedbe73215add556a3d20e96a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
 // maestrogenMeterShape is Meter's struct as maestrogen saw it. The conversion below
@@ -83,8 +88,8 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x5f, 0xfd, 0x9d, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0xed, 0xbe, 0x73, 0x20, 0xe9,
+				0x6a, 0x3d, 0x20, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
 				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
 				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
@@ -93,8 +98,8 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0xdd, 0xc8, 0x27, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
+				0x20, 0xe9, 0x6a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
 				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
 				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
@@ -106,7 +111,7 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x4f, 0x23, 0xeb, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
 				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
 				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
 				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
@@ -116,7 +121,77 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 	return rss.ForCores(cfgs, maestrogenMeterRETASize, cores)
 }
 
-// MeterParallel is Meter parallelized with locks by maestrogen (the plan's strategy). One
+// MeterParallel is Meter parallelized shared-nothing by maestrogen: every core runs
+// its own Meter with its own state, and the NIC's RSS, configured with RSS(),
+// sends every packet to the core whose state it may touch. No lock, no
+// shared write, no allocation on the packet path.
+type MeterParallel struct {
+	nfs *shard.PerCore[Meter]
+	rss []rss.Config
+}
+
+var _ nic.Processor = (*MeterParallel)(nil)
+
+// NewParallel builds the shared-nothing parallel Meter for cores cores (1 to the
+// RETA size), calling New(cfg) once per core with split capacity: each
+// core's Table, Allocator and CountMin get the configured capacity divided
+// by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
+// NF's memory, and its results differ from the sequential NF's once a
+// container fills on one core. NewParallelFull avoids that at cores times the memory.
+func NewParallel(cfg Config, cores int) (*MeterParallel, error) {
+	return maestrogenMeterNewParallel(cfg, cores, true)
+}
+
+// NewParallelFull is NewParallel with full capacity: every core's containers get the
+// configured capacity, so a core's container fills only when the
+// sequential NF's would.
+func NewParallelFull(cfg Config, cores int) (*MeterParallel, error) {
+	return maestrogenMeterNewParallel(cfg, cores, false)
+}
+
+// maestrogenMeterNewParallel builds the NF, with capacity split across the cores or
+// not.
+func maestrogenMeterNewParallel(cfg Config, cores int, split bool) (*MeterParallel, error) {
+	cfgs, err := maestrogenMeterRSS(cores)
+	if err != nil {
+		return nil, err
+	}
+	nfs, err := shard.NewPerCore(cores, func(int) Meter {
+		// A copy of the struct in the padded slot keeps each core's NF
+		// (and the container pointers it reads per packet) off the cache
+		// lines of the other cores.
+		if !split {
+			return *New(cfg)
+		}
+		return *maestro.BuildPerCore(cores, func() *Meter { return New(cfg) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &MeterParallel{nfs: nfs, rss: cfgs}, nil
+}
+
+// Cores returns the number of cores.
+func (x *MeterParallel) Cores() int { return x.nfs.Cores() }
+
+// RSS returns a copy of the NIC configuration, one entry per port.
+func (x *MeterParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
+
+// Instance returns core's Meter (for inspection while the workers are
+// stopped).
+func (x *MeterParallel) Instance(core int) *Meter { return x.nfs.Get(core) }
+
+// ProcessBurst runs core's Meter on each packet in order.
+func (x *MeterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+	nf := x.nfs.Get(core)
+	verdicts = verdicts[:len(pkts)]
+	for i := range pkts {
+		verdicts[i] = nf.Process(&pkts[i])
+	}
+}
+
+// MeterLocked is Meter parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
+// always correct, and this variant measures what sharding saves). One
 // Meter holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
@@ -125,18 +200,18 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 // write lock, given back its Packet fields and header bytes. The result equals the
 // sequential Meter run on the packets in the order the locks serialised
 // them (see LockGroup).
-type MeterParallel struct {
+type MeterLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[Meter]
 	rss   []rss.Config
 }
 
-var _ nic.Processor = (*MeterParallel)(nil)
+var _ nic.Processor = (*MeterLocked)(nil)
 
-// NewParallel builds the lock-based parallel Meter for cores cores (1 to the
+// NewLocked builds the lock-based parallel Meter for cores cores (1 to the
 // RETA size), calling New(cfg) once.
-func NewParallel(cfg Config, cores int) (*MeterParallel, error) {
+func NewLocked(cfg Config, cores int) (*MeterLocked, error) {
 	cfgs, err := maestrogenMeterRSS(cores)
 	if err != nil {
 		return nil, err
@@ -157,28 +232,28 @@ func NewParallel(cfg Config, cores int) (*MeterParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MeterParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &MeterLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *MeterParallel) Cores() int { return x.nfs.Cores() }
+func (x *MeterLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *MeterParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
+func (x *MeterLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // LockGroup returns the NF's lock group, whose epochs and recorder tell
 // the order in which the locks serialised the packets. Set its recorder
 // before the workers start.
-func (x *MeterParallel) LockGroup() *maestro.LockGroup { return x.group }
+func (x *MeterLocked) LockGroup() *maestro.LockGroup { return x.group }
 
 // Instance returns core's Meter, whose state fields are views of the one
 // shared state (for inspection while the workers are stopped).
-func (x *MeterParallel) Instance(core int) *Meter { return x.nfs.Get(core) }
+func (x *MeterLocked) Instance(core int) *Meter { return x.nfs.Get(core) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
-func (x *MeterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+func (x *MeterLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
@@ -195,7 +270,7 @@ func (x *MeterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts [
 // the pass with the containers' abort panic, recovered here (FinishRead
 // then asks for the rerun); any other panic releases the lock and goes on.
 // The defer is why this is a function of its own.
-func (x *MeterParallel) readPass(core int, nf *Meter, p *maestro.Packet) maestro.Verdict {
+func (x *MeterLocked) readPass(core int, nf *Meter, p *maestro.Packet) maestro.Verdict {
 	x.lock.RLock(core)
 	defer func() {
 		x.lock.RUnlock(core)
@@ -209,7 +284,7 @@ func (x *MeterParallel) readPass(core int, nf *Meter, p *maestro.Packet) maestro
 
 // writePass runs p on core under the write lock, which a panic of the NF
 // releases too.
-func (x *MeterParallel) writePass(core int, nf *Meter, p *maestro.Packet) maestro.Verdict {
+func (x *MeterLocked) writePass(core int, nf *Meter, p *maestro.Packet) maestro.Verdict {
 	x.lock.Lock()
 	defer x.lock.Unlock()
 	x.group.StartWrite(core, p)
