@@ -260,6 +260,19 @@ func (a *nfAnalysis) slotAllocator(v *val) string {
 	return alloc
 }
 
+// xorSelf records that port's queue must not change when the XOR terms t1
+// and t2 swap values: by linearity their key windows are then equal and
+// the queue is a function of t1 ^ t2.
+func (s *sharding) xorSelf(port int, t1, t2 rss.Bits) {
+	c := rss.Same(port, []rss.Bits{t1, t2}, port, []rss.Bits{t2, t1}, fmt.Sprintf("the key XORs %v and %v", t1, t2))
+	k := constraintText(c)
+	if s.seen[k] {
+		return
+	}
+	s.seen[k] = true
+	s.constraints = append(s.constraints, c)
+}
+
 // side is one side of a pairing: port and the fields on it.
 type side struct {
 	port   int
@@ -295,6 +308,11 @@ func hashLeaf(v *val) (rss.Bits, bool) {
 	if v == nil || v.k != kPacket || v.cfg != "" || v.mask == 0 {
 		return rss.Bits{}, false
 	}
+	if v.xor != nil {
+		if _, ok := hashLeaf(v.xor); !ok {
+			return rss.Bits{}, false
+		}
+	}
 	f, ok := rssField(v.field)
 	if !ok {
 		return rss.Bits{}, false
@@ -318,20 +336,59 @@ func valueBits(mask uint32, shift int) uint64 {
 // equal transforms of equal masks are equal exactly when the masked fields
 // are.
 func pairLeaves(x, y *val) (rss.Bits, rss.Bits, bool) {
+	p, ok := pairTerms(x, y)
+	if !ok {
+		return rss.Bits{}, rss.Bits{}, false
+	}
+	return p.a, p.b, true
+}
+
+// termPair is the alignment of two key components, XOR terms included:
+// a and b pair x's first term with y's; xa and xb are x's and y's second
+// XOR terms on the same value bits (zero Bits when there is none), which
+// their port's hash must weigh exactly like the first term.
+type termPair struct {
+	a, b, xa, xb rss.Bits
+}
+
+// pairTerms aligns two packet components, each a field or an XOR of two
+// fields, on the value bits both keep.
+func pairTerms(x, y *val) (termPair, bool) {
 	bx, okx := hashLeaf(x)
 	by, oky := hashLeaf(y)
 	if !okx || !oky || x.xf != y.xf {
-		return rss.Bits{}, rss.Bits{}, false
+		return termPair{}, false
+	}
+	if (x.xor == nil) != (y.xor == nil) {
+		// a1^a2 == b says nothing the constraint language can state
+		// about a1, a2 and b one by one.
+		return termPair{}, false
 	}
 	if x.xf != "" && (x.mask != y.mask || x.shift != y.shift) {
-		return rss.Bits{}, rss.Bits{}, false
+		return termPair{}, false
 	}
 	v := valueBits(bx.Mask, x.shift) & valueBits(by.Mask, y.shift)
-	mx, my := fieldBits(v, x.shift)&bx.Mask, fieldBits(v, y.shift)&by.Mask
-	if mx == 0 || my == 0 || bitsCount(mx) != bitsCount(my) {
-		return rss.Bits{}, rss.Bits{}, false
+	at := func(b rss.Bits, t *val) rss.Bits {
+		return rss.Bits{Field: b.Field, Mask: fieldBits(v, t.shift) & b.Mask}
 	}
-	return rss.Bits{Field: bx.Field, Mask: mx}, rss.Bits{Field: by.Field, Mask: my}, true
+	p := termPair{a: at(bx, x), b: at(by, y)}
+	if p.a.Mask == 0 || p.b.Mask == 0 || bitsCount(p.a.Mask) != bitsCount(p.b.Mask) {
+		return termPair{}, false
+	}
+	for _, side := range []struct {
+		t   *val
+		out *rss.Bits
+	}{{x.xor, &p.xa}, {y.xor, &p.xb}} {
+		if side.t == nil {
+			continue
+		}
+		b, _ := hashLeaf(side.t)
+		*side.out = at(b, side.t)
+		if bitsCount(side.out.Mask) != bitsCount(p.a.Mask) {
+			return termPair{}, false
+		}
+	}
+	return p, true
 }
 
 func bitsCount(m uint32) int {
@@ -451,8 +508,16 @@ func (s *sharding) pair(x, y *access) {
 func (s *sharding) align(ex *effKey, px int, ey *effKey, py int) ([]rss.Bits, []rss.Bits, bool) {
 	var fa, fb []rss.Bits
 	add := func(a, b *val) {
-		if x, y, ok := pairLeaves(a, b); ok {
-			fa, fb = append(fa, x), append(fb, y)
+		if p, ok := pairTerms(a, b); ok {
+			fa, fb = append(fa, p.a), append(fb, p.b)
+			if p.xa.Mask != 0 {
+				// Both sides XOR two terms: pair them term by term, and
+				// make each port's hash symmetric in its two terms, so
+				// that it is a function of their XOR.
+				fa, fb = append(fa, p.xa), append(fb, p.xb)
+				s.xorSelf(px, p.a, p.xa)
+				s.xorSelf(py, p.b, p.xb)
+			}
 		}
 	}
 	switch {

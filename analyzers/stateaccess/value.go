@@ -57,6 +57,7 @@ type val struct {
 	mask  uint32         // kPacket: bits of the field that survive (IP, port and other integer fields)
 	shift int            // kPacket: the value is the masked field shifted right by shift bits
 	xf    string         // kPacket: an injective transform applied after mask and shift ("+c", "*c"); bit positions are then unknown
+	xor   *val           // kPacket: a second exact packet term XORed in, with the same value bits (p.SrcIP ^ p.DstIP)
 	cfg   string         // kPacket: set when the mask comes from configuration (unknown bits)
 	c     constant.Value // kConst: the constant, when known
 	acc   *access        // kEntry, kIndex, kFresh
@@ -199,6 +200,10 @@ func (v *val) writeKey(b *strings.Builder) {
 	switch v.k {
 	case kPacket:
 		fmt.Fprintf(b, "P(%s&%x>>%d%s%s)", v.field, v.mask, v.shift, v.xf, v.cfg)
+		if v.xor != nil {
+			b.WriteString("^")
+			v.xor.writeKey(b)
+		}
 	case kConst:
 		if v.c != nil {
 			fmt.Fprintf(b, "C(%s)", v.c.ExactString())
@@ -249,10 +254,14 @@ func (v *val) describe() string {
 		if v.cfg != "" {
 			return fmt.Sprintf("packet %s masked by %s", v.field, v.cfg)
 		}
-		if v.xf != "" {
-			return fmt.Sprintf("packet %s transformed (%s)", v.field, v.xf)
+		name := "packet " + v.field
+		if v.xor != nil {
+			name += " xor " + v.xor.field
 		}
-		return "packet " + v.field
+		if v.xf != "" {
+			return fmt.Sprintf("%s transformed (%s)", name, v.xf)
+		}
+		return name
 	case kConst:
 		if v.c != nil {
 			return "constant " + v.c.ExactString()
@@ -514,6 +523,16 @@ func arith(op token.Token, x, y *val, t types.Type) *val {
 // its result identifies nothing the analysis can name (an index plus one is
 // another entry, a hash of two fields collides across packets).
 func mixed(op token.Token, x, y *val) *val {
+	if op == token.XOR && exactTerm(x) && exactTerm(y) && valueBits(x.mask, x.shift) == valueBits(y.mask, y.shift) {
+		if x.field == y.field && x.mask == y.mask && x.shift == y.shift {
+			return &val{k: kConst, c: constant.MakeInt64(0)} // x ^ x
+		}
+		// Toeplitz is linear: a queue that depends on both fields through
+		// equal key windows depends on their XOR (DESIGN §5).
+		out := *x
+		out.xor = y
+		return &out
+	}
 	fromPacket := x.k == kPacket || y.k == kPacket || (x.k == kOpaque && x.pkt) || (y.k == kOpaque && y.pkt)
 	if fromPacket {
 		if x.k == kOpaque && x.pkt {
@@ -525,6 +544,30 @@ func mixed(op token.Token, x, y *val) *val {
 		return &val{k: kOpaque, pkt: true, why: opName(op) + " mixing packet data"}
 	}
 	return opaque("%s of %s and %s", opName(op), x.describe(), y.describe())
+}
+
+// exactTerm reports whether x is a packet value with known bit positions
+// and a known mask: a term XOR can combine.
+func exactTerm(x *val) bool {
+	return x.k == kPacket && x.xf == "" && x.cfg == "" && x.xor == nil && x.mask != 0
+}
+
+// withXor applies a bit-position operation (mask, shift, narrowing) to each
+// term of a packet value; an operation that makes a term opaque makes the
+// whole value opaque.
+func withXor(x *val, f func(*val) *val) *val {
+	if x.xor == nil {
+		return f(x)
+	}
+	a := *x
+	a.xor = nil
+	ra, rb := f(&a), f(x.xor)
+	if ra.k != kPacket || rb.k != kPacket {
+		return &val{k: kOpaque, pkt: true, why: "operation on packet " + x.field + " xor " + x.xor.field}
+	}
+	out := *ra
+	out.xor = rb
+	return &out
 }
 
 // transformed applies an injective transform to a packet value.
@@ -541,6 +584,7 @@ func transformed(x *val, what string, c *val, t types.Type) *val {
 // packetConst abstracts x op c for a packet value x and a constant or
 // configuration value c.
 func packetConst(op token.Token, x, y *val, t types.Type) *val {
+	tt := t
 	cv, known := constInt(y.c)
 	unsigned := isUnsigned(t)
 	switch op {
@@ -566,6 +610,9 @@ func packetConst(op token.Token, x, y *val, t types.Type) *val {
 	case token.AND, token.AND_NOT, token.OR:
 		if x.xf != "" {
 			break
+		}
+		if x.xor != nil {
+			return withXor(x, func(t *val) *val { return packetConst(op, t, y, tt) })
 		}
 		if !known && op == token.AND && y.ones != 0 {
 			// x & m where m is configuration with some bits certainly set
@@ -626,6 +673,9 @@ func fieldBits(c uint64, shift int) uint32 {
 
 // shiftPacket abstracts x << n and x >> n.
 func shiftPacket(op token.Token, x *val, n int, t types.Type) *val {
+	if x.xor != nil && x.xf == "" {
+		return withXor(x, func(v *val) *val { return shiftPacket(op, v, n, t) })
+	}
 	if x.xf != "" {
 		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("shift of transformed packet %s", x.field)}
 	}
@@ -650,6 +700,9 @@ func shiftPacket(op token.Token, x *val, n int, t types.Type) *val {
 // narrow keeps the low w bits of a packet value (value bits at or above w
 // are lost: field bits at or above w+shift).
 func narrow(x *val, w int) *val {
+	if x.xor != nil && x.xf == "" {
+		return withXor(x, func(v *val) *val { return narrow(v, w) })
+	}
 	if x.xf != "" {
 		return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("narrowing of transformed packet %s", x.field)}
 	}
@@ -744,6 +797,10 @@ func (v *val) component() Component {
 	switch v.k {
 	case kPacket:
 		c := Component{Source: SourcePacket, Field: v.field, Mask: v.mask}
+		if v.xor != nil {
+			c.Field += "^" + v.xor.field
+			c.Detail = "xor of two packet fields"
+		}
 		if v.cfg != "" {
 			c.Mask = 0
 			c.Detail = "mask from " + v.cfg + " (unknown to the analysis)"

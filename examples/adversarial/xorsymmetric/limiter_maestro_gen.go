@@ -15,25 +15,32 @@ import (
 // Maestro plan for Limiter (maestrogen -explain prints it too):
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/xorsymmetric), constructor New(Config)
-//	strategy: locks
-//	  because xorsymmetric.go:65:14: MAE002 the key of budget.Find (xor mixing packet data) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because xorsymmetric.go:68:21: MAE002 the key of budget.Insert (xor mixing packet data) has no component RSS can hash, so packets with any addresses may share its entry
-//	capacity: one shared state at the configured capacity, as the sequential NF's
+//	strategy: shared-nothing
+//	  because xorsymmetric.go:59:2: sharded every access to budget is keyed by packet fields RSS hashes
+//	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
 //	  xorsymmetric.go:59:2: budget.Expire write on ports [] key ()
-//	  xorsymmetric.go:65:14: budget.Find read on ports [] key (opaque [xor mixing packet data])
+//	  xorsymmetric.go:65:14: budget.Find read on ports [] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
 //	  xorsymmetric.go:66:7: budget.At read on ports [] key (entry [index found by budget.Find at xorsymmetric.go:65:14])
 //	  xorsymmetric.go:67:3: budget.Set write on ports [] key (entry [index found by budget.Find at xorsymmetric.go:65:14])
-//	  xorsymmetric.go:68:21: budget.Insert write on ports [] key (opaque [xor mixing packet data])
-//	RSS constraints: none
-//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc826654b2bba500470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  xorsymmetric.go:68:21: budget.Insert write on ports [] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
+//	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 0 (DstIP,SrcIP)
+//	RSS constraint: port 1 (SrcIP,DstIP) SameQueue port 1 (DstIP,SrcIP)
+//	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 1 (SrcIP,DstIP)
+//	RSS constraint: port 2 (SrcIP,DstIP) SameQueue port 2 (DstIP,SrcIP)
+//	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP)
+//	RSS constraint: port 1 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP)
+//	RSS constraint: port 0 DependsOnly(SrcIP,DstIP)
+//	RSS constraint: port 1 DependsOnly(SrcIP,DstIP)
+//	RSS constraint: port 2 DependsOnly(SrcIP,DstIP)
+//	RSS port 0: key 5ffd9c015add54015add540000000000cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP; RETA 512 entries
+//	RSS port 1: key ddc826015add54015add5400000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP; RETA 512 entries
+//	RSS port 2 (and every port not declared): key 4f23ea015add54015add540000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP; RETA 512 entries
 
 // maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
@@ -63,8 +70,8 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x5f, 0xfd, 0x9c, 0x01, 0x5a, 0xdd, 0x54, 0x01, 0x5a, 0xdd, 0x54, 0x00, 0x00,
+				0x00, 0x00, 0x00, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
 				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
 				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
@@ -73,8 +80,8 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0xdd, 0xc8, 0x26, 0x01, 0x5a, 0xdd, 0x54, 0x01, 0x5a, 0xdd, 0x54, 0x00, 0x00,
+				0x00, 0x00, 0x00, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
 				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
 				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
@@ -86,8 +93,8 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
-				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x4f, 0x23, 0xea, 0x01, 0x5a, 0xdd, 0x54, 0x01, 0x5a, 0xdd, 0x54, 0x00, 0x00,
+				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
 				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
 				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
@@ -96,7 +103,77 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 	return rss.ForCores(cfgs, maestrogenLimiterRETASize, cores)
 }
 
-// LimiterParallel is Limiter parallelized with locks by maestrogen (the plan's strategy). One
+// LimiterParallel is Limiter parallelized shared-nothing by maestrogen: every core runs
+// its own Limiter with its own state, and the NIC's RSS, configured with RSS(),
+// sends every packet to the core whose state it may touch. No lock, no
+// shared write, no allocation on the packet path.
+type LimiterParallel struct {
+	nfs *shard.PerCore[Limiter]
+	rss []rss.Config
+}
+
+var _ nic.Processor = (*LimiterParallel)(nil)
+
+// NewParallel builds the shared-nothing parallel Limiter for cores cores (1 to the
+// RETA size), calling New(cfg) once per core with split capacity: each
+// core's Table, Allocator and CountMin get the configured capacity divided
+// by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
+// NF's memory, and its results differ from the sequential NF's once a
+// container fills on one core. NewParallelFull avoids that at cores times the memory.
+func NewParallel(cfg Config, cores int) (*LimiterParallel, error) {
+	return maestrogenLimiterNewParallel(cfg, cores, true)
+}
+
+// NewParallelFull is NewParallel with full capacity: every core's containers get the
+// configured capacity, so a core's container fills only when the
+// sequential NF's would.
+func NewParallelFull(cfg Config, cores int) (*LimiterParallel, error) {
+	return maestrogenLimiterNewParallel(cfg, cores, false)
+}
+
+// maestrogenLimiterNewParallel builds the NF, with capacity split across the cores or
+// not.
+func maestrogenLimiterNewParallel(cfg Config, cores int, split bool) (*LimiterParallel, error) {
+	cfgs, err := maestrogenLimiterRSS(cores)
+	if err != nil {
+		return nil, err
+	}
+	nfs, err := shard.NewPerCore(cores, func(int) Limiter {
+		// A copy of the struct in the padded slot keeps each core's NF
+		// (and the container pointers it reads per packet) off the cache
+		// lines of the other cores.
+		if !split {
+			return *New(cfg)
+		}
+		return *maestro.BuildPerCore(cores, func() *Limiter { return New(cfg) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &LimiterParallel{nfs: nfs, rss: cfgs}, nil
+}
+
+// Cores returns the number of cores.
+func (x *LimiterParallel) Cores() int { return x.nfs.Cores() }
+
+// RSS returns a copy of the NIC configuration, one entry per port.
+func (x *LimiterParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
+
+// Instance returns core's Limiter (for inspection while the workers are
+// stopped).
+func (x *LimiterParallel) Instance(core int) *Limiter { return x.nfs.Get(core) }
+
+// ProcessBurst runs core's Limiter on each packet in order.
+func (x *LimiterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+	nf := x.nfs.Get(core)
+	verdicts = verdicts[:len(pkts)]
+	for i := range pkts {
+		verdicts[i] = nf.Process(&pkts[i])
+	}
+}
+
+// LimiterLocked is Limiter parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
+// always correct, and this variant measures what sharding saves). One
 // Limiter holds the state at full capacity; every core runs a shallow copy
 // whose state fields are its views of that state. Each packet first runs as
 // a read pass under the core's read lock: reads and timestamp refreshes
@@ -105,18 +182,18 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 // write lock, given back its Packet fields and header bytes. The result equals the
 // sequential Limiter run on the packets in the order the locks serialised
 // them (see LockGroup).
-type LimiterParallel struct {
+type LimiterLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
 	nfs   *shard.PerCore[Limiter]
 	rss   []rss.Config
 }
 
-var _ nic.Processor = (*LimiterParallel)(nil)
+var _ nic.Processor = (*LimiterLocked)(nil)
 
-// NewParallel builds the lock-based parallel Limiter for cores cores (1 to the
+// NewLocked builds the lock-based parallel Limiter for cores cores (1 to the
 // RETA size), calling New(cfg) once.
-func NewParallel(cfg Config, cores int) (*LimiterParallel, error) {
+func NewLocked(cfg Config, cores int) (*LimiterLocked, error) {
 	cfgs, err := maestrogenLimiterRSS(cores)
 	if err != nil {
 		return nil, err
@@ -135,28 +212,28 @@ func NewParallel(cfg Config, cores int) (*LimiterParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &LimiterParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	return &LimiterLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
-func (x *LimiterParallel) Cores() int { return x.nfs.Cores() }
+func (x *LimiterLocked) Cores() int { return x.nfs.Cores() }
 
 // RSS returns a copy of the NIC configuration, one entry per port. Any
 // spreading key is correct for a lock-based NF.
-func (x *LimiterParallel) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
+func (x *LimiterLocked) RSS() []rss.Config { return rss.CopyConfigs(x.rss) }
 
 // LockGroup returns the NF's lock group, whose epochs and recorder tell
 // the order in which the locks serialised the packets. Set its recorder
 // before the workers start.
-func (x *LimiterParallel) LockGroup() *maestro.LockGroup { return x.group }
+func (x *LimiterLocked) LockGroup() *maestro.LockGroup { return x.group }
 
 // Instance returns core's Limiter, whose state fields are views of the one
 // shared state (for inspection while the workers are stopped).
-func (x *LimiterParallel) Instance(core int) *Limiter { return x.nfs.Get(core) }
+func (x *LimiterLocked) Instance(core int) *Limiter { return x.nfs.Get(core) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
 // write pass when the read pass attempted a write.
-func (x *LimiterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+func (x *LimiterLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
@@ -173,7 +250,7 @@ func (x *LimiterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 // the pass with the containers' abort panic, recovered here (FinishRead
 // then asks for the rerun); any other panic releases the lock and goes on.
 // The defer is why this is a function of its own.
-func (x *LimiterParallel) readPass(core int, nf *Limiter, p *maestro.Packet) maestro.Verdict {
+func (x *LimiterLocked) readPass(core int, nf *Limiter, p *maestro.Packet) maestro.Verdict {
 	x.lock.RLock(core)
 	defer func() {
 		x.lock.RUnlock(core)
@@ -187,7 +264,7 @@ func (x *LimiterParallel) readPass(core int, nf *Limiter, p *maestro.Packet) mae
 
 // writePass runs p on core under the write lock, which a panic of the NF
 // releases too.
-func (x *LimiterParallel) writePass(core int, nf *Limiter, p *maestro.Packet) maestro.Verdict {
+func (x *LimiterLocked) writePass(core int, nf *Limiter, p *maestro.Packet) maestro.Verdict {
 	x.lock.Lock()
 	defer x.lock.Unlock()
 	x.group.StartWrite(core, p)

@@ -19,6 +19,11 @@ func TestParallelMatchesSequential(t *testing.T) {
 	advtest.Check[Limiter](t, func() maestro.NF { return New(testConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) },
 		advtest.Options{Extra: []maestrotest.Trace{
-			advtest.SmallPools("pools", advtest.Pools{Src: 0x0a000000, SrcBits: 6, Dst: 0x0b000000, DstBits: 6, Replies: true}),
+			// Pools of /16s, not /26s: with every IPv4 type hashed on the
+			// whole 4-tuple, the key windows of the addresses' low bits
+			// overlap the ports' and must stay zero (issue 16), so hosts
+			// that differ only there share a queue. Correct, but a test
+			// of spread as well as of equality needs more varied hosts.
+			advtest.SmallPools("pools", advtest.Pools{Src: 0x0a000000, SrcBits: 16, Dst: 0x0b000000, DstBits: 16, Replies: true}),
 		}})
 }
