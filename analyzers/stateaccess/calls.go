@@ -273,6 +273,9 @@ func readOnlyExternal(fn *ssa.Function) bool {
 	case "strconv":
 		return !strings.HasPrefix(name, "Append")
 	case MaestroPath:
+		if recv && isPacketPtr(fn.Signature.Recv().Type()) {
+			return packetReaders[name] // setters, Parse and Reset write the Packet
+		}
 		return name != "AppendFrame"
 	}
 	return false
