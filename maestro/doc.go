@@ -28,7 +28,10 @@
 // field that the packet path writes is reported: it would be silently
 // replicated, or raced on, by a parallel NF.
 //
-// Ports are Port constants; branches on p.InPort == LAN are understood. Time
+// Ports are Port constants; branches on p.InPort == LAN are understood. The
+// directive may declare the ports the NF receives on (//maestro:nf New
+// ports=LAN,WAN); every other port is analysed as one default port, whose
+// RSS configuration applies to any port without its own. Time
 // comes from Packet.Time (nanoseconds), never time.Now, so runs replay exactly.
 //
 // # Containers
