@@ -154,6 +154,10 @@ var advCases = []advCase{
 	ex("fieldbyfield", sn),
 	ex("pkthelper", sn),
 	ex("allocindex", sn),
+	ex("freshmeetskey", locks).writing("marks"),
+	ex("xorvsfield", locks),
+	td("ctorglobal", refused("MAE008")),
+	td("packetcopysetter", locks),
 	ex("xorsymmetric", sn, locks),
 	ex("expirehelper", sn),
 }
