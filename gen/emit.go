@@ -195,6 +195,7 @@ func (e *emitter) sharedNothing(typ, ctor string) {
 type %[1]s struct {
 	nfs *shard.PerCore[%[2]s]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*%[1]s)(nil)
@@ -206,17 +207,24 @@ func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) %[2]s {
-		// A copy of the struct in the padded slot keeps each core's NF
+	own := maestro.NewOwnership(%[7]q)
+	nfs, err := shard.NewPerCore(cores, func(core int) %[2]s {
+		nf := maestro.BuildPerCore(cores, func() *%[2]s { return %[4]s(cfg) })
+		%[8]s// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		return *maestro.BuildPerCore(cores, func() *%[2]s { return %[4]s(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &%[1]s{nfs: nfs, rss: cfgs}, nil
+	return &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *%[1]s) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *%[1]s) Cores() int { return x.nfs.Cores() }
@@ -237,7 +245,21 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p)
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, e.nf, e.ownLines())
+}
+
+// ownLines returns the calls that register each core's written state with
+// the ownership check (a no-op unless built with -tags maestrocheck).
+// Read-only state is replicated configuration: every core may read every
+// key, so it is not registered.
+func (e *emitter) ownLines() string {
+	var b strings.Builder
+	for _, s := range e.f.Plan.State {
+		if !s.ReadOnly {
+			fmt.Fprintf(&b, "maestro.Own(nf.%s, own, core, %q)\n\t\t", s.Field, s.Field)
+		}
+	}
+	return b.String()
 }
 
 func (e *emitter) locked(typ, ctor string, baseline bool) {

@@ -90,6 +90,7 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 type PolicerParallel struct {
 	nfs *shard.PerCore[Policer]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*PolicerParallel)(nil)
@@ -101,17 +102,25 @@ func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) Policer {
+	own := maestro.NewOwnership("Policer")
+	nfs, err := shard.NewPerCore(cores, func(core int) Policer {
+		nf := maestro.BuildPerCore(cores, func() *Policer { return New(cfg) })
+		maestro.Own(nf.buckets, own, core, "buckets")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		return *maestro.BuildPerCore(cores, func() *Policer { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &PolicerParallel{nfs: nfs, rss: cfgs}, nil
+	return &PolicerParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *PolicerParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *PolicerParallel) Cores() int { return x.nfs.Cores() }
