@@ -46,13 +46,22 @@ type ownerSlot[K comparable] struct {
 // counts.
 const maxSeen = 1 << 16
 
-func newOwnerSlot[K comparable](o *Ownership, core int, field string) *ownerSlot[K] {
+// newOwnerSlot registers core's container of field with o. The first core
+// to register a field creates its owner map, sized for hint keys (the
+// container's capacity: a key-space container sees at least that many keys
+// when it fills), so that it rarely grows while packets wait.
+func newOwnerSlot[K comparable](o *Ownership, core int, field string, hint int) *ownerSlot[K] {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var keys *xsync.MapOf[K, int32]
 	switch m := o.fields[field].(type) {
 	case nil:
-		keys = xsync.NewMapOf[K, int32]()
+		// The containers' own hasher: xsync's default hashes a struct
+		// key field by field through the runtime's type walker, several
+		// times slower for a 5-tuple.
+		h := newKeyHasher[K]()
+		keys = xsync.NewMapOfWithHasher[K, int32](func(k K, seed uint64) uint64 { return h.hash(&k) ^ seed },
+			xsync.WithPresize(hint), xsync.WithGrowOnly())
 		o.fields[field] = keys
 	case *xsync.MapOf[K, int32]:
 		keys = m
@@ -66,19 +75,19 @@ func newOwnerSlot[K comparable](o *Ownership, core int, field string) *ownerSlot
 
 func (t *Table[K, V]) own(o *Ownership, core int, field string) {
 	if t != nil {
-		t.ck.s = newOwnerSlot[K](o, core, field)
+		t.ck.s = newOwnerSlot[K](o, core, field, t.Cap())
 	}
 }
 
 func (m *Map[K, V]) own(o *Ownership, core int, field string) {
 	if m != nil {
-		m.ck.s = newOwnerSlot[K](o, core, field)
+		m.ck.s = newOwnerSlot[K](o, core, field, m.Cap())
 	}
 }
 
 func (cm *CountMin[K]) own(o *Ownership, core int, field string) {
 	if cm != nil {
-		cm.ck.s = newOwnerSlot[K](o, core, field)
+		cm.ck.s = newOwnerSlot[K](o, core, field, cm.Width())
 	}
 }
 

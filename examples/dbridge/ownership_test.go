@@ -9,10 +9,12 @@ import (
 	"testing"
 
 	"github.com/nfmaestro/maestro/examples/fw"
+	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
 	"github.com/nfmaestro/maestro/nic/rss"
 	"github.com/nfmaestro/maestro/nic/soft"
+	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
 
 // shardedBridge is a deliberately WRONG plan: the learning bridge run
@@ -118,4 +120,17 @@ func TestLockedHasNoOwnershipCheck(t *testing.T) {
 	if _, ok := any(par).(interface{ Ownership() *maestro.Ownership }); ok {
 		t.Error("the lock-based bridge has an Ownership method")
 	}
+}
+
+// BenchmarkCheckCost measures the parallel bridge per packet on a churning,
+// half-answered trace, four cores' work on one goroutine. Run it with and
+// without -tags maestrocheck: the bridge is lock-based, one shared state
+// with nothing to check, so the two should not differ.
+func BenchmarkCheckCost(b *testing.B) {
+	tr, err := traffic.Generate(traffic.Config{Ports: 2, Flows: 4000, Packets: 80000, Dist: traffic.Uniform,
+		Bidir: 0.5, Churn: 1e6, Sizes: []int{64}, Seed: 9, Rate: 1e7, Start: 1_000_000_000, Proto: traffic.UDP})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchtrace.RunParallel(b, tr, func() (benchtrace.Parallel, error) { return NewParallel(DefaultConfig(), 4) })
 }

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
+	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
 
 // TestOwnershipCatchesAsymmetricKey plants a wrong RSS key (random, so a
@@ -88,4 +90,17 @@ func TestOwnershipCleanOnStandardTraces(t *testing.T) {
 			t.Errorf("%s: no key recorded: the check is not wired", tr.Name)
 		}
 	}
+}
+
+// BenchmarkCheckCost measures the parallel FW per packet on a churning,
+// half-answered trace (inserts, lookups, expiry), four cores' work on one
+// goroutine. Run it with and without -tags maestrocheck: the difference is
+// the ownership check's cost.
+func BenchmarkCheckCost(b *testing.B) {
+	tr, err := traffic.Generate(traffic.Config{Ports: 2, Flows: 4000, Packets: 80000, Dist: traffic.Uniform,
+		Bidir: 0.5, Churn: 1e6, Sizes: []int{64}, Seed: 9, Rate: 1e7, Start: 1_000_000_000, Proto: traffic.UDP})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchtrace.RunParallel(b, tr, func() (benchtrace.Parallel, error) { return NewParallel(DefaultConfig(), 4) })
 }
