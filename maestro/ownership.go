@@ -50,15 +50,6 @@ import (
 // (package maestrotest turns them into test failures, nfrun -check into a
 // non-zero exit status).
 
-// maxReported bounds the violations an Ownership keeps in detail; the rest
-// are only counted.
-const maxReported = 100
-
-// maxOwnedKeys bounds the keys an Ownership tracks, so that a long run in
-// check mode cannot exhaust memory; keys first seen beyond it are counted
-// (Untracked) and not checked.
-const maxOwnedKeys = 1 << 22
-
 // Ownership is the runtime ownership check of one shared-nothing parallel
 // NF: the owning core of every container key it touched, and the
 // violations seen. Build one per parallel NF with NewOwnership and register
@@ -197,16 +188,4 @@ func (o *Ownership) Err() error {
 		fmt.Fprintf(&b, "\n  ... and %d more", n-min(len(vs), 10))
 	}
 	return errors.New(b.String())
-}
-
-// record keeps v in detail if fewer than maxReported were kept. The caller
-// has counted it.
-func (o *Ownership) record(n int64, v func() Violation) {
-	if n > maxReported {
-		return
-	}
-	d := v() // outside the lock: it walks the stack
-	o.mu.Lock()
-	o.reported = append(o.reported, d)
-	o.mu.Unlock()
 }

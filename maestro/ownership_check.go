@@ -17,6 +17,15 @@ import (
 // in: true in this build (tag maestrocheck).
 const OwnershipCheck = true
 
+// maxReported bounds the violations an Ownership keeps in detail; the rest
+// are only counted.
+const maxReported = 100
+
+// maxOwnedKeys bounds the keys an Ownership tracks, so that a long run in
+// check mode cannot exhaust memory; keys first seen beyond it are counted
+// (Untracked) and not checked.
+const maxOwnedKeys = 1 << 22
+
 // ownerHook is a container's link to the ownership check: nil until Own
 // registers the container.
 type ownerHook[K comparable] struct{ s *ownerSlot[K] }
@@ -181,4 +190,16 @@ func formatKey(k any) string {
 
 func ipv4(a uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+}
+
+// record keeps the violation v returns in detail if fewer than maxReported were kept. The caller
+// has counted it.
+func (o *Ownership) record(n int64, v func() Violation) {
+	if n > maxReported {
+		return
+	}
+	d := v() // outside the lock: it walks the stack
+	o.mu.Lock()
+	o.reported = append(o.reported, d)
+	o.mu.Unlock()
 }
