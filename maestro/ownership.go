@@ -8,7 +8,13 @@ import (
 	"sync/atomic"
 )
 
-// The runtime ownership check (build tag maestrocheck).
+// Ownership is the runtime ownership check (build tag maestrocheck) of one
+// shared-nothing parallel NF: the owning core of every container key it
+// touched, and the violations seen. Build one per parallel NF with
+// NewOwnership and register each core's state containers with Own; the
+// generated NewParallel does both and exposes the result as Ownership().
+// Its methods are safe for concurrent use and for a nil receiver (no check
+// compiled in).
 //
 // A shared-nothing parallel NF is right only if RSS sends every packet that
 // may touch a container key to the one core whose state holds that key. The
@@ -40,21 +46,18 @@ import (
 //     check, and their generated code registers nothing.
 //
 // Without the tag, NewOwnership returns nil, Own does nothing and the
-// containers' hooks are empty functions the compiler removes: the normal
-// build pays nothing. With it, every key operation costs one concurrent map
-// lookup (xsync.MapOf), and the first touch of each key a store; the map
-// keeps every key seen, up to maxOwnedKeys, so check mode is for tests and
-// debugging runs, not for production.
+// containers' hooks sit behind a constant-false branch that the compiler
+// deletes before it decides what to inline: the normal build compiles to
+// the same instructions as without the check. With it, every key operation
+// costs one concurrent map lookup (xsync.MapOf) and the first touch of each
+// key a store and an allocation; the map keeps every key seen, up to 4Mi
+// (later keys go unchecked and are counted by Untracked), so check mode is
+// for tests and debugging runs, not for production.
 //
 // Violations are collected, not panicked on: the caller decides how to fail
 // (package maestrotest turns them into test failures, nfrun -check into a
-// non-zero exit status).
-
-// Ownership is the runtime ownership check of one shared-nothing parallel
-// NF: the owning core of every container key it touched, and the
-// violations seen. Build one per parallel NF with NewOwnership and register
-// each core's state containers with Own. Its methods are safe for
-// concurrent use and for a nil receiver (no check compiled in).
+// non-zero exit status). Each is counted once per (key, intruding core);
+// the first 100 are kept in detail.
 type Ownership struct {
 	nf string
 
