@@ -198,6 +198,7 @@ func (e *emitter) sharedNothing(typ, ctor, full string) {
 type %[1]s struct {
 	nfs *shard.PerCore[%[2]s]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*%[1]s)(nil)
@@ -226,20 +227,29 @@ func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) %[2]s {
-		// A copy of the struct in the padded slot keeps each core's NF
+	own := maestro.NewOwnership(%[8]q)
+	nfs, err := shard.NewPerCore(cores, func(core int) %[2]s {
+		var nf *%[2]s
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *%[2]s { return %[4]s(cfg) })
+		} else {
+			nf = %[4]s(cfg)
+		}
+		%[9]s// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *%[4]s(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *%[2]s { return %[4]s(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &%[1]s{nfs: nfs, rss: cfgs}, nil
+	return &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *%[1]s) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *%[1]s) Cores() int { return x.nfs.Cores() }
@@ -260,7 +270,21 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full)
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines())
+}
+
+// ownLines returns the calls that register each core's written state with
+// the ownership check (a no-op unless built with -tags maestrocheck).
+// Read-only state is replicated configuration: every core may read every
+// key, so it is not registered.
+func (e *emitter) ownLines() string {
+	var b strings.Builder
+	for _, s := range e.f.Plan.State {
+		if !s.ReadOnly {
+			fmt.Fprintf(&b, "maestro.Own(nf.%s, own, core, %q)\n\t\t", s.Field, s.Field)
+		}
+	}
+	return b.String()
 }
 
 func (e *emitter) locked(typ, ctor string, baseline bool) {

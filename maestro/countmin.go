@@ -13,6 +13,10 @@ package maestro
 //
 // Estimate is a read; Add is a write; Expire does nothing.
 type CountMin[K comparable] struct {
+	// ck is the runtime ownership check's hook (ownership.go); zero-size
+	// unless built with the tag maestrocheck.
+	ck ownerHook[K]
+
 	s *cmData[K]
 	v *view
 }
@@ -67,6 +71,9 @@ func (c *cmData[K]) live(cell *cmCell, now int64) uint32 {
 // Estimate returns an upper bound of the number of times k was added within
 // the timeout before now.
 func (cm *CountMin[K]) Estimate(k K, now int64) uint32 {
+	if OwnershipCheck {
+		cm.ck.touch(k)
+	}
 	c := cm.s
 	hv := c.h.hash(&k)
 	h1, h2 := uint32(hv), uint32(hv>>32)|1
@@ -82,6 +89,9 @@ func (cm *CountMin[K]) Estimate(k K, now int64) uint32 {
 // Add counts k n more times at time now and returns its new estimate.
 // Counters saturate instead of wrapping.
 func (cm *CountMin[K]) Add(k K, n uint32, now int64) uint32 {
+	if OwnershipCheck {
+		cm.ck.touch(k)
+	}
 	cm.v.denyWrite()
 	c := cm.s
 	hv := c.h.hash(&k)

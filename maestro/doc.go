@@ -42,4 +42,11 @@
 // semantics of the paper's libVig structures: Map (map+vector), Table
 // (map+vector+dchain with expiry), Vector, Allocator (dchain) and CountMin
 // (count-min sketch).
+//
+// # Runtime ownership check
+//
+// Built with the tag maestrocheck, a generated shared-nothing parallel NF
+// checks at run time that no container key is touched by two cores, so that
+// a wrong plan or RSS configuration fails loudly on real traffic; see
+// Ownership. Without the tag the check compiles away.
 package maestro

@@ -4,6 +4,10 @@ package maestro
 // its values. It never grows: Put on a full map fails and changes nothing.
 // Get and Has are reads; Put and Delete are writes. Build one with NewMap.
 type Map[K comparable, V any] struct {
+	// ck is the runtime ownership check's hook (ownership.go); zero-size
+	// unless built with the tag maestrocheck.
+	ck ownerHook[K]
+
 	s *mapData[K, V]
 	v *view
 }
@@ -50,6 +54,9 @@ func (m *Map[K, V]) Len() int { return len(m.s.vals) - len(m.s.free) }
 
 // Get returns the value stored for k.
 func (m *Map[K, V]) Get(k K) (V, bool) {
+	if OwnershipCheck {
+		m.ck.touch(k)
+	}
 	if i, ok := m.s.idx.find(&k); ok {
 		return m.s.vals[i], true
 	}
@@ -59,6 +66,9 @@ func (m *Map[K, V]) Get(k K) (V, bool) {
 
 // Has reports whether k is present.
 func (m *Map[K, V]) Has(k K) bool {
+	if OwnershipCheck {
+		m.ck.touch(k)
+	}
 	_, ok := m.s.idx.find(&k)
 	return ok
 }
@@ -66,6 +76,9 @@ func (m *Map[K, V]) Has(k K) bool {
 // Put stores v for k, replacing any previous value. It reports false, and
 // changes nothing, when k is new and the map is full.
 func (m *Map[K, V]) Put(k K, v V) bool {
+	if OwnershipCheck {
+		m.ck.touch(k)
+	}
 	m.v.denyWrite()
 	s := m.s
 	if i, ok := s.idx.find(&k); ok {
@@ -87,6 +100,9 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 
 // Delete removes k. It reports whether k was present.
 func (m *Map[K, V]) Delete(k K) bool {
+	if OwnershipCheck {
+		m.ck.touch(k)
+	}
 	if !m.Has(k) {
 		return false
 	}

@@ -11,6 +11,10 @@ package maestro
 // refresh (in a lock-based parallel NF it touches only the core's own
 // timestamps); Insert, Set, Remove, RemoveIndex and Expire are writes.
 type Table[K comparable, V any] struct {
+	// ck is the runtime ownership check's hook (ownership.go); zero-size
+	// unless built with the tag maestrocheck.
+	ck ownerHook[K]
+
 	s *tableData[K, V]
 	v *view
 }
@@ -56,18 +60,27 @@ func (t *Table[K, V]) Timeout() int64 { return t.s.chain.timeout }
 
 // Find returns the index of k's entry.
 func (t *Table[K, V]) Find(k K) (int, bool) {
+	if OwnershipCheck {
+		t.ck.touch(k)
+	}
 	i, ok := t.s.idx.find(&k)
 	return int(i), ok
 }
 
 // Has reports whether k has an entry.
 func (t *Table[K, V]) Has(k K) bool {
+	if OwnershipCheck {
+		t.ck.touch(k)
+	}
 	_, ok := t.s.idx.find(&k)
 	return ok
 }
 
 // Get returns k's value.
 func (t *Table[K, V]) Get(k K) (V, bool) {
+	if OwnershipCheck {
+		t.ck.touch(k)
+	}
 	if i, ok := t.s.idx.find(&k); ok {
 		return t.s.vals[i], true
 	}
@@ -105,6 +118,9 @@ func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i) }
 // already present its value is replaced and the entry refreshed. It reports
 // false, and changes nothing, when k is new and the table is full.
 func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
+	if OwnershipCheck {
+		t.ck.touch(k)
+	}
 	t.v.denyWrite()
 	s := t.s
 	if i, ok := s.idx.find(&k); ok {
@@ -138,6 +154,9 @@ func (t *Table[K, V]) Refresh(i int, now int64) bool { return t.s.chain.refresh(
 
 // Remove deletes k's entry. It reports whether k was present.
 func (t *Table[K, V]) Remove(k K) bool {
+	if OwnershipCheck {
+		t.ck.touch(k)
+	}
 	i, ok := t.s.idx.find(&k)
 	if !ok {
 		return false

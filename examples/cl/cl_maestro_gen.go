@@ -107,6 +107,7 @@ func maestrogenCLRSS(cores int) ([]rss.Config, error) {
 type CLParallel struct {
 	nfs *shard.PerCore[CL]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*CLParallel)(nil)
@@ -135,20 +136,31 @@ func maestrogenCLNewParallel(cfg Config, cores int, split bool) (*CLParallel, er
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) CL {
+	own := maestro.NewOwnership("CL")
+	nfs, err := shard.NewPerCore(cores, func(core int) CL {
+		var nf *CL
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *CL { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.flows, own, core, "flows")
+		maestro.Own(nf.conns, own, core, "conns")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *CL { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CLParallel{nfs: nfs, rss: cfgs}, nil
+	return &CLParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *CLParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *CLParallel) Cores() int { return x.nfs.Cores() }

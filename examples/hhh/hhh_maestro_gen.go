@@ -141,6 +141,7 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 type HHHParallel struct {
 	nfs *shard.PerCore[HHH]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*HHHParallel)(nil)
@@ -169,20 +170,33 @@ func maestrogenHHHNewParallel(cfg Config, cores int, split bool) (*HHHParallel, 
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) HHH {
+	own := maestro.NewOwnership("HHH")
+	nfs, err := shard.NewPerCore(cores, func(core int) HHH {
+		var nf *HHH
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *HHH { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.t0, own, core, "t0")
+		maestro.Own(nf.t1, own, core, "t1")
+		maestro.Own(nf.t2, own, core, "t2")
+		maestro.Own(nf.t3, own, core, "t3")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *HHH { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &HHHParallel{nfs: nfs, rss: cfgs}, nil
+	return &HHHParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *HHHParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *HHHParallel) Cores() int { return x.nfs.Cores() }

@@ -110,6 +110,7 @@ func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 type NATParallel struct {
 	nfs *shard.PerCore[NAT]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*NATParallel)(nil)
@@ -138,20 +139,30 @@ func maestrogenNATNewParallel(cfg Config, cores int, split bool) (*NATParallel, 
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) NAT {
+	own := maestro.NewOwnership("NAT")
+	nfs, err := shard.NewPerCore(cores, func(core int) NAT {
+		var nf *NAT
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *NAT { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.flows, own, core, "flows")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *NAT { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &NATParallel{nfs: nfs, rss: cfgs}, nil
+	return &NATParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *NATParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *NATParallel) Cores() int { return x.nfs.Cores() }

@@ -95,6 +95,7 @@ func maestrogenNOPRSS(cores int) ([]rss.Config, error) {
 type NOPParallel struct {
 	nfs *shard.PerCore[NOP]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*NOPParallel)(nil)
@@ -123,20 +124,29 @@ func maestrogenNOPNewParallel(cfg Config, cores int, split bool) (*NOPParallel, 
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) NOP {
+	own := maestro.NewOwnership("NOP")
+	nfs, err := shard.NewPerCore(cores, func(core int) NOP {
+		var nf *NOP
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *NOP { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *NOP { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &NOPParallel{nfs: nfs, rss: cfgs}, nil
+	return &NOPParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *NOPParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *NOPParallel) Cores() int { return x.nfs.Cores() }

@@ -107,6 +107,7 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 type PolicerParallel struct {
 	nfs *shard.PerCore[Policer]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*PolicerParallel)(nil)
@@ -135,20 +136,30 @@ func maestrogenPolicerNewParallel(cfg Config, cores int, split bool) (*PolicerPa
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) Policer {
+	own := maestro.NewOwnership("Policer")
+	nfs, err := shard.NewPerCore(cores, func(core int) Policer {
+		var nf *Policer
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *Policer { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.buckets, own, core, "buckets")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *Policer { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &PolicerParallel{nfs: nfs, rss: cfgs}, nil
+	return &PolicerParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *PolicerParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *PolicerParallel) Cores() int { return x.nfs.Cores() }

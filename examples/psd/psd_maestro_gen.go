@@ -115,6 +115,7 @@ func maestrogenPSDRSS(cores int) ([]rss.Config, error) {
 type PSDParallel struct {
 	nfs *shard.PerCore[PSD]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*PSDParallel)(nil)
@@ -143,20 +144,31 @@ func maestrogenPSDNewParallel(cfg Config, cores int, split bool) (*PSDParallel, 
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) PSD {
+	own := maestro.NewOwnership("PSD")
+	nfs, err := shard.NewPerCore(cores, func(core int) PSD {
+		var nf *PSD
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *PSD { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.sources, own, core, "sources")
+		maestro.Own(nf.ports, own, core, "ports")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *PSD { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &PSDParallel{nfs: nfs, rss: cfgs}, nil
+	return &PSDParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *PSDParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *PSDParallel) Cores() int { return x.nfs.Cores() }

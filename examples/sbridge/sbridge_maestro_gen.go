@@ -97,6 +97,7 @@ func maestrogenSBridgeRSS(cores int) ([]rss.Config, error) {
 type SBridgeParallel struct {
 	nfs *shard.PerCore[SBridge]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*SBridgeParallel)(nil)
@@ -125,20 +126,29 @@ func maestrogenSBridgeNewParallel(cfg Config, cores int, split bool) (*SBridgePa
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) SBridge {
+	own := maestro.NewOwnership("SBridge")
+	nfs, err := shard.NewPerCore(cores, func(core int) SBridge {
+		var nf *SBridge
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *SBridge { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *SBridge { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &SBridgeParallel{nfs: nfs, rss: cfgs}, nil
+	return &SBridgeParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *SBridgeParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *SBridgeParallel) Cores() int { return x.nfs.Cores() }

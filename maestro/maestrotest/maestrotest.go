@@ -216,7 +216,8 @@ type seqResult struct {
 // Run replays trace through seq and par and compares them as opts says.
 // seq must be a fresh sequential NF and par a fresh parallel NF built from
 // the same configuration. The error is for unusable input; differences are
-// in the Report (see Report.Err).
+// in the Report (see Report.Err). Built with -tags maestrocheck, the keys a
+// core touched while another core owned them are Violations too.
 func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report, error) {
 	cfgs := opts.RSS
 	if cfgs == nil {
@@ -320,6 +321,7 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 			all = append(all, outs[c].first...)
 		}
 	}
+	r.Violations = append(r.Violations, ownershipViolations(par)...)
 	// Report the earliest mismatches in trace order, whichever core.
 	sortMismatches(all)
 	r.First = all[:min(len(all), opts.Keep)]

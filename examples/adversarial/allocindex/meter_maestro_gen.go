@@ -128,6 +128,7 @@ func maestrogenMeterRSS(cores int) ([]rss.Config, error) {
 type MeterParallel struct {
 	nfs *shard.PerCore[Meter]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*MeterParallel)(nil)
@@ -156,20 +157,32 @@ func maestrogenMeterNewParallel(cfg Config, cores int, split bool) (*MeterParall
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) Meter {
+	own := maestro.NewOwnership("Meter")
+	nfs, err := shard.NewPerCore(cores, func(core int) Meter {
+		var nf *Meter
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *Meter { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.flows, own, core, "flows")
+		maestro.Own(nf.slots, own, core, "slots")
+		maestro.Own(nf.bytes, own, core, "bytes")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *Meter { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &MeterParallel{nfs: nfs, rss: cfgs}, nil
+	return &MeterParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *MeterParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *MeterParallel) Cores() int { return x.nfs.Cores() }

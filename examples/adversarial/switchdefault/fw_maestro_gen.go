@@ -105,6 +105,7 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 type FWParallel struct {
 	nfs *shard.PerCore[FW]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*FWParallel)(nil)
@@ -133,20 +134,30 @@ func maestrogenFWNewParallel(cfg Config, cores int, split bool) (*FWParallel, er
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) FW {
+	own := maestro.NewOwnership("FW")
+	nfs, err := shard.NewPerCore(cores, func(core int) FW {
+		var nf *FW
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *FW { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.flows, own, core, "flows")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *FW { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &FWParallel{nfs: nfs, rss: cfgs}, nil
+	return &FWParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *FWParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *FWParallel) Cores() int { return x.nfs.Cores() }

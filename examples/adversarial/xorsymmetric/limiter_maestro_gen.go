@@ -110,6 +110,7 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 type LimiterParallel struct {
 	nfs *shard.PerCore[Limiter]
 	rss []rss.Config
+	own *maestro.Ownership
 }
 
 var _ nic.Processor = (*LimiterParallel)(nil)
@@ -138,20 +139,30 @@ func maestrogenLimiterNewParallel(cfg Config, cores int, split bool) (*LimiterPa
 	if err != nil {
 		return nil, err
 	}
-	nfs, err := shard.NewPerCore(cores, func(int) Limiter {
+	own := maestro.NewOwnership("Limiter")
+	nfs, err := shard.NewPerCore(cores, func(core int) Limiter {
+		var nf *Limiter
+		if split {
+			nf = maestro.BuildPerCore(cores, func() *Limiter { return New(cfg) })
+		} else {
+			nf = New(cfg)
+		}
+		maestro.Own(nf.budget, own, core, "budget")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
-		if !split {
-			return *New(cfg)
-		}
-		return *maestro.BuildPerCore(cores, func() *Limiter { return New(cfg) })
+		return *nf
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &LimiterParallel{nfs: nfs, rss: cfgs}, nil
+	return &LimiterParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
+
+// Ownership returns the runtime ownership check of x: which core owns
+// each key of its written state, and the keys another core touched. It is
+// nil unless the program was built with -tags maestrocheck.
+func (x *LimiterParallel) Ownership() *maestro.Ownership { return x.own }
 
 // Cores returns the number of cores.
 func (x *LimiterParallel) Cores() int { return x.nfs.Cores() }

@@ -2,7 +2,7 @@
 // on the software or the DPDK backend:
 //
 //	nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
-//	      [-backend soft|dpdk] [-eal "..."] [NF flags] [traffic flags]
+//	      [-backend soft|dpdk] [-eal "..."] [-check] [NF flags] [traffic flags]
 //
 // The i-th -in file is port i; the files' packets are merged by timestamp.
 // Without -in, nfrun generates traffic in memory (package
@@ -19,6 +19,13 @@
 // sequential NF when -cores was not given, and fails when it was.
 // -trace-order processes packets in exact trace order (deterministic,
 // no true parallelism) instead of concurrently.
+//
+// -check runs the runtime ownership check of a shared-nothing NF and exits
+// 1, printing the first violations, if any core touched a container key
+// that another core owns (a wrong plan or RSS configuration). It needs a
+// binary built with -tags maestrocheck:
+//
+//	go run -tags maestrocheck ./examples/cmd/nfrun -nf fw -check
 //
 // Progress goes to stderr every -progress (default 1s); the final summary
 // (per port in/out/dropped, per core packets, total Mpps) to stdout.
@@ -40,6 +47,7 @@ import (
 	"time"
 
 	"github.com/nfmaestro/maestro/examples/catalog"
+	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
 	"github.com/nfmaestro/maestro/nic/soft"
@@ -150,6 +158,7 @@ type options struct {
 	backend    string
 	eal        string
 	traceOrder bool
+	ownCheck   bool
 	pin        bool
 	progress   time.Duration
 	gen        traffic.Config
@@ -158,7 +167,7 @@ type options struct {
 
 func generalUsage(w io.Writer) {
 	fmt.Fprintln(w, `usage: nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
-             [-backend soft|dpdk] [-eal "..."] [NF flags] [traffic flags]
+             [-backend soft|dpdk] [-eal "..."] [-check] [NF flags] [traffic flags]
 
 Runs a catalog NF. "nfrun -nf NAME -h" lists every flag of that NF.
 
@@ -197,6 +206,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.StringVar(&o.backend, "backend", "soft", "backend: soft or dpdk")
 	fs.StringVar(&o.eal, "eal", "", "DPDK EAL arguments (with -backend dpdk)")
 	fs.BoolVar(&o.traceOrder, "trace-order", false, "process in exact trace order (deterministic) instead of concurrently")
+	fs.BoolVar(&o.ownCheck, "check", false, "fail if a core touches a container key another core owns (binary built with -tags maestrocheck)")
 	fs.BoolVar(&o.pin, "pin", false, "pin each worker to its own CPU (software backend, concurrent mode)")
 	fs.DurationVar(&o.progress, "progress", time.Second, "progress report interval on stderr (0: none)")
 
@@ -276,6 +286,10 @@ func (o *options) check() error {
 		return usageErr("NF %s has %d ports but %d -in files were given", o.nf.Name, o.nf.Ports, len(o.in))
 	case o.progress < 0:
 		return usageErr("-progress %v is negative", o.progress)
+	case o.ownCheck && !maestro.OwnershipCheck:
+		return usageErr("%s", checkUsage)
+	case o.ownCheck && o.seq:
+		return usageErr("-check checks the parallel NF; it cannot be combined with -seq")
 	}
 	if len(o.in) == 0 {
 		o.gen.Ports = o.ports()
@@ -340,6 +354,10 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	own, err := o.ownership(proc, stderr)
+	if err != nil {
+		return err
+	}
 	var progress func(soft.Progress)
 	if o.progress > 0 {
 		progress = func(p soft.Progress) {
@@ -356,7 +374,7 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return runtimeErr(err)
 		}
-		return nil
+		return o.checkOwnership(own, stdout, stderr)
 	}
 
 	var src soft.Source
@@ -408,7 +426,7 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if runErr != nil {
 		return runtimeErr(runErr)
 	}
-	return nil
+	return o.checkOwnership(own, stdout, stderr)
 }
 
 // report prints the summary, and writes it to DIR/summary.txt with -out.
