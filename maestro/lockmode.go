@@ -78,11 +78,15 @@ type lockCore struct {
 	whole    bool   // the saved bytes are the whole frame, in frame
 	epoch    uint64 // epoch the current read pass saw
 	n        int    // bytes in saved
-	// pkt is the Packet as the pass found it: its Data slice header,
-	// InPort, Time and parsed fields, all of which the NF may change.
-	pkt   Packet
-	frame []byte // whole-frame save buffer, grown to the largest frame
-	saved [SavedHeaderMax]byte
+	// data, inPort and time are the Packet's own fields as the pass found
+	// them: the NF may assign them (p.Data = p.Data[:n]). The parsed
+	// fields are not saved: an abort parses the restored frame again,
+	// which keeps the read path's save small.
+	data   []byte
+	inPort Port
+	time   int64
+	frame  []byte // whole-frame save buffer, grown to the largest frame
+	saved  [SavedHeaderMax]byte
 }
 
 // paddedCore rounds lockCore up to whole 128-byte blocks so that cores
@@ -126,14 +130,15 @@ func (g *LockGroup) BeginWrite(core int) {
 // which case the packet must be restored and re-run with BeginWrite.
 func (g *LockGroup) Aborted(core int) bool { return g.cores[core].aborted }
 
-// StartRead saves p (its Packet fields and its header bytes, up to its
-// payload, at most SavedHeaderMax) and starts a read pass on core. It is
+// StartRead saves p (its Data slice, InPort and Time, and its header
+// bytes, up to its payload, at most SavedHeaderMax) and starts a read pass
+// on core. It is
 // enough for an NF that changes frame bytes only through the Packet
 // setters. Generated lock-based NFs call it under the core's read lock,
 // then Process, then FinishRead.
 func (g *LockGroup) StartRead(core int, p *Packet) {
 	c := &g.cores[core].lockCore
-	c.pkt = *p
+	c.data, c.inPort, c.time = p.Data, p.InPort, p.Time
 	n := len(p.Data)
 	if p.PayloadOff > 0 && p.PayloadOff < n {
 		n = p.PayloadOff
@@ -149,7 +154,7 @@ func (g *LockGroup) StartRead(core int, p *Packet) {
 // grows to the largest frame seen and then no longer allocates.
 func (g *LockGroup) StartReadFrame(core int, p *Packet) {
 	c := &g.cores[core].lockCore
-	c.pkt = *p
+	c.data, c.inPort, c.time = p.Data, p.InPort, p.Time
 	c.frame = append(c.frame[:0], p.Data...)
 	c.whole = true
 	c.epoch = g.epoch
@@ -168,8 +173,8 @@ func (g *LockGroup) Recovered(r any) {
 }
 
 // FinishRead ends core's read pass of p. If the pass attempted a write it
-// puts p back as StartRead found it (fields and saved bytes), starts a
-// write pass and reports true: the caller must take the write lock, call
+// puts p back as StartRead found it (Data, InPort, Time and the saved
+// bytes, then parses it again), starts a write pass and reports true: the caller must take the write lock, call
 // StartWrite and run p again. Otherwise it reports the pass to the
 // recorder, if any.
 func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
@@ -181,12 +186,12 @@ func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
 		}
 		return false
 	}
-	*p = c.pkt
 	if c.whole {
-		copy(p.Data, c.frame)
+		copy(c.data, c.frame)
 	} else {
-		copy(p.Data, c.saved[:c.n])
+		copy(c.data, c.saved[:c.n])
 	}
+	p.Reset(c.data, c.inPort, c.time)
 	c.readOnly, c.aborted = false, false
 	return true
 }
