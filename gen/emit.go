@@ -265,10 +265,10 @@ func (e *emitter) locked(typ, ctor string, baseline bool) {
 	if baseline {
 		what = "a baseline: the plan is shared-nothing, but locks are\n// always correct, and this variant measures what sharding saves"
 	}
-	save, saved := "StartRead", "its Packet fields and header bytes"
+	save, saved := "StartRead", "its Data, InPort, Time and header bytes"
 	if f.Plan.WritesFrame {
 		// The NF writes frame bytes directly: save them all.
-		save, saved = "StartReadFrame", "its Packet fields and whole frame"
+		save, saved = "StartReadFrame", "its Data, InPort, Time and whole frame"
 	}
 	e.pf(`// %[1]s is %[2]s parallelized with locks by maestrogen (%[7]s). One
 // %[2]s holds the state at full capacity; every core runs a shallow copy
@@ -276,9 +276,9 @@ func (e *emitter) locked(typ, ctor string, baseline bool) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back %[8]s. The result equals the
-// sequential %[2]s run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back %[8]s.
+// The result equals the sequential %[2]s run on the packets in the order
+// the locks serialised them (see LockGroup).
 type %[1]s struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup
