@@ -206,8 +206,9 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		// Expire consults every core's stamp before freeing anything.
 		// Only this core stores to its slot, so load-compare-store
 		// cannot lose a newer stamp.
-		if l := &c.local[v.core][i]; now > l.Load() {
-			v.setStamp(l, now)
+		l := &c.local[v.core][i]
+		if old := l.Load(); now > old {
+			v.setStamp(l, old, now)
 		}
 		return true
 	}

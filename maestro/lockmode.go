@@ -73,11 +73,14 @@ type stampUndo struct {
 type lockCore struct {
 	readOnly bool
 	aborted  bool
-	nUndo    int // entries of undo in use
-	undo     [undoMax]stampUndo
-	whole    bool   // the saved bytes are the whole frame, in frame
-	epoch    uint64 // epoch the current read pass saw
-	n        int    // bytes in saved
+	// slow says FinishRead has more to do than end the pass: the pass
+	// aborted, or a recorder listens. One flag keeps FinishRead inlinable.
+	slow  bool
+	nUndo int // entries of undo in use
+	undo  [undoMax]stampUndo
+	whole bool   // the saved bytes are the whole frame, in frame
+	epoch uint64 // epoch the current read pass saw
+	n     int    // bytes in saved
 	// data, inPort and time are the Packet's own fields as the pass found
 	// them: the NF may assign them (p.Data = p.Data[:n]). The parsed
 	// fields are not saved: an abort parses the restored frame again,
@@ -146,6 +149,7 @@ func (g *LockGroup) StartRead(core int, p *Packet) {
 	c.n = copy(c.saved[:], p.Data[:n])
 	c.whole = false
 	c.epoch = g.epoch
+	c.slow = g.rec != nil
 	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
@@ -158,6 +162,7 @@ func (g *LockGroup) StartReadFrame(core int, p *Packet) {
 	c.frame = append(c.frame[:0], p.Data...)
 	c.whole = true
 	c.epoch = g.epoch
+	c.slow = g.rec != nil
 	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
@@ -179,11 +184,19 @@ func (g *LockGroup) Recovered(r any) {
 // recorder, if any.
 func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
 	c := &g.cores[core].lockCore
+	if c.slow {
+		return g.finishReadSlow(core, c, p)
+	}
+	c.readOnly = false
+	return false
+}
+
+// finishReadSlow is FinishRead when the pass aborted or a recorder
+// listens, out of line so that the common case inlines.
+func (g *LockGroup) finishReadSlow(core int, c *lockCore, p *Packet) bool {
 	if !c.aborted {
 		c.readOnly = false
-		if g.rec != nil {
-			g.rec(core, p, c.epoch, false)
-		}
+		g.rec(core, p, c.epoch, false)
 		return false
 	}
 	if c.whole {
@@ -250,21 +263,22 @@ func (v *view) abort() {
 		c.undo[k].slot.Store(c.undo[k].old)
 	}
 	c.nUndo = 0
-	c.aborted = true
+	c.aborted, c.slow = true, true
 	panic(abortRead{})
 }
 
 // setStamp stores now in slot, a stamp private to this view's core, in a
-// read pass, logging the old value so that an abort can put it back. When
+// read pass, logging its old value so that an abort can put it back. When
 // the log is full the refresh is treated as a write attempt: the pass
 // aborts and the write pass refreshes the shared stamps instead.
-func (v *view) setStamp(slot *atomic.Int64, now int64) {
+func (v *view) setStamp(slot *atomic.Int64, old, now int64) {
 	c := v.c
-	if c.nUndo == len(c.undo) {
+	n := c.nUndo
+	if n == len(c.undo) {
 		v.abort()
 	}
-	c.undo[c.nUndo] = stampUndo{slot: slot, old: slot.Load()}
-	c.nUndo++
+	c.undo[n] = stampUndo{slot: slot, old: old}
+	c.nUndo = n + 1
 	slot.Store(now)
 }
 
