@@ -58,7 +58,7 @@ type Recorder func(core int, p *Packet, epoch uint64, write bool)
 const SavedHeaderMax = 256
 
 // undoMax bounds the private refreshes one read pass can undo. A pass
-// that refreshes more entries turns into a write pass (see view.logStamp):
+// that refreshes more entries turns into a write pass (see view.setStamp):
 // packets refresh a handful of entries.
 const undoMax = 16
 
@@ -74,7 +74,8 @@ type lockCore struct {
 	readOnly bool
 	aborted  bool
 	// slow says FinishRead has more to do than end the pass: the pass
-	// aborted, or a recorder listens. One flag keeps FinishRead inlinable.
+	// aborted, or a recorder listens. One flag keeps FinishRead's common
+	// path to one test.
 	slow  bool
 	nUndo int // entries of undo in use
 	undo  [undoMax]stampUndo
@@ -120,6 +121,7 @@ func (g *LockGroup) Epoch() uint64 { return g.epoch }
 func (g *LockGroup) BeginRead(core int) {
 	c := &g.cores[core]
 	c.readOnly, c.aborted, c.nUndo = true, false, 0
+	c.slow = g.rec != nil
 }
 
 // BeginWrite starts a write pass on core without counting an epoch: the
@@ -135,10 +137,9 @@ func (g *LockGroup) Aborted(core int) bool { return g.cores[core].aborted }
 
 // StartRead saves p (its Data slice, InPort and Time, and its header
 // bytes, up to its payload, at most SavedHeaderMax) and starts a read pass
-// on core. It is
-// enough for an NF that changes frame bytes only through the Packet
-// setters. Generated lock-based NFs call it under the core's read lock,
-// then Process, then FinishRead.
+// on core. It is enough for an NF that changes frame bytes only through
+// the Packet setters. Generated lock-based NFs call it under the core's
+// read lock, then Process, then FinishRead.
 func (g *LockGroup) StartRead(core int, p *Packet) {
 	c := &g.cores[core].lockCore
 	c.data, c.inPort, c.time = p.Data, p.InPort, p.Time
