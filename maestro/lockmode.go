@@ -180,9 +180,9 @@ func (g *LockGroup) Recovered(r any) {
 
 // FinishRead ends core's read pass of p. If the pass attempted a write it
 // puts p back as StartRead found it (Data, InPort, Time and the saved
-// bytes, then parses it again), starts a write pass and reports true: the caller must take the write lock, call
-// StartWrite and run p again. Otherwise it reports the pass to the
-// recorder, if any.
+// bytes, then parses it again) and reports true: the caller must take the
+// write lock, call StartWrite and run p again. Otherwise it reports the
+// pass to the recorder, if any.
 func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
 	c := &g.cores[core].lockCore
 	if c.slow {
