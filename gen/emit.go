@@ -203,20 +203,21 @@ var _ nic.Processor = (*%[1]s)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. %[7]s avoids that at cores times the memory.
+// container fills on one core.
+// %[7]s avoids that at cores times the memory.
 func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	return %[6]sNewParallel(cfg, cores, true)
 }
 
-// %[7]s is %[3]s with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// %[7]s is %[3]s with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func %[7]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	return %[6]sNewParallel(cfg, cores, false)
 }
 
-// %[6]sNewParallel builds the NF, with capacity split across the cores or
-// not.
+// %[6]sNewParallel builds the NF, with capacity
+// split across the cores or not.
 func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	cfgs, err := %[6]sRSS(cores)
 	if err != nil {

@@ -99,20 +99,21 @@ var _ nic.Processor = (*PolicerParallel)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. NewParallelFull avoids that at cores times the memory.
+// container fills on one core.
+// NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
 	return maestrogenPolicerNewParallel(cfg, cores, true)
 }
 
-// NewParallelFull is NewParallel with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// NewParallelFull is NewParallel with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func NewParallelFull(cfg Config, cores int) (*PolicerParallel, error) {
 	return maestrogenPolicerNewParallel(cfg, cores, false)
 }
 
-// maestrogenPolicerNewParallel builds the NF, with capacity split across the cores or
-// not.
+// maestrogenPolicerNewParallel builds the NF, with capacity
+// split across the cores or not.
 func maestrogenPolicerNewParallel(cfg Config, cores int, split bool) (*PolicerParallel, error) {
 	cfgs, err := maestrogenPolicerRSS(cores)
 	if err != nil {

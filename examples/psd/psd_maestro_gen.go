@@ -106,20 +106,21 @@ var _ nic.Processor = (*PSDParallel)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. NewParallelFull avoids that at cores times the memory.
+// container fills on one core.
+// NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*PSDParallel, error) {
 	return maestrogenPSDNewParallel(cfg, cores, true)
 }
 
-// NewParallelFull is NewParallel with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// NewParallelFull is NewParallel with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func NewParallelFull(cfg Config, cores int) (*PSDParallel, error) {
 	return maestrogenPSDNewParallel(cfg, cores, false)
 }
 
-// maestrogenPSDNewParallel builds the NF, with capacity split across the cores or
-// not.
+// maestrogenPSDNewParallel builds the NF, with capacity
+// split across the cores or not.
 func maestrogenPSDNewParallel(cfg Config, cores int, split bool) (*PSDParallel, error) {
 	cfgs, err := maestrogenPSDRSS(cores)
 	if err != nil {
