@@ -208,20 +208,21 @@ var _ nic.Processor = (*%[1]s)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. %[7]s avoids that at cores times the memory.
+// container fills on one core.
+// %[7]s avoids that at cores times the memory.
 func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	return %[6]sNewParallel(cfg, cores, true)
 }
 
-// %[7]s is %[3]s with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// %[7]s is %[3]s with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func %[7]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	return %[6]sNewParallel(cfg, cores, false)
 }
 
-// %[6]sNewParallel builds the NF, with capacity split across the cores or
-// not.
+// %[6]sNewParallel builds the NF, with capacity
+// split across the cores or not.
 func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	cfgs, err := %[6]sRSS(cores)
 	if err != nil {
@@ -293,10 +294,10 @@ func (e *emitter) locked(typ, ctor string, baseline bool) {
 	if baseline {
 		what = "a baseline: the plan is shared-nothing, but locks are\n// always correct, and this variant measures what sharding saves"
 	}
-	save, saved := "StartRead", "its Packet fields and header bytes"
+	save, saved := "StartRead", "its Data, InPort, Time and header bytes"
 	if f.Plan.WritesFrame {
 		// The NF writes frame bytes directly: save them all.
-		save, saved = "StartReadFrame", "its Packet fields and whole frame"
+		save, saved = "StartReadFrame", "its Data, InPort, Time and whole frame"
 	}
 	e.pf(`// %[1]s is %[2]s parallelized with locks by maestrogen (%[7]s). One
 // %[2]s holds the state at full capacity; every core runs a shallow copy
@@ -304,9 +305,9 @@ func (e *emitter) locked(typ, ctor string, baseline bool) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back %[8]s. The result equals the
-// sequential %[2]s run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back %[8]s.
+// The result equals the sequential %[2]s run on the packets in the order
+// the locks serialised them (see LockGroup).
 type %[1]s struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

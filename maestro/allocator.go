@@ -206,8 +206,9 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		// Expire consults every core's stamp before freeing anything.
 		// Only this core stores to its slot, so load-compare-store
 		// cannot lose a newer stamp.
-		if l := &c.local[v.core][i]; now > l.Load() {
-			v.setStamp(l, now)
+		l := &c.local[v.core][i]
+		if old := l.Load(); now > old {
+			v.setStamp(l, old, now)
 		}
 		return true
 	}
@@ -249,11 +250,11 @@ func (a *Allocator) Expire(now int64) int {
 }
 
 // nextExpired returns the oldest index that has expired at time now, or
-// false when none has. In a read pass, finding a candidate aborts the pass
-// (expiring is a write) and returns false. In a write pass of a lock-based
-// NF, a candidate that some core refreshed privately is not expired: it
-// takes the newest of its stamps and is placed again in time order, so every
-// entry that is really stale is still found first.
+// false when none has. In a read pass, finding a candidate ends the pass
+// (expiring is a write: see LockGroup). In a write pass of a lock-based NF,
+// a candidate that some core refreshed privately first takes the newest of
+// its stamps and is placed again in order, so entries are freed oldest
+// first by their newest stamps, as in a sequential run.
 func (c *chain) nextExpired(now int64, v *view) (int32, bool) {
 	if now < c.due.Load() {
 		return -1, false

@@ -58,7 +58,7 @@ type Recorder func(core int, p *Packet, epoch uint64, write bool)
 const SavedHeaderMax = 256
 
 // undoMax bounds the private refreshes one read pass can undo. A pass
-// that refreshes more entries turns into a write pass (see view.logStamp):
+// that refreshes more entries turns into a write pass (see view.setStamp):
 // packets refresh a handful of entries.
 const undoMax = 16
 
@@ -73,16 +73,24 @@ type stampUndo struct {
 type lockCore struct {
 	readOnly bool
 	aborted  bool
-	nUndo    int // entries of undo in use
-	undo     [undoMax]stampUndo
-	whole    bool   // the saved bytes are the whole frame, in frame
-	epoch    uint64 // epoch the current read pass saw
-	n        int    // bytes in saved
-	// pkt is the Packet as the pass found it: its Data slice header,
-	// InPort, Time and parsed fields, all of which the NF may change.
-	pkt   Packet
-	frame []byte // whole-frame save buffer, grown to the largest frame
-	saved [SavedHeaderMax]byte
+	// slow says FinishRead has more to do than end the pass: the pass
+	// aborted, or a recorder listens. One flag keeps FinishRead's common
+	// path to one test.
+	slow  bool
+	nUndo int // entries of undo in use
+	undo  [undoMax]stampUndo
+	whole bool   // the saved bytes are the whole frame, in frame
+	epoch uint64 // epoch the current read pass saw
+	n     int    // bytes in saved
+	// data, inPort and time are the Packet's own fields as the pass found
+	// them: the NF may assign them (p.Data = p.Data[:n]). The parsed
+	// fields are not saved: an abort parses the restored frame again,
+	// which keeps the read path's save small.
+	data   []byte
+	inPort Port
+	time   int64
+	frame  []byte // whole-frame save buffer, grown to the largest frame
+	saved  [SavedHeaderMax]byte
 }
 
 // paddedCore rounds lockCore up to whole 128-byte blocks so that cores
@@ -113,6 +121,7 @@ func (g *LockGroup) Epoch() uint64 { return g.epoch }
 func (g *LockGroup) BeginRead(core int) {
 	c := &g.cores[core]
 	c.readOnly, c.aborted, c.nUndo = true, false, 0
+	c.slow = g.rec != nil
 }
 
 // BeginWrite starts a write pass on core without counting an epoch: the
@@ -126,14 +135,14 @@ func (g *LockGroup) BeginWrite(core int) {
 // which case the packet must be restored and re-run with BeginWrite.
 func (g *LockGroup) Aborted(core int) bool { return g.cores[core].aborted }
 
-// StartRead saves p (its Packet fields and its header bytes, up to its
-// payload, at most SavedHeaderMax) and starts a read pass on core. It is
-// enough for an NF that changes frame bytes only through the Packet
-// setters. Generated lock-based NFs call it under the core's read lock,
-// then Process, then FinishRead.
+// StartRead saves p (its Data slice, InPort and Time, and its header
+// bytes, up to its payload, at most SavedHeaderMax) and starts a read pass
+// on core. It is enough for an NF that changes frame bytes only through
+// the Packet setters. Generated lock-based NFs call it under the core's
+// read lock, then Process, then FinishRead.
 func (g *LockGroup) StartRead(core int, p *Packet) {
 	c := &g.cores[core].lockCore
-	c.pkt = *p
+	c.data, c.inPort, c.time = p.Data, p.InPort, p.Time
 	n := len(p.Data)
 	if p.PayloadOff > 0 && p.PayloadOff < n {
 		n = p.PayloadOff
@@ -141,6 +150,7 @@ func (g *LockGroup) StartRead(core int, p *Packet) {
 	c.n = copy(c.saved[:], p.Data[:n])
 	c.whole = false
 	c.epoch = g.epoch
+	c.slow = g.rec != nil
 	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
@@ -149,10 +159,11 @@ func (g *LockGroup) StartRead(core int, p *Packet) {
 // grows to the largest frame seen and then no longer allocates.
 func (g *LockGroup) StartReadFrame(core int, p *Packet) {
 	c := &g.cores[core].lockCore
-	c.pkt = *p
+	c.data, c.inPort, c.time = p.Data, p.InPort, p.Time
 	c.frame = append(c.frame[:0], p.Data...)
 	c.whole = true
 	c.epoch = g.epoch
+	c.slow = g.rec != nil
 	c.readOnly, c.aborted, c.nUndo = true, false, 0
 }
 
@@ -168,25 +179,33 @@ func (g *LockGroup) Recovered(r any) {
 }
 
 // FinishRead ends core's read pass of p. If the pass attempted a write it
-// puts p back as StartRead found it (fields and saved bytes), starts a
-// write pass and reports true: the caller must take the write lock, call
-// StartWrite and run p again. Otherwise it reports the pass to the
-// recorder, if any.
+// puts p back as StartRead found it (Data, InPort, Time and the saved
+// bytes, then parses it again) and reports true: the caller must take the
+// write lock, call StartWrite and run p again. Otherwise it reports the
+// pass to the recorder, if any.
 func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
 	c := &g.cores[core].lockCore
+	if c.slow {
+		return g.finishReadSlow(core, c, p)
+	}
+	c.readOnly = false
+	return false
+}
+
+// finishReadSlow is FinishRead when the pass aborted or a recorder
+// listens, out of line so that the common case inlines.
+func (g *LockGroup) finishReadSlow(core int, c *lockCore, p *Packet) bool {
 	if !c.aborted {
 		c.readOnly = false
-		if g.rec != nil {
-			g.rec(core, p, c.epoch, false)
-		}
+		g.rec(core, p, c.epoch, false)
 		return false
 	}
-	*p = c.pkt
 	if c.whole {
-		copy(p.Data, c.frame)
+		copy(c.data, c.frame)
 	} else {
-		copy(p.Data, c.saved[:c.n])
+		copy(c.data, c.saved[:c.n])
 	}
+	p.Reset(c.data, c.inPort, c.time)
 	c.readOnly, c.aborted = false, false
 	return true
 }
@@ -245,21 +264,22 @@ func (v *view) abort() {
 		c.undo[k].slot.Store(c.undo[k].old)
 	}
 	c.nUndo = 0
-	c.aborted = true
+	c.aborted, c.slow = true, true
 	panic(abortRead{})
 }
 
 // setStamp stores now in slot, a stamp private to this view's core, in a
-// read pass, logging the old value so that an abort can put it back. When
+// read pass, logging its old value so that an abort can put it back. When
 // the log is full the refresh is treated as a write attempt: the pass
 // aborts and the write pass refreshes the shared stamps instead.
-func (v *view) setStamp(slot *atomic.Int64, now int64) {
+func (v *view) setStamp(slot *atomic.Int64, old, now int64) {
 	c := v.c
-	if c.nUndo == len(c.undo) {
+	n := c.nUndo
+	if n == len(c.undo) {
 		v.abort()
 	}
-	c.undo[c.nUndo] = stampUndo{slot: slot, old: slot.Load()}
-	c.nUndo++
+	c.undo[n] = stampUndo{slot: slot, old: old}
+	c.nUndo = n + 1
 	slot.Store(now)
 }
 

@@ -149,9 +149,9 @@ func maestrogenLBRSS(cores int) ([]rss.Config, error) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Packet fields and whole frame. The result equals the
-// sequential LB run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back its Data, InPort, Time and whole frame.
+// The result equals the sequential LB run on the packets in the order
+// the locks serialised them (see LockGroup).
 type LBParallel struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

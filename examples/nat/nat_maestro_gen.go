@@ -120,20 +120,21 @@ var _ nic.Processor = (*NATParallel)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. NewParallelFull avoids that at cores times the memory.
+// container fills on one core.
+// NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*NATParallel, error) {
 	return maestrogenNATNewParallel(cfg, cores, true)
 }
 
-// NewParallelFull is NewParallel with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// NewParallelFull is NewParallel with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func NewParallelFull(cfg Config, cores int) (*NATParallel, error) {
 	return maestrogenNATNewParallel(cfg, cores, false)
 }
 
-// maestrogenNATNewParallel builds the NF, with capacity split across the cores or
-// not.
+// maestrogenNATNewParallel builds the NF, with capacity
+// split across the cores or not.
 func maestrogenNATNewParallel(cfg Config, cores int, split bool) (*NATParallel, error) {
 	cfgs, err := maestrogenNATRSS(cores)
 	if err != nil {
@@ -190,9 +191,9 @@ func (x *NATParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Packet fields and whole frame. The result equals the
-// sequential NAT run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back its Data, InPort, Time and whole frame.
+// The result equals the sequential NAT run on the packets in the order
+// the locks serialised them (see LockGroup).
 type NATLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

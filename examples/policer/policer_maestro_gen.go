@@ -117,20 +117,21 @@ var _ nic.Processor = (*PolicerParallel)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. NewParallelFull avoids that at cores times the memory.
+// container fills on one core.
+// NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*PolicerParallel, error) {
 	return maestrogenPolicerNewParallel(cfg, cores, true)
 }
 
-// NewParallelFull is NewParallel with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// NewParallelFull is NewParallel with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func NewParallelFull(cfg Config, cores int) (*PolicerParallel, error) {
 	return maestrogenPolicerNewParallel(cfg, cores, false)
 }
 
-// maestrogenPolicerNewParallel builds the NF, with capacity split across the cores or
-// not.
+// maestrogenPolicerNewParallel builds the NF, with capacity
+// split across the cores or not.
 func maestrogenPolicerNewParallel(cfg Config, cores int, split bool) (*PolicerParallel, error) {
 	cfgs, err := maestrogenPolicerRSS(cores)
 	if err != nil {
@@ -187,9 +188,9 @@ func (x *PolicerParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Packet fields and header bytes. The result equals the
-// sequential Policer run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back its Data, InPort, Time and header bytes.
+// The result equals the sequential Policer run on the packets in the order
+// the locks serialised them (see LockGroup).
 type PolicerLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

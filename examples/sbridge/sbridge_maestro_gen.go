@@ -107,20 +107,21 @@ var _ nic.Processor = (*SBridgeParallel)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. NewParallelFull avoids that at cores times the memory.
+// container fills on one core.
+// NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*SBridgeParallel, error) {
 	return maestrogenSBridgeNewParallel(cfg, cores, true)
 }
 
-// NewParallelFull is NewParallel with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// NewParallelFull is NewParallel with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func NewParallelFull(cfg Config, cores int) (*SBridgeParallel, error) {
 	return maestrogenSBridgeNewParallel(cfg, cores, false)
 }
 
-// maestrogenSBridgeNewParallel builds the NF, with capacity split across the cores or
-// not.
+// maestrogenSBridgeNewParallel builds the NF, with capacity
+// split across the cores or not.
 func maestrogenSBridgeNewParallel(cfg Config, cores int, split bool) (*SBridgeParallel, error) {
 	cfgs, err := maestrogenSBridgeRSS(cores)
 	if err != nil {
@@ -176,9 +177,9 @@ func (x *SBridgeParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Packet fields and header bytes. The result equals the
-// sequential SBridge run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back its Data, InPort, Time and header bytes.
+// The result equals the sequential SBridge run on the packets in the order
+// the locks serialised them (see LockGroup).
 type SBridgeLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

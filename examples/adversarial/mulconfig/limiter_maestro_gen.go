@@ -103,9 +103,9 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Packet fields and header bytes. The result equals the
-// sequential Limiter run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back its Data, InPort, Time and header bytes.
+// The result equals the sequential Limiter run on the packets in the order
+// the locks serialised them (see LockGroup).
 type LimiterParallel struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

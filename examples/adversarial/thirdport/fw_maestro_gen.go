@@ -127,20 +127,21 @@ var _ nic.Processor = (*FWParallel)(nil)
 // core's Table, Allocator and CountMin get the configured capacity divided
 // by cores (maestro.BuildPerCore), so the parallel NF uses the sequential
 // NF's memory, and its results differ from the sequential NF's once a
-// container fills on one core. NewParallelFull avoids that at cores times the memory.
+// container fills on one core.
+// NewParallelFull avoids that at cores times the memory.
 func NewParallel(cfg Config, cores int) (*FWParallel, error) {
 	return maestrogenFWNewParallel(cfg, cores, true)
 }
 
-// NewParallelFull is NewParallel with full capacity: every core's containers get the
-// configured capacity, so a core's container fills only when the
-// sequential NF's would.
+// NewParallelFull is NewParallel with full capacity: every core's
+// containers get the configured capacity, so a core's container fills
+// only when the sequential NF's would.
 func NewParallelFull(cfg Config, cores int) (*FWParallel, error) {
 	return maestrogenFWNewParallel(cfg, cores, false)
 }
 
-// maestrogenFWNewParallel builds the NF, with capacity split across the cores or
-// not.
+// maestrogenFWNewParallel builds the NF, with capacity
+// split across the cores or not.
 func maestrogenFWNewParallel(cfg Config, cores int, split bool) (*FWParallel, error) {
 	cfgs, err := maestrogenFWRSS(cores)
 	if err != nil {
@@ -197,9 +198,9 @@ func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Packet fields and header bytes. The result equals the
-// sequential FW run on the packets in the order the locks serialised
-// them (see LockGroup).
+// write lock, given back its Data, InPort, Time and header bytes.
+// The result equals the sequential FW run on the packets in the order
+// the locks serialised them (see LockGroup).
 type FWLocked struct {
 	lock  *rwlock.BigReader
 	group *maestro.LockGroup

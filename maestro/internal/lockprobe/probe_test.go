@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/maestro/maestrotest"
 )
 
 // frame returns a UDP frame of flow f (0..255) to dstPort with a 32-byte
@@ -97,6 +98,32 @@ func TestPanicReleasesLocks(t *testing.T) {
 		p.Reset(frame(100+core, 53), 0, 2)
 		if v, r := processOne(par, core, &p); r != nil || v != maestro.Forward(1) {
 			t.Fatalf("core %d after the panics: verdict %v, panic %v", core, v, r)
+		}
+	}
+}
+
+// TestConcurrentMatchesSerialisation runs the probe truly concurrently and
+// compares it with the sequential probe replaying the order its locks
+// imposed: aborted passes must have left no trace in the packets.
+func TestConcurrentMatchesSerialisation(t *testing.T) {
+	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{Packets: 4000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range traces {
+		par, err := NewParallel(Config{Capacity: 4096}, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := maestrotest.Run(New(Config{Capacity: 4096}), par, tr.Trace, maestrotest.Options{Mode: maestrotest.Concurrent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Serialized {
+			t.Fatalf("%s: not compared with a serialisation: %v", tr.Name, rep.Err())
+		}
+		if err := rep.Err(); err != nil {
+			t.Errorf("%s: %v", tr.Name, err)
 		}
 	}
 }
