@@ -242,20 +242,27 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 
 	// The sequential run, with the NAT's view of the replies.
 	want := make([]seqResult, len(trace.Frames))
-	seqNAT := map[maestro.FlowID]uint16{}
+	seqNAT := map[maestro.FlowID]natFlow{}
 	var p maestro.Packet
 	for i, f := range trace.Frames {
 		data := append([]byte(nil), f.Data...)
 		p.Reset(data, f.Port, f.Time)
 		var ext uint16
 		if opts.NAT != nil && f.Port == opts.NAT.WAN {
-			ext = translateReply(&p, opts.NAT, seqNAT)
+			ext = translateReply(&p, opts.NAT, seqNAT, f.Time)
 		}
 		id := p.Flow()
 		v := seq.Process(&p)
 		if opts.NAT != nil && f.Port == opts.NAT.LAN {
 			if ext = learnExternal(&p, v, opts.NAT); ext != 0 {
-				seqNAT[id] = ext
+				seqNAT[id] = natFlow{port: ext, last: f.Time}
+			}
+		}
+		if opts.NAT != nil && f.Port == opts.NAT.WAN && ext != 0 && v == maestro.Forward(opts.NAT.LAN) {
+			// A translated reply refreshes its flow.
+			if m, ok := seqNAT[replyFlow(&p)]; ok {
+				m.last = f.Time
+				seqNAT[replyFlow(&p)] = m
 			}
 		}
 		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
@@ -501,20 +508,29 @@ func (w *worker) mapPort(i int, p *maestro.Packet, want *seqResult) string {
 // replyFlow returns the LAN-side flow a WAN reply belongs to.
 func replyFlow(p *maestro.Packet) maestro.FlowID { return p.Flow().Reverse() }
 
+// natFlow is a LAN flow's external port in the sequential NAT and when
+// the NAT last refreshed the flow.
+type natFlow struct {
+	port uint16
+	last int64
+}
+
 // translateReply addresses a WAN reply (as generated: to the LAN host) to
 // the NAT's external address and the port the flow got, and returns that
-// port (0, and no change, for a flow the NAT never forwarded).
-func translateReply(p *maestro.Packet, nat *NAT, m map[maestro.FlowID]uint16) uint16 {
+// port (0, and no change, for a flow the NAT never forwarded or that has
+// expired since: its port may belong to another flow by now, a different
+// one on each side, so a reply addressed to it compares nothing).
+func translateReply(p *maestro.Packet, nat *NAT, m map[maestro.FlowID]natFlow, now int64) uint16 {
 	if !p.HasPorts() {
 		return 0
 	}
-	port, ok := m[replyFlow(p)]
-	if !ok {
+	f, ok := m[replyFlow(p)]
+	if !ok || (nat.Timeout > 0 && now-f.last >= nat.Timeout) {
 		return 0
 	}
 	p.SetDstIP(nat.ExternalIP)
-	p.SetDstPort(port)
-	return port
+	p.SetDstPort(f.port)
+	return f.port
 }
 
 // learnExternal returns the external port of a LAN packet the NAT
