@@ -60,6 +60,11 @@ func (f *frame) visitInstr(b *ssa.BasicBlock, instr ssa.Instruction) {
 		if in.Op == token.ARROW {
 			r.report(in.Pos(), "MAE007", "channel receive on the packet path: it blocks and shares data the analysis cannot see")
 		}
+		if x := f.eval(in.X); in.Op == token.MUL && x.k == kGlobal {
+			if w := f.a.globalWriter(x.field); w != "" && w != f.fn.Name() {
+				r.report(in.Pos(), "MAE008", "package-level variable %s is read on the packet path and written by %s: the parallel NF builds one instance per core, so each read would see every instance's writes; keep it in the NF (configuration) or in a //maestro:state container", x.field, w)
+			}
+		}
 	case *ssa.Store:
 		f.checkStore(in.Addr, in.Val, in.Pos(), "assignment")
 	case *ssa.MapUpdate:
@@ -201,7 +206,12 @@ func (f *frame) visitCall(b *ssa.BasicBlock, call ssa.CallInstruction, c *ssa.Ca
 	case callFlow, callReverse:
 		return
 	case callMaestro:
-		// maestro's API keeps no state; only AppendFrame writes an argument.
+		// maestro's API keeps no state. The Packet's own methods write
+		// only the Packet and its headers, which a lock-based read pass
+		// saves anyway; of the rest only AppendFrame writes an argument.
+		if fn != nil && fn.Signature.Recv() != nil && isPacketPtr(fn.Signature.Recv().Type()) {
+			return
+		}
 		f.checkArgs(c, fn, pos, !readOnlyExternal(fn), "MAE013")
 		return
 	case callBuiltin:

@@ -417,11 +417,6 @@ func (f *frame) eval1(v ssa.Value) *val {
 					return &val{k: kOpaque, pkt: true, why: fmt.Sprintf("packet %s read after it may have been rewritten (%s)", x.field, at)}
 				}
 			}
-			if x.k == kGlobal {
-				if w := f.a.globalWriter(x.field); w != "" && w != f.fn.Name() {
-					f.a.r.report(v.Pos(), "MAE008", "package-level variable %s is read on the packet path and written by %s: the parallel NF builds one instance per core, so each read would see every instance's writes; keep it in the NF (configuration) or in a //maestro:state container", x.field, w)
-				}
-			}
 			if r, ok := f.reachingLoad(v); ok {
 				return r
 			}

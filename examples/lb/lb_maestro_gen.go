@@ -30,7 +30,7 @@ import (
 //	  because lb.go:230:10: MAE004 perms.At runs in a loop over the container's entries, so every packet touches every entry
 //	  because lb.go:237:4: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
-//	frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state backends *maestro.Table[uint32, maestro.MAC] (Table)
 //	  lb.go:136:5: backends.Expire write on ports [] key ()
@@ -149,7 +149,7 @@ func maestrogenLBRSS(cores int) ([]rss.Config, error) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Data, InPort, Time and whole frame.
+// write lock, given back its Data, InPort, Time and header bytes.
 // The result equals the sequential LB run on the packets in the order
 // the locks serialised them (see LockGroup).
 type LBParallel struct {
@@ -231,7 +231,7 @@ func (x *LBParallel) readPass(core int, nf *LB, p *maestro.Packet) maestro.Verdi
 			x.group.Recovered(r)
 		}
 	}()
-	x.group.StartReadFrame(core, p)
+	x.group.StartRead(core, p)
 	return nf.Process(p)
 }
 

@@ -18,7 +18,7 @@ import (
 //	strategy: shared-nothing
 //	  because nat.go:113:2: sharded every access to flows is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
-//	frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
 //	  nat.go:113:2: flows.Expire write on ports [] key ()
@@ -191,7 +191,7 @@ func (x *NATParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Data, InPort, Time and whole frame.
+// write lock, given back its Data, InPort, Time and header bytes.
 // The result equals the sequential NAT run on the packets in the order
 // the locks serialised them (see LockGroup).
 type NATLocked struct {
@@ -270,7 +270,7 @@ func (x *NATLocked) readPass(core int, nf *NAT, p *maestro.Packet) maestro.Verdi
 			x.group.Recovered(r)
 		}
 	}()
-	x.group.StartReadFrame(core, p)
+	x.group.StartRead(core, p)
 	return nf.Process(p)
 }
 

@@ -243,6 +243,7 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	// The sequential run, with the NAT's view of the replies.
 	want := make([]seqResult, len(trace.Frames))
 	seqNAT := map[maestro.FlowID]natFlow{}
+	portOwner := map[uint16]maestro.FlowID{}
 	var p maestro.Packet
 	for i, f := range trace.Frames {
 		data := append([]byte(nil), f.Data...)
@@ -255,6 +256,15 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 		v := seq.Process(&p)
 		if opts.NAT != nil && f.Port == opts.NAT.LAN {
 			if ext = learnExternal(&p, v, opts.NAT); ext != 0 {
+				if prev, ok := portOwner[ext]; ok && prev != id {
+					// The port now belongs to this flow: the flow that
+					// had it is gone.
+					if m, ok := seqNAT[prev]; ok && m.port == ext {
+						m.reused = true
+						seqNAT[prev] = m
+					}
+				}
+				portOwner[ext] = id
 				seqNAT[id] = natFlow{port: ext, last: f.Time}
 			}
 		}
@@ -511,21 +521,25 @@ func replyFlow(p *maestro.Packet) maestro.FlowID { return p.Flow().Reverse() }
 // natFlow is a LAN flow's external port in the sequential NAT and when
 // the NAT last refreshed the flow.
 type natFlow struct {
-	port uint16
-	last int64
+	port   uint16
+	last   int64
+	reused bool // the NAT has given the port to another flow since
 }
 
 // translateReply addresses a WAN reply (as generated: to the LAN host) to
 // the NAT's external address and the port the flow got, and returns that
-// port (0, and no change, for a flow the NAT never forwarded or that has
-// expired since: its port may belong to another flow by now, a different
-// one on each side, so a reply addressed to it compares nothing).
+// port (0, and no change, for a flow the NAT never forwarded, or that has
+// expired and whose port the sequential NAT has given to another flow
+// since: each side reuses ports in its own order, so a reply addressed to
+// the stale port compares nothing). A flow the NAT kept alive longer than
+// the harness saw (refreshed by a packet it should have ignored) keeps its
+// port, and the reply still tests it.
 func translateReply(p *maestro.Packet, nat *NAT, m map[maestro.FlowID]natFlow, now int64) uint16 {
 	if !p.HasPorts() {
 		return 0
 	}
 	f, ok := m[replyFlow(p)]
-	if !ok || (nat.Timeout > 0 && now-f.last >= nat.Timeout) {
+	if !ok || (f.reused && nat.Timeout > 0 && now-f.last >= nat.Timeout) {
 		return 0
 	}
 	p.SetDstIP(nat.ExternalIP)

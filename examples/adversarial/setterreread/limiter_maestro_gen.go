@@ -19,7 +19,7 @@ import (
 //	  because setterreread.go:75:14: MAE002 the key of budget.Find (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
 //	  because setterreread.go:78:21: MAE002 the key of budget.Insert (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
-//	frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
 //	  setterreread.go:66:2: budget.Expire write on ports [] key ()
@@ -103,7 +103,7 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Data, InPort, Time and whole frame.
+// write lock, given back its Data, InPort, Time and header bytes.
 // The result equals the sequential Limiter run on the packets in the order
 // the locks serialised them (see LockGroup).
 type LimiterParallel struct {
@@ -182,7 +182,7 @@ func (x *LimiterParallel) readPass(core int, nf *Limiter, p *maestro.Packet) mae
 			x.group.Recovered(r)
 		}
 	}()
-	x.group.StartReadFrame(core, p)
+	x.group.StartRead(core, p)
 	return nf.Process(p)
 }
 

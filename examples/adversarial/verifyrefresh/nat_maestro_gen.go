@@ -22,7 +22,7 @@ import (
 //	  because verifyrefresh.go:76:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyrefresh.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifyrefresh.go:87:6: MAE003 flows.Valid (port 1) and flows.Refresh at verifyrefresh.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
-//	frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame
+//	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
 //	  verifyrefresh.go:68:2: flows.Expire write on ports [] key ()
@@ -108,7 +108,7 @@ func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 // a read pass under the core's read lock: reads and timestamp refreshes
 // (core-local) proceed, and the first write attempt changes nothing and
 // ends the pass at once. An aborted packet then runs again under the
-// write lock, given back its Data, InPort, Time and whole frame.
+// write lock, given back its Data, InPort, Time and header bytes.
 // The result equals the sequential NAT run on the packets in the order
 // the locks serialised them (see LockGroup).
 type NATParallel struct {
@@ -187,7 +187,7 @@ func (x *NATParallel) readPass(core int, nf *NAT, p *maestro.Packet) maestro.Ver
 			x.group.Recovered(r)
 		}
 	}()
-	x.group.StartReadFrame(core, p)
+	x.group.StartRead(core, p)
 	return nf.Process(p)
 }
 
