@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
 	"github.com/nfmaestro/maestro/nic"
@@ -219,22 +219,7 @@ func BenchmarkReadOnly(b *testing.B) {
 					b.Fatal(err)
 				}
 				bursts := readOnlyBursts(b, proc)
-				var next atomic.Int32
-				b.SetParallelism(1)
-				b.ReportAllocs()
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					core := int(next.Add(1)-1) % cores
-					var vs [nic.BurstSize]maestro.Verdict
-					mine, i := bursts[core], 0
-					for pb.Next() {
-						proc.ProcessBurst(core, mine[i], vs[:])
-						if i++; i == len(mine) {
-							i = 0
-						}
-					}
-				})
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/nic.BurstSize*float64(cores), "ns/pkt/core")
+				benchtrace.RunBursts(b, proc, bursts)
 			})
 		}
 	}
