@@ -21,5 +21,10 @@ func TestParallelMatchesSequential(t *testing.T) {
 		func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) },
 		advtest.Options{Extra: []maestrotest.Trace{
 			advtest.MovePort("port3", advtest.Bidir(t, "bidir"), advtest.OddServerMoves(0, 3)),
-		}})
+		},
+			// The NF pairs ports 2 and 3: port-2 packets go out on port 3,
+			// which a 3-port trace does not have. The port3 trace covers
+			// ports 2 and 3.
+			Skip: map[string]string{maestrotest.TraceHostile3Port: "forwards port 2 to port 3, which the 3-port trace lacks"},
+		})
 }

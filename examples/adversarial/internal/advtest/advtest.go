@@ -23,11 +23,14 @@ import (
 type Options struct {
 	// Extra traces run besides maestrotest.StandardTraces.
 	Extra []maestrotest.Trace
-	// NoStandard skips the standard traces (for NFs with more than two
+	// NoStandard skips the standard and hostile traces (for NFs with more than two
 	// ports, whose standard traces would not reach every port).
 	NoStandard bool
 	// NAT compares modulo external-port mapping.
 	NAT *maestrotest.NAT
+	// Skip maps a trace name to why this NF cannot run it (a trace with
+	// fewer ports than the NF forwards to).
+	Skip map[string]string
 }
 
 // Check runs the differential test of a generated parallel NF: par is the
@@ -41,7 +44,10 @@ func Check[T any](t *testing.T, seq func() maestro.NF, par func(cores int) (maes
 	t.Helper()
 	var traces []maestrotest.Trace
 	if !o.NoStandard {
-		std, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+		// The standard traces and the hostile ones (ICMP, malformed,
+		// truncated and fragmented frames, small adjacent pools, spoofed
+		// replies, a third port, microsecond-close replies).
+		std, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +59,7 @@ func Check[T any](t *testing.T, seq func() maestro.NF, par func(cores int) (maes
 		t.Fatal(err)
 	}
 	_, sn := probe.(interface{ Instance(int) *T })
-	maestrotest.CheckMatrix(t, traces, maestrotest.Case{Name: "parallel", Seq: seq, Par: par, SharedNothing: sn, NAT: o.NAT})
+	maestrotest.CheckMatrix(t, traces, maestrotest.Case{Name: "parallel", Seq: seq, Par: par, SharedNothing: sn, NAT: o.NAT, Skip: o.Skip})
 }
 
 // packets is the length of the extra traces: like the standard traces,
