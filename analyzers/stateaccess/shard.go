@@ -329,20 +329,6 @@ func valueBits(mask uint32, shift int) uint64 {
 	return uint64(mask) << uint(min(-shift, 63))
 }
 
-// pairLeaves aligns two packet components of equal keys. Equal values
-// agree bit for bit on the value bits both keep: value bit j holds field
-// bit j+shift of each side. Components with different transforms (x+1
-// against y) cannot be aligned; nor can transformed ones bit by bit, but
-// equal transforms of equal masks are equal exactly when the masked fields
-// are.
-func pairLeaves(x, y *val) (rss.Bits, rss.Bits, bool) {
-	p, ok := pairTerms(x, y)
-	if !ok {
-		return rss.Bits{}, rss.Bits{}, false
-	}
-	return p.a, p.b, true
-}
-
 // termPair is the alignment of two key components, XOR terms included:
 // a and b pair x's first term with y's; xa and xb are x's and y's second
 // XOR terms on the same value bits (zero Bits when there is none), which
