@@ -352,6 +352,9 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		a.pkgFuncs = append(append([]*ssa.Function(nil), a.pkgFuncs...), init)
 	}
 	a.checkTimeValues()
+	if ctor := ssaRes.Pkg.Func(d.ctor); ctor != nil {
+		a.checkConstructor(ctor)
+	}
 	a.run(fn)
 	a.fillPlan(plan)
 	return plan

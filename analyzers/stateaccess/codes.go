@@ -40,6 +40,7 @@ var Codes = []Code{
 	{"MAE016", "analysis incomplete: recursion or a bound reached", EffectBlocking},
 	{"MAE017", "time-driven write that does not run before every access to its container", EffectLocks},
 	{"MAE018", "//maestro:state field with no access on the packet path", EffectWarning},
+	{"MAE019", "constructor whose result differs from one call to the next", EffectBlocking},
 }
 
 // codeEffect returns the effect of code ("" for an unknown code).

@@ -71,6 +71,11 @@
 //     them equals the NIC's hash input (maestro.Packet documents the
 //     contract; nic/soft computes from the same fields).
 //
+// The parallel NF builds its instances with their own calls of the NF's
+// constructor, so the constructor must give the same instance every time:
+// no wall clock, no unseeded randomness, no package variables that change
+// (MAE019; ctor.go).
+//
 // Every bound is a finding: recursion on the packet path, call chains
 // deeper than maxDepth and paths with more than maxFrames call sites are
 // MAE016 (blocking), never a silent cut. What the analysis assumes and does
@@ -103,6 +108,7 @@
 //	MAE016  analysis incomplete: recursion or a bound reached                                    blocking
 //	MAE017  time-driven write that does not run before every access to its container             locks
 //	MAE018  //maestro:state field with no access on the packet path                              warning
+//	MAE019  constructor whose result differs from one call to the next                           blocking
 //
 // Findings marked locks are about scaling, not correctness: the NF is legal
 // (a learning bridge keys on MAC addresses; a Maglev load balancer rebuilds

@@ -4,8 +4,9 @@
 //
 // The sequential NF has one instance; the parallel NF calls New once per
 // core, so every core reads a different (and moving) number. A package
-// variable read on the packet path and written outside init is MAE008.
-// Expected: {refused:MAE008}.
+// variable read on the packet path and written outside init is MAE008; a
+// constructor that depends on one is MAE019. Expected: {refused:MAE019,
+// refused:MAE008}.
 package ctorglobal
 
 import "github.com/nfmaestro/maestro/maestro"
@@ -19,7 +20,7 @@ type Stamp struct{}
 
 // New returns a Stamp.
 func New() *Stamp {
-	instances++
+	instances++ // want MAE019
 	return &Stamp{}
 }
 
