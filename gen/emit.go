@@ -244,7 +244,7 @@ func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
+	%[10]sreturn &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
 // Ownership returns the runtime ownership check of x: which core owns
@@ -271,7 +271,40 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines())
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true))
+}
+
+// distinctCheck returns the code that refuses instances whose written
+// state fields share a container (maestro.CheckDistinct): across the cores
+// for a shared-nothing NF, in the one shared instance for a lock-based one.
+// Read-only state may be shared: nobody writes it.
+func (e *emitter) distinctCheck(perCore bool) string {
+	var fields []string
+	for _, s := range e.f.Plan.State {
+		if !s.ReadOnly {
+			fields = append(fields, s.Field)
+		}
+	}
+	if len(fields) == 0 || (!perCore && len(fields) < 2) {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("// Each written state field must hold its own container, on every\n\t// core: the plan treats them as separate objects.\n\t")
+	if perCore {
+		b.WriteString("var held []maestro.Held\n\tfor core := range cores {\n\t\tnf := nfs.Get(core)\n\t\theld = append(held")
+		for _, f := range fields {
+			fmt.Fprintf(&b, ",\n\t\t\tmaestro.Held{Field: %q, Core: core, Container: nf.%s}", f, f)
+		}
+		b.WriteString(")\n\t}\n")
+	} else {
+		b.WriteString("held := []maestro.Held{")
+		for _, f := range fields {
+			fmt.Fprintf(&b, "\n\t\t{Field: %q, Container: shared.%s},", f, f)
+		}
+		b.WriteString("\n\t}\n")
+	}
+	fmt.Fprintf(&b, "\tif err := maestro.CheckDistinct(%q, held); err != nil {\n\t\treturn nil, err\n\t}\n\t", e.nf)
+	return b.String()
 }
 
 // ownLines returns the calls that register each core's written state with
@@ -341,7 +374,7 @@ func %[3]s(cfg %[5]s, cores int) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &%[1]s{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
+	%[4]sreturn &%[1]s{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 
 // Cores returns the number of cores.
@@ -400,5 +433,5 @@ func (x *%[1]s) writePass(core int, nf *%[2]s, p *maestro.Packet) maestro.Verdic
 	return nf.Process(p)
 }
 
-`, typ, e.nf, save)
+`, typ, e.nf, save, e.distinctCheck(false))
 }

@@ -155,6 +155,10 @@ var advCases = []advCase{
 	ex("pkthelper", sn),
 	ex("allocindex", sn),
 	ex("freshmeetskey", locks).writing("marks"),
+	// Aliased containers: invisible on the packet path, refused when the
+	// generated constructor builds the instances (maestro.CheckDistinct).
+	ex("statealias", sn, locks),
+	ex("sharedglobal", sn, locks),
 	ex("xorvsfield", locks),
 	td("ctorglobal", refused("MAE019"), refused("MAE008")),
 	td("ctorsecret", refused("MAE019")),

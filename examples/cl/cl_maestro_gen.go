@@ -155,6 +155,18 @@ func maestrogenCLNewParallel(cfg Config, cores int, split bool) (*CLParallel, er
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "flows", Core: core, Container: nf.flows},
+			maestro.Held{Field: "conns", Core: core, Container: nf.conns})
+	}
+	if err := maestro.CheckDistinct("CL", held); err != nil {
+		return nil, err
+	}
 	return &CLParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
@@ -221,6 +233,15 @@ func NewLocked(cfg Config, cores int) (*CLLocked, error) {
 		return c
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "flows", Container: shared.flows},
+		{Field: "conns", Container: shared.conns},
+	}
+	if err := maestro.CheckDistinct("CL", held); err != nil {
 		return nil, err
 	}
 	return &CLLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil

@@ -191,6 +191,20 @@ func maestrogenHHHNewParallel(cfg Config, cores int, split bool) (*HHHParallel, 
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "t0", Core: core, Container: nf.t0},
+			maestro.Held{Field: "t1", Core: core, Container: nf.t1},
+			maestro.Held{Field: "t2", Core: core, Container: nf.t2},
+			maestro.Held{Field: "t3", Core: core, Container: nf.t3})
+	}
+	if err := maestro.CheckDistinct("HHH", held); err != nil {
+		return nil, err
+	}
 	return &HHHParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
@@ -259,6 +273,17 @@ func NewLocked(cfg Config, cores int) (*HHHLocked, error) {
 		return c
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "t0", Container: shared.t0},
+		{Field: "t1", Container: shared.t1},
+		{Field: "t2", Container: shared.t2},
+		{Field: "t3", Container: shared.t3},
+	}
+	if err := maestro.CheckDistinct("HHH", held); err != nil {
 		return nil, err
 	}
 	return &HHHLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil

@@ -185,6 +185,17 @@ func NewParallel(cfg Config, cores int) (*LBParallel, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "backends", Container: shared.backends},
+		{Field: "flows", Container: shared.flows},
+		{Field: "ring", Container: shared.ring},
+		{Field: "perms", Container: shared.perms},
+	}
+	if err := maestro.CheckDistinct("LB", held); err != nil {
+		return nil, err
+	}
 	return &LBParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 

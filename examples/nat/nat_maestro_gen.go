@@ -157,6 +157,17 @@ func maestrogenNATNewParallel(cfg Config, cores int, split bool) (*NATParallel, 
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "flows", Core: core, Container: nf.flows})
+	}
+	if err := maestro.CheckDistinct("NAT", held); err != nil {
+		return nil, err
+	}
 	return &NATParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 

@@ -154,6 +154,17 @@ func maestrogenPolicerNewParallel(cfg Config, cores int, split bool) (*PolicerPa
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "buckets", Core: core, Container: nf.buckets})
+	}
+	if err := maestro.CheckDistinct("Policer", held); err != nil {
+		return nil, err
+	}
 	return &PolicerParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 

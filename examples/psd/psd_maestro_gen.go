@@ -163,6 +163,18 @@ func maestrogenPSDNewParallel(cfg Config, cores int, split bool) (*PSDParallel, 
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "sources", Core: core, Container: nf.sources},
+			maestro.Held{Field: "ports", Core: core, Container: nf.ports})
+	}
+	if err := maestro.CheckDistinct("PSD", held); err != nil {
+		return nil, err
+	}
 	return &PSDParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
@@ -229,6 +241,15 @@ func NewLocked(cfg Config, cores int) (*PSDLocked, error) {
 		return c
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "sources", Container: shared.sources},
+		{Field: "ports", Container: shared.ports},
+	}
+	if err := maestro.CheckDistinct("PSD", held); err != nil {
 		return nil, err
 	}
 	return &PSDLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil

@@ -177,6 +177,19 @@ func maestrogenMeterNewParallel(cfg Config, cores int, split bool) (*MeterParall
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "flows", Core: core, Container: nf.flows},
+			maestro.Held{Field: "slots", Core: core, Container: nf.slots},
+			maestro.Held{Field: "bytes", Core: core, Container: nf.bytes})
+	}
+	if err := maestro.CheckDistinct("Meter", held); err != nil {
+		return nil, err
+	}
 	return &MeterParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
@@ -244,6 +257,16 @@ func NewLocked(cfg Config, cores int) (*MeterLocked, error) {
 		return c
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "flows", Container: shared.flows},
+		{Field: "slots", Container: shared.slots},
+		{Field: "bytes", Container: shared.bytes},
+	}
+	if err := maestro.CheckDistinct("Meter", held); err != nil {
 		return nil, err
 	}
 	return &MeterLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil

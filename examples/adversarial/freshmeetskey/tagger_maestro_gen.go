@@ -135,6 +135,15 @@ func NewParallel(cfg Config, cores int) (*TaggerParallel, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "slots", Container: shared.slots},
+		{Field: "marks", Container: shared.marks},
+	}
+	if err := maestro.CheckDistinct("Tagger", held); err != nil {
+		return nil, err
+	}
 	return &TaggerParallel{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil
 }
 

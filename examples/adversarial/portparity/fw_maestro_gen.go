@@ -164,6 +164,17 @@ func maestrogenFWNewParallel(cfg Config, cores int, split bool) (*FWParallel, er
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "flows", Core: core, Container: nf.flows})
+	}
+	if err := maestro.CheckDistinct("FW", held); err != nil {
+		return nil, err
+	}
 	return &FWParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 

@@ -157,6 +157,17 @@ func maestrogenLimiterNewParallel(cfg Config, cores int, split bool) (*LimiterPa
 	if err != nil {
 		return nil, err
 	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	var held []maestro.Held
+	for core := range cores {
+		nf := nfs.Get(core)
+		held = append(held,
+			maestro.Held{Field: "budget", Core: core, Container: nf.budget})
+	}
+	if err := maestro.CheckDistinct("Limiter", held); err != nil {
+		return nil, err
+	}
 	return &LimiterParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
