@@ -303,9 +303,19 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 
 	// Process and its signature.
 	var process *types.Func
-	if obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(d.obj.Type()), false, pass.Pkg, "Process"); obj != nil {
+	if obj, index, _ := types.LookupFieldOrMethod(types.NewPointer(d.obj.Type()), false, pass.Pkg, "Process"); obj != nil {
 		if fn, ok := obj.(*types.Func); ok && isProcessSig(fn.Type().(*types.Signature)) {
 			process = fn
+			if len(index) > 1 {
+				// Promoted from an embedded field: its receiver is that
+				// field, not the NF, and the analysis would read the
+				// embedded type's fields as the NF's.
+				r.report(d.name.Pos(), "MAE011", "//maestro:nf type %s gets Process from an embedded field: declare Process on %s itself (it may call the embedded one)", d.obj.Name(), d.obj.Name())
+				plan.Ports = []int{}
+				plan.Strategy = Locks
+				plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(pass.Fset, d.name.Pos()), Code: "MAE011", Message: "Process is promoted from an embedded field"})
+				return plan
+			}
 		}
 	}
 	universe, ok := declaredPorts(pass, r, d)
