@@ -10,7 +10,7 @@ import (
 // TestDiagnostics checks every diagnostic against the // want comments of
 // the testdata NFs: good has none, bad and noproc one per problem.
 func TestDiagnostics(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc")
+	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc", "quiet")
 }
 
 // TestSuggestedFix applies the MAE001 fix (add //maestro:state) and
@@ -53,5 +53,16 @@ func TestGoodPlan(t *testing.T) {
 		if (st.Field == "static") != st.ReadOnly {
 			t.Errorf("%s read-only = %v", st.Field, st.ReadOnly)
 		}
+	}
+}
+
+// TestQuietPlan: an NF whose MAC-keyed lookup meets no write but Expire
+// runs shared-nothing, and (TestDiagnostics) no finding says it runs with
+// locks.
+func TestQuietPlan(t *testing.T) {
+	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "quiet")
+	r, _ := res[0].Result.(*stateaccess.Result)
+	if r == nil || len(r.NFs) != 1 || r.NFs[0].Strategy != stateaccess.SharedNothing {
+		t.Fatalf("plan %+v", r)
 	}
 }

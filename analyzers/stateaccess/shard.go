@@ -668,15 +668,19 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 		}
 	}
 
-	// Diagnostics about keys, once per access position.
+	// Diagnostics about keys, once per access position, for the accesses
+	// that did force locks (an unhashable key that meets no write, such as
+	// a read of a table only Expire writes, forces nothing, and saying "the
+	// NF runs with locks" there would contradict the plan).
 	reported := map[string]bool{}
+	forced := map[*access]bool{}
+	for _, c := range s.conflicts {
+		forced[c.origin] = true
+	}
 	for _, ac := range a.accesses {
 		e := ac.effective()
-		if e.origin != ac || (e.kind != effAll && e.kind != effUnhashable) {
+		if e.origin != ac || (e.kind != effAll && e.kind != effUnhashable) || !forced[ac] {
 			continue
-		}
-		if readOnly(plan, ac.state) && e.code == "MAE003" {
-			continue // a read-only table keyed by MACs is fine: it is replicated
 		}
 		k := fmt.Sprint(ac.pos, e.code)
 		if reported[k] {
@@ -695,6 +699,16 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 				a.r.report(ac.pos, "MAE003", "note: %s; RSS hashes only IPv4 addresses and L4 ports, so the NF runs with locks and will not scale like shared-nothing (legal, but key by addresses or ports to shard)", e.why)
 			}
 		}
+	}
+	// Conflicts between two accesses whose own keys are fine (no common
+	// hashable component, an allocated index meeting a packet key).
+	for _, c := range s.conflicts {
+		k := fmt.Sprint(c.origin.pos, c.code)
+		if reported[k] || c.origin.effective() == c {
+			continue
+		}
+		reported[k] = true
+		a.r.report(c.origin.pos, c.code, "note: %s; the NF runs with locks and will not scale like shared-nothing", c.why)
 	}
 
 	// Strategy and reasons.
