@@ -162,6 +162,7 @@ var advCases = []advCase{
 	ex("xorvsfield", locks),
 	td("ctorglobal", refused("MAE019"), refused("MAE008")),
 	td("ctorsecret", refused("MAE019")),
+	td("ctorgoroutine", refused("MAE019")),
 	td("promotedprocess", refused("MAE011")),
 	td("packetcopysetter", locks),
 	ex("xorsymmetric", sn, locks),

@@ -14,7 +14,8 @@ import (
 // configuration, or on package variables that change (an instance counter)
 // would give every core a different configuration (a different secret, a
 // different ID), and the parallel NF would differ from the sequential one
-// whatever the plan (MAE019).
+// whatever the plan. A goroutine the constructor starts runs beside the
+// packet path, unseen by the analysis, once per core (MAE019).
 
 // nondeterministic names what makes a call's result differ from one call
 // to the next, or "".
@@ -53,6 +54,9 @@ func (a *nfAnalysis) checkConstructor(ctor *ssa.Function) {
 		seen[fn] = true
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
+				if g, ok := instr.(*ssa.Go); ok {
+					a.ctorFinding(g.Pos(), "a goroutine it starts, which runs beside the packet path behind the analysis' back (and once per core in the parallel NF)")
+				}
 				switch in := instr.(type) {
 				case ssa.CallInstruction:
 					c := in.Common()

@@ -14,7 +14,7 @@ import (
 // site (context-sensitively, like inlining); these keep pathological code
 // (deep or exponential call trees) from costing more than a vet run should.
 const (
-	maxDepth  = 24
+	maxDepth  = 64
 	maxFrames = 4000
 )
 
