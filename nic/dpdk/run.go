@@ -251,6 +251,9 @@ func (r *run) enableTimestamps() error {
 
 func (r *run) ensureEAL() error {
 	if !Initialized() {
+		if err := CheckVdevFiles(r.cfg.EAL); err != nil {
+			return err
+		}
 		return Init(r.cfg.EAL)
 	}
 	eal.Lock()

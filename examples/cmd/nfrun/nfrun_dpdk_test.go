@@ -184,10 +184,19 @@ func TestDPDKBackend(t *testing.T) {
 func TestDPDKBadEAL(t *testing.T) {
 	bin := nfrunDPDK(t)
 	base := "--no-huge -m 256 --no-pci -l 0 --no-shconf --no-telemetry --file-prefix=nfrunbad" + strconv.Itoa(os.Getpid())
+	dir := t.TempDir()
+	if err := soft.WritePcaps(dir, &soft.Trace{}, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	good := soft.PortFile(dir, 0)
 	for _, c := range []struct{ eal, want string }{
 		{"--no-such-eal-option " + base, "unrecognized option '--no-such-eal-option'"},
 		{base + " --vdev=net_nosuchdriver0", `failed to parse device "net_nosuchdriver0"`},
 		{base + " --log-level=*:error", "2 ports wanted, 0 available"},
+		// A missing capture file is named, not counted as a missing port.
+		{base + " --vdev=net_pcap0,rx_pcap=" + good + ",tx_pcap=" + filepath.Join(dir, "o0.pcap") +
+			" --vdev=net_pcap1,rx_pcap=" + filepath.Join(dir, "missing.pcap") + ",tx_pcap=" + filepath.Join(dir, "o1.pcap"),
+			"--vdev net_pcap1: input file: open " + filepath.Join(dir, "missing.pcap") + ": no such file or directory"},
 	} {
 		stdout, stderr, code := runBin(t, bin, "-nf", "nop", "-seq", "-backend", "dpdk", "-eal", c.eal)
 		wantError(t, stderr, code, 1, c.want)
