@@ -23,7 +23,7 @@ import (
 // queueCounters are one worker's counters for one port. Only that worker
 // writes them (the dispatcher writes missed), once per burst.
 type queueCounters struct {
-	rx, tx, dropped, missed, txFailed atomic.Uint64
+	rx, tx, dropped, missed, txFailed, refused atomic.Uint64
 }
 
 // workerStats are one worker's counters, on their own cache lines.
@@ -66,6 +66,11 @@ type worker struct {
 	in       [nic.BurstSize]uint16
 	rx       [MaxPorts]uint64
 	dropped  [MaxPorts]uint64
+	refused  [MaxPorts]uint64
+	// seen[k] is the burst slot of pkts[k] when frames were refused.
+	seen [nic.BurstSize]int
+	// all holds every slot's verdict when frames were refused.
+	all [nic.BurstSize]maestro.Verdict
 }
 
 func (r *run) newWorker(core int, stop *atomic.Bool) *worker {
@@ -111,6 +116,8 @@ func (w *worker) run(ready chan<- error) {
 		return
 	}
 	defer C.rte_free(unsafe.Pointer(w.b))
+	defer C.mx_big_free(&w.b.big)
+	w.b.big_pool = w.r.big
 	for i, p := range w.r.ports {
 		t := &w.b.txq[i]
 		t.port = C.uint16_t(p.id)
@@ -134,7 +141,7 @@ func (w *worker) pollPorts() {
 	for !w.stop.Load() {
 		got := 0
 		for i, p := range w.r.ports {
-			n := int(C.mx_rx(C.uint16_t(p.id), queue, C.uint16_t(i), &b.mbufs[0], C.MX_BURST, &b.desc[0]))
+			n := int(C.mx_rx(C.uint16_t(p.id), queue, C.uint16_t(i), &b.mbufs[0], C.MX_BURST, &b.desc[0], &b.big))
 			if n > 0 {
 				w.burst(n)
 				got += n
@@ -150,7 +157,7 @@ func (w *worker) pollPorts() {
 func (w *worker) pollRing() {
 	b := w.b
 	for {
-		n := int(C.mx_ring_rx(w.ring, &b.mbufs[0], C.MX_BURST, &b.desc[0]))
+		n := int(C.mx_ring_rx(w.ring, &b.mbufs[0], C.MX_BURST, &b.desc[0], &b.big))
 		if n > 0 {
 			w.burst(n)
 		} else if w.stop.Load() {
@@ -172,18 +179,43 @@ func (w *worker) idle(got int) {
 }
 
 // burst runs the NF over the n received mbufs and applies the verdicts.
+// Frames the C side refused (longer than MaxFrame) are not shown to the NF:
+// they are counted and freed.
 func (w *worker) burst(n int) {
 	b := w.b
 	now := time.Now().UnixNano()
 	unit := w.r.tsUnit
+	k, copied := 0, false
 	for i := range n {
 		d := &b.desc[i]
 		in := uint16(d.port)
 		w.in[i] = in
+		if d.flags&(C.MX_DESC_REFUSED|C.MX_DESC_COPY) != 0 {
+			if d.flags&C.MX_DESC_REFUSED != 0 {
+				w.refused[in]++
+				continue
+			}
+			copied = true
+		}
 		w.rx[in]++
-		w.pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), int(d.len)), maestro.Port(in), packetTime(d, unit, now))
+		w.seen[k] = i
+		w.pkts[k].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), int(d.len)), maestro.Port(in), packetTime(d, unit, now))
+		k++
 	}
-	w.proc.ProcessBurst(w.core, w.pkts[:n], w.verdicts[:n])
+	w.proc.ProcessBurst(w.core, w.pkts[:k], w.verdicts[:k])
+	verdicts := w.verdicts[:n]
+	if k < n {
+		for i := range w.all[:n] {
+			w.all[i] = maestro.Drop
+		}
+		for j, v := range w.verdicts[:k] {
+			w.all[w.seen[j]] = v
+		}
+		verdicts = w.all[:n]
+	}
+	if copied {
+		C.mx_writeback(&b.mbufs[0], &b.desc[0], C.uint16_t(n))
+	}
 
 	np := w.np
 	for p := range np {
@@ -192,7 +224,7 @@ func (w *worker) burst(n int) {
 	nflood, ndrop := 0, 0
 	for i := range n {
 		m := b.mbufs[i]
-		v := w.verdicts[i]
+		v := verdicts[i]
 		if v >= 0 && int(v) < np {
 			k := b.counts[v]
 			b.outs[v][k] = m
@@ -212,10 +244,13 @@ func (w *worker) burst(n int) {
 			nflood++
 			continue
 		}
-		// Drop, a flood with nowhere to go, or a port that does not exist.
+		// Drop, a flood with nowhere to go, a port that does not exist,
+		// or a refused frame.
 		b.drops[ndrop] = m
 		ndrop++
-		w.dropped[w.in[i]]++
+		if b.desc[i].flags&C.MX_DESC_REFUSED == 0 {
+			w.dropped[w.in[i]]++
+		}
 	}
 	C.mx_apply(b, C.uint16_t(np), C.uint16_t(nflood), C.uint16_t(max(np-2, 0)), C.uint16_t(ndrop))
 
@@ -229,6 +264,14 @@ func (w *worker) burst(n int) {
 		if c := w.dropped[p]; c > 0 {
 			q.dropped.Add(c)
 			w.dropped[p] = 0
+		}
+		if c := w.refused[p]; c > 0 {
+			q.refused.Add(c)
+			w.refused[p] = 0
+		}
+		if c := b.tx_refused[p]; c > 0 {
+			q.txFailed.Add(uint64(c))
+			b.tx_refused[p] = 0
 		}
 		if c := b.counts[p]; c > 0 {
 			s := b.sent[p]
@@ -280,6 +323,7 @@ func (d *dispatcher) run(ready chan<- error) {
 		return
 	}
 	defer C.rte_free(unsafe.Pointer(d.f))
+	defer C.mx_big_free(&d.f.big)
 	copy(d.f.rings[:], r.rings)
 	ready <- nil
 
@@ -290,7 +334,7 @@ func (d *dispatcher) run(ready chan<- error) {
 	for !d.stop.Load() {
 		got := 0
 		for i, p := range r.ports {
-			n := int(C.mx_rx(C.uint16_t(p.id), 0, C.uint16_t(i), &f.mbufs[0], C.MX_BURST, &f.desc[0]))
+			n := int(C.mx_rx(C.uint16_t(p.id), 0, C.uint16_t(i), &f.mbufs[0], C.MX_BURST, &f.desc[0], &f.big))
 			if n == 0 {
 				continue
 			}
