@@ -64,6 +64,12 @@ type run struct {
 	// tsUnit is the length in nanoseconds of one unit of the ports' RX
 	// timestamps, or 0 when Packet.Time is the wall clock.
 	tsUnit int64
+	// replay is set when every port replays a capture file: software
+	// dispatch then waits for room in a full ring instead of dropping.
+	replay bool
+	// merge is set when the ports are also read in capture-time order
+	// (replay with RX timestamps).
+	merge bool
 }
 
 // runSeq names each run's rings uniquely: DPDK names live as long as the
@@ -189,6 +195,7 @@ func (r *run) setup() error {
 		}
 	}
 	r.chooseClock()
+	r.chooseReplay()
 	if err := r.makePool(); err != nil {
 		return err
 	}
@@ -250,6 +257,40 @@ func (r *run) chooseClock() {
 	}
 	r.tsUnit = unit
 	r.note("packet time: the ports' RX timestamps (rte_mbuf timestamp dynamic field; for net_pcap, each pcap record's time)")
+}
+
+// chooseReplay decides whether the run replays capture files: every port
+// is a net_pcap vdev of the EAL command line with an rx_pcap file. A file
+// can wait, unlike a live port, so software dispatch then applies
+// back-pressure instead of dropping; and with RX timestamps (the pcap
+// records' times) the ports are merged in capture-time order, as the
+// software backend's PcapReader does, so that a reply a few microseconds
+// behind its request on another port is never processed first.
+func (r *run) chooseReplay() {
+	eal.Lock()
+	vdevs := Vdevs(eal.args)
+	eal.Unlock()
+	files := map[string]bool{}
+	for _, v := range vdevs {
+		if _, ok := v.Arg("rx_pcap"); ok {
+			files[v.Name] = true
+		}
+	}
+	for _, p := range r.ports {
+		if drv := C.GoString(&p.info.driver[0]); drv != "net_pcap" || !files[C.GoString(&p.info.name[0])] {
+			return
+		}
+	}
+	r.replay = true
+	switch {
+	case r.tsUnit == 0:
+		r.note("replay of capture files: software dispatch waits instead of dropping; ports read in turns (no RX timestamps to merge them by)")
+	case r.mode == ModeRSS:
+		r.note("replay of capture files on RSS queues: ports read in turns")
+	default:
+		r.merge = true
+		r.note("replay of capture files: ports merged by capture time; software dispatch waits instead of dropping")
+	}
 }
 
 // enableTimestamps switches the C side's timestamp reading on or off for

@@ -326,6 +326,63 @@ uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, str
 	return got;
 }
 
+// mx_ts returns m's RX timestamp, or 0 when it has none.
+static inline uint64_t mx_ts(const struct rte_mbuf *m) {
+	if (mx_ts_flag != 0 && (m->ol_flags & mx_ts_flag) != 0)
+		return *RTE_MBUF_DYNFIELD(m, mx_ts_offset, rte_mbuf_timestamp_t *);
+	return 0;
+}
+
+// mx_merge_rx hands out up to n frames of g's ports in RX timestamp order
+// and describes them: it always takes the earliest of the ports' next
+// frames (ties to the lower port), receiving a port's next burst when its
+// previous one is used up, so frames of one port keep their order and a
+// frame never overtakes an earlier one of another port that the device
+// has ready. A port that has nothing ready (a replayed file at its end) is
+// left out until it has. It returns 0 when no port has anything.
+uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
+	uint16_t got = 0, p, i;
+	while (got < n) {
+		int best = -1;
+		uint64_t bt = 0;
+		for (p = 0; p < g->nports; p++) {
+			uint64_t t;
+			if (g->head[p] == g->count[p]) {
+				g->head[p] = 0;
+				g->count[p] = rte_eth_rx_burst(g->ids[p], g->queue, g->q[p], MX_BURST);
+				for (i = 0; i < g->count[p]; i++)
+					g->q[p][i]->port = p;
+				if (g->count[p] == 0)
+					continue;
+			}
+			t = mx_ts(g->q[p][g->head[p]]);
+			if (best < 0 || t < bt) {
+				best = p;
+				bt = t;
+			}
+		}
+		if (best < 0)
+			break;
+		mbufs[got++] = g->q[best][g->head[best]++];
+	}
+	describe(mbufs, got, d, big);
+	return got;
+}
+
+// mx_merge_free frees the frames g holds and returns how many there were.
+unsigned mx_merge_free(struct mx_merge *g) {
+	unsigned total = 0;
+	uint16_t p;
+	for (p = 0; p < g->nports; p++) {
+		if (g->head[p] < g->count[p]) {
+			rte_pktmbuf_free_bulk(g->q[p] + g->head[p], g->count[p] - g->head[p]);
+			total += g->count[p] - g->head[p];
+		}
+		g->head[p] = g->count[p] = 0;
+	}
+	return total;
+}
+
 // mx_send transmits n mbufs and returns how many the queue took. A full queue
 // gets a few more tries (the NIC drains it meanwhile); what is left is the
 // caller's to free.
@@ -413,6 +470,27 @@ unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports) {
 		}
 	}
 	return lost;
+}
+
+// mx_dispatch_keep enqueues each core's group on its ring as far as it
+// fits and keeps the rest, in order, at the start of the group: the caller
+// tries again (back-pressure) instead of losing it. Returns how many are
+// left.
+unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores) {
+	unsigned left = 0;
+	uint16_t c;
+	for (c = 0; c < ncores; c++) {
+		struct rte_mbuf **m = f->groups[c];
+		unsigned n = f->counts[c], q;
+		if (n == 0)
+			continue;
+		q = rte_ring_sp_enqueue_burst(f->rings[c], (void **)m, n, NULL);
+		if (q < n)
+			memmove(m, m + q, (n - q) * sizeof(m[0]));
+		f->counts[c] = n - q;
+		left += n - q;
+	}
+	return left;
 }
 
 unsigned mx_ring_drain(struct rte_ring *r) {

@@ -120,6 +120,19 @@ struct mx_fanout {
 	struct mx_big big;
 };
 
+// mx_merge merges the input ports of a replay by RX timestamp: q[p] holds
+// port p's received burst, of which q[p][head[p]..count[p]) are still to
+// be handed out. ids[p] is the DPDK port id of Maestro's port p; queue is
+// the RX queue read on every port.
+struct mx_merge {
+	struct rte_mbuf *q[MX_MAX_PORTS][MX_BURST];
+	uint16_t head[MX_MAX_PORTS];
+	uint16_t count[MX_MAX_PORTS];
+	uint16_t ids[MX_MAX_PORTS];
+	uint16_t nports;
+	uint16_t queue;
+};
+
 int mx_errno(void);
 int mx_eal_init(int argc, char **argv, int capture_fd);
 int mx_port_info(uint16_t port, struct mx_port_info *out);
@@ -137,6 +150,9 @@ long mx_pool_avail(const struct rte_mempool *mp);
 
 uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
 uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
+uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
+unsigned mx_merge_free(struct mx_merge *g);
+unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores);
 void mx_writeback(struct rte_mbuf **mbufs, const struct mx_desc *d, uint16_t n);
 void mx_big_free(struct mx_big *big);
 void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t extra_refs, uint16_t ndrop);

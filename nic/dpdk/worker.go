@@ -126,12 +126,64 @@ func (w *worker) run(ready chan<- error) {
 			t.lock = (*C.rte_spinlock_t)(unsafe.Add(unsafe.Pointer(p.locks), uintptr(t.queue)*unsafe.Sizeof(C.rte_spinlock_t{})))
 		}
 	}
+	if w.ring == nil && w.r.merge {
+		g := newMerge(w.r, uint16(w.core))
+		if g == nil {
+			ready <- fmt.Errorf("dpdk: out of DPDK memory for worker %d", w.core)
+			return
+		}
+		defer C.rte_free(unsafe.Pointer(g))
+		ready <- nil
+		w.pollMerged(g)
+		return
+	}
 	ready <- nil
 	if w.ring != nil {
 		w.pollRing()
 	} else {
 		w.pollPorts()
 	}
+}
+
+// newMerge allocates the merge state of r's ports, read on queue; nil when
+// DPDK memory is short. The caller frees it with rte_free.
+func newMerge(r *run, queue uint16) *C.struct_mx_merge {
+	g := (*C.struct_mx_merge)(C.rte_zmalloc(nil, C.size_t(unsafe.Sizeof(C.struct_mx_merge{})), 64))
+	if g == nil {
+		return nil
+	}
+	g.nports = C.uint16_t(len(r.ports))
+	g.queue = C.uint16_t(queue)
+	for i, p := range r.ports {
+		g.ids[i] = C.uint16_t(p.id)
+	}
+	return g
+}
+
+// pollMerged receives from every port in capture-time order (see
+// mx_merge_rx). When told to stop, it frees what it holds, counted as
+// missed on its port.
+func (w *worker) pollMerged(g *C.struct_mx_merge) {
+	b := w.b
+	for !w.stop.Load() {
+		n := int(C.mx_merge_rx(g, &b.mbufs[0], C.MX_BURST, &b.desc[0], &b.big))
+		if n > 0 {
+			w.burst(n)
+		}
+		w.idle(n)
+	}
+	dropHeld(g, w.st)
+}
+
+// dropHeld frees the frames g still holds and counts them as missed, on
+// their ports, in st.
+func dropHeld(g *C.struct_mx_merge, st *workerStats) {
+	for p := range int(g.nports) {
+		if left := int(g.count[p]) - int(g.head[p]); left > 0 {
+			st.ports[p].missed.Add(uint64(left))
+		}
+	}
+	C.mx_merge_free(g)
 }
 
 // pollPorts receives from this worker's queue on every port in turn.
@@ -328,37 +380,33 @@ func (d *dispatcher) run(ready chan<- error) {
 	ready <- nil
 
 	f := d.f
-	np := len(r.ports)
-	cores := uint(r.cores)
+	var g *C.struct_mx_merge
+	if r.merge {
+		if g = newMerge(r, 0); g == nil {
+			// ready has been sent; run without the merge.
+			r.cfg.Logf("dpdk: out of DPDK memory for the replay merge; reading the ports in turns")
+		} else {
+			defer C.rte_free(unsafe.Pointer(g))
+		}
+	}
 	spins := 0
 	for !d.stop.Load() {
 		got := 0
-		for i, p := range r.ports {
-			n := int(C.mx_rx(C.uint16_t(p.id), 0, C.uint16_t(i), &f.mbufs[0], C.MX_BURST, &f.desc[0], &f.big))
-			if n == 0 {
-				continue
+		if g != nil {
+			n := int(C.mx_merge_rx(g, &f.mbufs[0], C.MX_BURST, &f.desc[0], &f.big))
+			if n > 0 {
+				got = n
+				d.fan(n, -1)
 			}
-			got += n
-			now := time.Now().UnixNano()
-			for k := range n {
-				desc := &f.desc[k]
-				d.pkt.Reset(unsafe.Slice((*byte)(unsafe.Pointer(desc.data)), int(desc.len)), maestro.Port(i), packetTime(desc, r.tsUnit, now))
-				c := uint(r.cfg.Dispatch(&d.pkt)) % cores
-				j := f.counts[c]
-				f.groups[c][j] = f.mbufs[k]
-				f.counts[c] = j + 1
-			}
-			if lost := C.mx_dispatch(f, C.uint16_t(cores), C.uint16_t(np)); lost > 0 {
-				for c := range int(cores) {
-					for p := range np {
-						if l := &f.lost[c*np+p]; *l > 0 {
-							r.stats[c].ports[p].missed.Add(uint64(*l))
-							*l = 0
-						}
-					}
+		} else {
+			for i, p := range r.ports {
+				n := int(C.mx_rx(C.uint16_t(p.id), 0, C.uint16_t(i), &f.mbufs[0], C.MX_BURST, &f.desc[0], &f.big))
+				if n == 0 {
+					continue
 				}
+				got += n
+				d.fan(n, i)
 			}
-			r.poller.lastRx.Store(now)
 		}
 		if got > 0 || r.cfg.BusyPoll {
 			spins = 0
@@ -366,4 +414,51 @@ func (d *dispatcher) run(ready chan<- error) {
 			time.Sleep(idleSleep)
 		}
 	}
+	if g != nil {
+		dropHeld(g, r.stats[0])
+	}
+}
+
+// fan hands the n described frames in f.mbufs to the workers' rings: all
+// from port (or each from its own port, when port < 0). In a replay it
+// waits for room (back-pressure) until told to stop; otherwise what does
+// not fit is freed and counted as missed.
+func (d *dispatcher) fan(n, port int) {
+	r, f := d.r, d.f
+	np := len(r.ports)
+	cores := uint(r.cores)
+	now := time.Now().UnixNano()
+	for k := range n {
+		desc := &f.desc[k]
+		in := port
+		if in < 0 {
+			in = int(desc.port)
+		}
+		d.pkt.Reset(unsafe.Slice((*byte)(unsafe.Pointer(desc.data)), int(desc.len)), maestro.Port(in), packetTime(desc, r.tsUnit, now))
+		c := uint(r.cfg.Dispatch(&d.pkt)) % cores
+		j := f.counts[c]
+		f.groups[c][j] = f.mbufs[k]
+		f.counts[c] = j + 1
+	}
+	if r.replay {
+		for tries := 0; C.mx_dispatch_keep(f, C.uint16_t(cores)) > 0; tries++ {
+			if d.stop.Load() {
+				break
+			}
+			if tries > idleSpins {
+				time.Sleep(idleSleep)
+			}
+		}
+	}
+	if lost := C.mx_dispatch(f, C.uint16_t(cores), C.uint16_t(np)); lost > 0 {
+		for c := range int(cores) {
+			for p := range np {
+				if l := &f.lost[c*np+p]; *l > 0 {
+					r.stats[c].ports[p].missed.Add(uint64(*l))
+					*l = 0
+				}
+			}
+		}
+	}
+	r.poller.lastRx.Store(now)
 }
