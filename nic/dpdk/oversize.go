@@ -21,8 +21,9 @@ const pcapRecordLimit = 65535
 
 // oversizeScan reports the records of the classic pcap file path whose
 // captured length exceeds limit, as 1-based record numbers. It returns
-// ok == false, without error, for a file that is not a classic pcap (such
-// as pcapng, which it leaves alone).
+// ok == false, without error, for a file that is not a classic pcap; for a
+// pcapng file with such a record, which it cannot leave out, it returns an
+// error naming the record.
 func oversizeScan(path string, limit uint32) (records []int, ok bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -30,6 +31,9 @@ func oversizeScan(path string, limit uint32) (records []int, ok bool, err error)
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
+	if magic, err := br.Peek(4); err == nil && binary.LittleEndian.Uint32(magic) == 0x0a0d0d0a {
+		return nil, false, pcapngOversize(br, path, limit)
+	}
 	order, ok, err := pcapOrder(br)
 	if !ok || err != nil {
 		return nil, false, err
@@ -46,6 +50,58 @@ func oversizeScan(path string, limit uint32) (records []int, ok bool, err error)
 		}
 		if _, err := br.Discard(int(caplen)); err != nil {
 			return records, true, nil
+		}
+	}
+}
+
+// pcapngOversize walks the blocks of a pcapng file and returns an error
+// for the first packet above limit. A malformed file is left to net_pcap.
+func pcapngOversize(br *bufio.Reader, path string, limit uint32) error {
+	var order binary.ByteOrder = binary.LittleEndian
+	var h [12]byte
+	rec := 0
+	for {
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			return nil
+		}
+		typ := binary.LittleEndian.Uint32(h[0:4])
+		if typ == 0x0a0d0d0a {
+			if binary.BigEndian.Uint32(h[8:12]) == 0x1a2b3c4d {
+				order = binary.BigEndian
+			} else {
+				order = binary.LittleEndian
+			}
+		} else {
+			typ = order.Uint32(h[0:4])
+		}
+		length := order.Uint32(h[4:8])
+		if length < 12 {
+			return nil
+		}
+		left := int(length) - 12
+		var caplen uint32
+		switch typ {
+		case 6, 2: // enhanced and obsolete packet blocks: caplen at offset 20
+			var b [12]byte
+			if left < 12 {
+				return nil
+			}
+			if _, err := io.ReadFull(br, b[:]); err != nil {
+				return nil
+			}
+			left -= 12
+			rec++
+			caplen = order.Uint32(b[8:12])
+		case 3: // simple packet block: its length at offset 8
+			rec++
+			caplen = order.Uint32(h[8:12])
+		}
+		if caplen > limit {
+			return fmt.Errorf("%s: record %d has %d bytes, more than the %d that net_pcap can read; convert the file to pcap to have such records left out and counted",
+				path, rec, caplen, limit)
+		}
+		if _, err := br.Discard(left); err != nil {
+			return nil
 		}
 	}
 }
