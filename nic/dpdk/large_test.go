@@ -68,7 +68,7 @@ func TestLargeFrames(t *testing.T) {
 			if ps.Refused != uint64(refused) || ps.RX != uint64(len(want)) || ps.Missed < uint64(refused) || ps.TXFailed != 0 {
 				t.Errorf("%d cores: port 0 stats %+v, want %d refused and %d received", cfg.Cores, ps, refused, len(want))
 			}
-			if !hasNote(res, "records of "+box.dir) {
+			if !hasNote(res, "record(s) of "+box.dir) {
 				t.Errorf("%d cores: notes %q do not name the input file", cfg.Cores, res.Notes)
 			}
 		}

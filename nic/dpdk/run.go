@@ -190,7 +190,7 @@ func (r *run) setup() error {
 			if len(o.records) > 5 {
 				recs = recs[:len(recs)-1] + " ...]"
 			}
-			r.note("port %d: %d records of %s are above %d bytes, which net_pcap cannot read (records %s): left out and counted as refused",
+			r.note("port %d: %d record(s) of %s above %d bytes, which net_pcap cannot read (records %s): left out and counted as refused",
 				p.idx, len(o.records), o.file, MaxFrame, recs)
 		}
 	}
