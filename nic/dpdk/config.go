@@ -198,6 +198,13 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
+// MaxFrame is the longest frame Run hands to an NF (65,535 bytes: DPDK
+// 22.11's net_pcap and a contiguous mbuf cannot hold more); longer frames
+// are counted in PortStats.Refused and freed. Frames that arrive in several
+// segments (above about 2 KiB) reach the NF as one slice, and are sent as
+// one contiguous mbuf.
+const MaxFrame = C.MX_MAX_FRAME
+
 // DeviceStats are a port's rte_eth_stats counters.
 type DeviceStats struct {
 	IPackets, OPackets uint64
@@ -216,9 +223,15 @@ type PortStats struct {
 	// device accepted, Dropped packets from this port the NF dropped.
 	// Missed adds the device's imissed and rx_nombuf to the queues' Missed.
 	nic.Stats
-	// TXFailed counts packets the NF sent here that the TX queue refused
-	// (they were freed).
+	// TXFailed counts packets the NF sent here that the TX queue refused,
+	// or that arrived in several segments and found no free contiguous
+	// mbuf to be copied into (they were freed).
 	TXFailed uint64
+	// Refused counts frames received here that were longer than MaxFrame:
+	// the NF never saw them, they were freed, and Missed includes them.
+	// (Chained mbufs up to MaxFrame are copied into one buffer for the NF
+	// and reach it whole.)
+	Refused uint64
 	// Queues has one entry per worker (its RX queue in RSS mode). Missed is
 	// the packets the software dispatcher could not hand to that worker.
 	Queues []nic.Stats

@@ -22,6 +22,23 @@
 // time (net_pcap: the pcap record's time, so a replayed trace sees the times
 // it was captured with) and the wall clock at each burst otherwise;
 // Result.Notes says which, and Config.WallClock forces the wall clock.
+//
+// Replay: when every port is a net_pcap vdev reading a file (rx_pcap), Run
+// loses nothing and keeps time order across ports, like the software
+// backend: the ports are read merged by capture timestamp (by the one
+// worker, or by the software dispatcher), and software dispatch waits for
+// room in a full ring instead of dropping. Live ports keep the usual
+// behaviour: they cannot wait, and losses are counted as Missed.
+//
+// Large frames: a frame that arrives in several mbufs (above about 2 KiB)
+// is copied into a per-worker buffer so the NF sees it whole; the NF's
+// changes are written back, and it is sent as one contiguous mbuf.
+// Frames above MaxFrame (65,535 bytes) are refused one by one and counted
+// in PortStats.Refused; net_pcap input records above it, which DPDK
+// 22.11's net_pcap cuts or crashes on, are left out of a copy of the file
+// before the EAL starts and counted the same way. Missing net_pcap input
+// files are named before the EAL starts (CheckVdevFiles).
+//
 // RSSFrom turns a generated parallel NF's RSS configuration into
 // Config.RSS. Init turns a bad EAL command line into one error line.
 //

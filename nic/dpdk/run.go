@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log"
 	"math/bits"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,7 @@ type run struct {
 	notes  []string
 	ports  []*port
 	pool   *C.struct_rte_mempool
+	big    *C.struct_rte_mempool // see bigPools
 	rings  []*C.struct_rte_ring
 	cpus   []int
 	start  time.Time
@@ -62,6 +64,12 @@ type run struct {
 	// tsUnit is the length in nanoseconds of one unit of the ports' RX
 	// timestamps, or 0 when Packet.Time is the wall clock.
 	tsUnit int64
+	// replay is set when every port replays a capture file: software
+	// dispatch then waits for room in a full ring instead of dropping.
+	replay bool
+	// merge is set when the ports are also read in capture-time order
+	// (replay with RX timestamps).
+	merge bool
 }
 
 // runSeq names each run's rings uniquely: DPDK names live as long as the
@@ -71,6 +79,10 @@ var runSeq atomic.Int64
 // pools are created once and reused, because a stopped port's queues still
 // refer to the pool they were set up with.
 var pools []*C.struct_rte_mempool
+
+// bigPools hold the contiguous MaxFrame-byte mbufs that chained frames are
+// copied into before they are sent; created once and reused, like pools.
+var bigPools []*C.struct_rte_mempool
 
 // usedPorts are closed by Cleanup.
 var usedPorts = map[uint16]bool{}
@@ -172,7 +184,18 @@ func (r *run) setup() error {
 			r.mode = ModeSoftware
 		}
 	}
+	for _, p := range r.ports {
+		if o, ok := fileRefused[C.GoString(&p.info.name[0])]; ok {
+			recs := fmt.Sprint(o.records[:min(len(o.records), 5)])
+			if len(o.records) > 5 {
+				recs = recs[:len(recs)-1] + " ...]"
+			}
+			r.note("port %d: %d record(s) of %s above %d bytes, which net_pcap cannot read (records %s): left out and counted as refused",
+				p.idx, len(o.records), o.file, MaxFrame, recs)
+		}
+	}
 	r.chooseClock()
+	r.chooseReplay()
 	if err := r.makePool(); err != nil {
 		return err
 	}
@@ -236,6 +259,40 @@ func (r *run) chooseClock() {
 	r.note("packet time: the ports' RX timestamps (rte_mbuf timestamp dynamic field; for net_pcap, each pcap record's time)")
 }
 
+// chooseReplay decides whether the run replays capture files: every port
+// is a net_pcap vdev of the EAL command line with an rx_pcap file. A file
+// can wait, unlike a live port, so software dispatch then applies
+// back-pressure instead of dropping; and with RX timestamps (the pcap
+// records' times) the ports are merged in capture-time order, as the
+// software backend's PcapReader does, so that a reply a few microseconds
+// behind its request on another port is never processed first.
+func (r *run) chooseReplay() {
+	eal.Lock()
+	vdevs := Vdevs(eal.args)
+	eal.Unlock()
+	files := map[string]bool{}
+	for _, v := range vdevs {
+		if _, ok := v.Arg("rx_pcap"); ok {
+			files[v.Name] = true
+		}
+	}
+	for _, p := range r.ports {
+		if drv := C.GoString(&p.info.driver[0]); drv != "net_pcap" || !files[C.GoString(&p.info.name[0])] {
+			return
+		}
+	}
+	r.replay = true
+	switch {
+	case r.tsUnit == 0:
+		r.note("replay of capture files: software dispatch waits instead of dropping; ports read in turns (no RX timestamps to merge them by)")
+	case r.mode == ModeRSS:
+		r.note("replay of capture files on RSS queues: ports read in turns")
+	default:
+		r.merge = true
+		r.note("replay of capture files: ports merged by capture time; software dispatch waits instead of dropping")
+	}
+}
+
 // enableTimestamps switches the C side's timestamp reading on or off for
 // this run, after the ports have been configured with the offload.
 func (r *run) enableTimestamps() error {
@@ -249,9 +306,39 @@ func (r *run) enableTimestamps() error {
 	return nil
 }
 
+// fileRefused lists, by vdev name, the input records left out because
+// net_pcap cannot read them (see dropOversize); set when the EAL starts.
+var fileRefused map[string]oversize
+
 func (r *run) ensureEAL() error {
 	if !Initialized() {
-		return Init(r.cfg.EAL)
+		if err := CheckVdevFiles(r.cfg.EAL); err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "maestro-pcap-*")
+		if err != nil {
+			return fmt.Errorf("dpdk: %w", err)
+		}
+		args, found, err := dropOversize(r.cfg.EAL, dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+		if len(found) == 0 {
+			os.RemoveAll(dir)
+		}
+		if err := Init(args); err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+		eal.Lock()
+		eal.args = slices.Clone(r.cfg.EAL) // what later Runs compare with
+		if len(found) > 0 {
+			eal.cleanup = append(eal.cleanup, func() { os.RemoveAll(dir) })
+		}
+		eal.Unlock()
+		fileRefused = found
+		return nil
 	}
 	eal.Lock()
 	defer eal.Unlock()
@@ -320,6 +407,9 @@ func (r *run) makePool() error {
 	if r.cfg.PoolSize > 0 {
 		need = r.cfg.PoolSize
 	}
+	if err := r.makeBigPool(); err != nil {
+		return err
+	}
 	for _, p := range pools {
 		if int(C.mx_pool_size(p)) >= need {
 			r.pool = p
@@ -337,6 +427,30 @@ func (r *run) makePool() error {
 	}
 	pools = append(pools, p)
 	r.pool = p
+	return nil
+}
+
+// makeBigPool finds or creates a pool of contiguous MaxFrame-byte mbufs,
+// two bursts' worth per worker: enough for net_pcap, which sends
+// synchronously; a NIC that holds more in its TX ring makes the excess
+// count as TXFailed rather than be sent cut or chained.
+func (r *run) makeBigPool() error {
+	need := 2 * nic.BurstSize * r.cores
+	for _, p := range bigPools {
+		if int(C.mx_pool_size(p)) >= need {
+			r.big = p
+			return nil
+		}
+	}
+	name := C.CString(fmt.Sprintf("maestro_big%d", len(bigPools)))
+	defer C.free(unsafe.Pointer(name))
+	p := C.mx_big_pool_create(name, C.uint(need), C.int(r.ports[0].info.socket))
+	if p == nil {
+		return fmt.Errorf("dpdk: creating a pool of %d mbufs of %d bytes: %s; %s", need, MaxFrame, C.GoString(C.rte_strerror(C.mx_errno())),
+			"hint: give the EAL more memory (-m)")
+	}
+	bigPools = append(bigPools, p)
+	r.big = p
 	return nil
 }
 
@@ -564,6 +678,7 @@ func (r *run) snapshot() Stats {
 			ps.Queues[c] = qs
 			ps.Add(qs)
 			ps.TXFailed += q.txFailed.Load()
+			ps.Refused += q.refused.Load()
 		}
 		var d C.struct_mx_eth_stats
 		if C.mx_eth_stats(C.uint16_t(p.id), &d) == 0 {
@@ -573,6 +688,10 @@ func (r *run) snapshot() Stats {
 			}
 			ps.Missed += ps.Device.IMissed + ps.Device.RXNoMbuf
 		}
+		if o, ok := fileRefused[ps.Name]; ok {
+			ps.Refused += uint64(len(o.records))
+		}
+		ps.Missed += ps.Refused
 		s.Total.Add(ps.Stats)
 		s.Ports = append(s.Ports, ps)
 	}
@@ -590,7 +709,7 @@ func poolStats(p *C.struct_rte_mempool) PoolStats {
 // leaked.
 func Pools() []PoolStats {
 	var out []PoolStats
-	for _, p := range pools {
+	for _, p := range append(slices.Clone(pools), bigPools...) {
 		out = append(out, poolStats(p))
 	}
 	return out

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <rte_malloc.h>
 #include "shim.h"
 
 int mx_errno(void) { return rte_errno; }
@@ -150,6 +151,38 @@ struct rte_mempool *mx_pool_create(const char *name, unsigned n, unsigned cache,
 	return rte_pktmbuf_pool_create(name, n, cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 }
 
+// mx_big_pool_create makes a pool of n mbufs that hold MX_MAX_FRAME bytes
+// each (after the headroom is given up; see mx_linear).
+struct rte_mempool *mx_big_pool_create(const char *name, unsigned n, int socket) {
+	return rte_pktmbuf_pool_create(name, n, 0, 0, MX_MAX_FRAME, socket);
+}
+
+// mx_linear returns a contiguous copy of the chained mbuf m from pool, and
+// frees the caller's reference to m; or NULL (m untouched) when the pool is
+// empty or the frame does not fit.
+static struct rte_mbuf *mx_linear(struct rte_mempool *pool, struct rte_mbuf *m) {
+	struct rte_mbuf *c;
+	uint32_t len = m->pkt_len;
+	if (pool == NULL || len > MX_MAX_FRAME)
+		return NULL;
+	c = rte_pktmbuf_alloc(pool);
+	if (c == NULL)
+		return NULL;
+	// A big mbuf has no use for headroom: give it to the data.
+	c->data_off = 0;
+	if (rte_pktmbuf_tailroom(c) < len || rte_pktmbuf_read(m, 0, len, rte_pktmbuf_mtod(c, void *)) == NULL) {
+		rte_pktmbuf_free(c);
+		return NULL;
+	}
+	// rte_pktmbuf_read returns a pointer into m, without copying, when the
+	// range is contiguous; m is chained here, so it copied.
+	c->data_len = (uint16_t)len;
+	c->pkt_len = len;
+	c->port = m->port;
+	rte_pktmbuf_free(m);
+	return c;
+}
+
 unsigned mx_pool_size(const struct rte_mempool *mp) { return mp->size; }
 
 // mx_pool_avail counts the mbufs in the pool and in every lcore's cache.
@@ -193,23 +226,85 @@ int mx_rx_timestamps(int on) {
 	return 0;
 }
 
-// describe fills d[i] for mbufs[i]. A chained mbuf is linearised so the NF
-// sees the whole frame as one slice; if that is impossible (no tailroom) the
-// NF sees the first segment only, and the whole chain is still sent or freed.
-static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d) {
+// describe fills d[i] for mbufs[i]. A chained mbuf is copied into
+// big->buf[i] so the NF sees the whole frame as one slice (the mbuf itself,
+// whose segments are sent or freed as they are, is left alone until
+// mx_writeback); one above MX_MAX_FRAME, or for which no buffer can be
+// allocated, is marked refused.
+static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
 	uint16_t i;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = mbufs[i];
-		if (unlikely(m->nb_segs > 1))
-			rte_pktmbuf_linearize(m);
 		d[i].data = rte_pktmbuf_mtod(m, unsigned char *);
 		d[i].len = m->data_len;
 		d[i].port = m->port;
 		d[i].flags = 0;
+		if (unlikely(m->nb_segs > 1 || m->pkt_len != m->data_len)) {
+			uint32_t len = m->pkt_len;
+			if (len > MX_MAX_FRAME) {
+				d[i].len = 0;
+				d[i].flags = MX_DESC_REFUSED;
+			} else {
+				if (big->cap[i] < len) {
+					uint32_t c = big->cap[i] * 2;
+					if (c < len)
+						c = len;
+					if (c < 16384)
+						c = 16384;
+					if (c > MX_MAX_FRAME)
+						c = MX_MAX_FRAME;
+					rte_free(big->buf[i]);
+					big->buf[i] = rte_malloc(NULL, c, 64);
+					big->cap[i] = big->buf[i] != NULL ? c : 0;
+				}
+				if (big->buf[i] == NULL || rte_pktmbuf_read(m, 0, len, big->buf[i]) == NULL) {
+					d[i].len = 0;
+					d[i].flags = MX_DESC_REFUSED;
+				} else {
+					// rte_pktmbuf_read returns a pointer into the mbuf when
+					// the range is contiguous; force the copy to be the
+					// one the NF sees, for mx_writeback.
+					if (m->nb_segs == 1)
+						memcpy(big->buf[i], rte_pktmbuf_mtod(m, void *), len);
+					d[i].data = big->buf[i];
+					d[i].len = len;
+					d[i].flags = MX_DESC_COPY;
+				}
+			}
+		}
 		if (mx_ts_flag != 0 && (m->ol_flags & mx_ts_flag) != 0) {
 			d[i].time = *RTE_MBUF_DYNFIELD(m, mx_ts_offset, rte_mbuf_timestamp_t *);
-			d[i].flags = MX_DESC_TIME;
+			d[i].flags |= MX_DESC_TIME;
 		}
+	}
+}
+
+// mx_writeback copies the NF's view of every copied frame (MX_DESC_COPY)
+// back into its mbuf's segments, so that what is sent is what the NF wrote.
+void mx_writeback(struct rte_mbuf **mbufs, const struct mx_desc *d, uint16_t n) {
+	uint16_t i;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *seg;
+		const unsigned char *src = d[i].data;
+		uint32_t left = d[i].len;
+		if ((d[i].flags & MX_DESC_COPY) == 0)
+			continue;
+		for (seg = mbufs[i]; seg != NULL && left > 0; seg = seg->next) {
+			uint32_t k = seg->data_len < left ? seg->data_len : left;
+			memcpy(rte_pktmbuf_mtod(seg, void *), src, k);
+			src += k;
+			left -= k;
+		}
+	}
+}
+
+// mx_big_free frees the per-slot copy buffers.
+void mx_big_free(struct mx_big *big) {
+	unsigned i;
+	for (i = 0; i < MX_BURST; i++) {
+		rte_free(big->buf[i]);
+		big->buf[i] = NULL;
+		big->cap[i] = 0;
 	}
 }
 
@@ -217,18 +312,75 @@ static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc 
 // port field holds tag, Maestro's index of the input port (0..P-1), which is
 // what the NF sees as InPort: the software dispatcher's rings carry mbufs of
 // every port, and not every PMD fills the field anyway.
-uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d) {
+uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
 	uint16_t got = rte_eth_rx_burst(port, queue, mbufs, n), i;
 	for (i = 0; i < got; i++)
 		mbufs[i]->port = tag;
-	describe(mbufs, got, d);
+	describe(mbufs, got, d, big);
 	return got;
 }
 
-uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d) {
+uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
 	uint16_t got = rte_ring_sc_dequeue_burst(r, (void **)mbufs, n, NULL);
-	describe(mbufs, got, d);
+	describe(mbufs, got, d, big);
 	return got;
+}
+
+// mx_ts returns m's RX timestamp, or 0 when it has none.
+static inline uint64_t mx_ts(const struct rte_mbuf *m) {
+	if (mx_ts_flag != 0 && (m->ol_flags & mx_ts_flag) != 0)
+		return *RTE_MBUF_DYNFIELD(m, mx_ts_offset, rte_mbuf_timestamp_t *);
+	return 0;
+}
+
+// mx_merge_rx hands out up to n frames of g's ports in RX timestamp order
+// and describes them: it always takes the earliest of the ports' next
+// frames (ties to the lower port), receiving a port's next burst when its
+// previous one is used up, so frames of one port keep their order and a
+// frame never overtakes an earlier one of another port that the device
+// has ready. A port that has nothing ready (a replayed file at its end) is
+// left out until it has. It returns 0 when no port has anything.
+uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
+	uint16_t got = 0, p, i;
+	while (got < n) {
+		int best = -1;
+		uint64_t bt = 0;
+		for (p = 0; p < g->nports; p++) {
+			uint64_t t;
+			if (g->head[p] == g->count[p]) {
+				g->head[p] = 0;
+				g->count[p] = rte_eth_rx_burst(g->ids[p], g->queue, g->q[p], MX_BURST);
+				for (i = 0; i < g->count[p]; i++)
+					g->q[p][i]->port = p;
+				if (g->count[p] == 0)
+					continue;
+			}
+			t = mx_ts(g->q[p][g->head[p]]);
+			if (best < 0 || t < bt) {
+				best = p;
+				bt = t;
+			}
+		}
+		if (best < 0)
+			break;
+		mbufs[got++] = g->q[best][g->head[best]++];
+	}
+	describe(mbufs, got, d, big);
+	return got;
+}
+
+// mx_merge_free frees the frames g holds and returns how many there were.
+unsigned mx_merge_free(struct mx_merge *g) {
+	unsigned total = 0;
+	uint16_t p;
+	for (p = 0; p < g->nports; p++) {
+		if (g->head[p] < g->count[p]) {
+			rte_pktmbuf_free_bulk(g->q[p] + g->head[p], g->count[p] - g->head[p]);
+			total += g->count[p] - g->head[p];
+		}
+		g->head[p] = g->count[p] = 0;
+	}
+	return total;
 }
 
 // mx_send transmits n mbufs and returns how many the queue took. A full queue
@@ -251,12 +403,38 @@ void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t ext
 	// A flooded mbuf goes to several ports. Each port's driver frees it
 	// once after sending, so it needs one reference per destination, taken
 	// before the first transmission.
+	// Every segment of a chained mbuf needs them, since rte_pktmbuf_free
+	// frees each segment whose own count drops to zero.
 	if (extra_refs > 0)
-		for (i = 0; i < nflood; i++)
-			rte_mbuf_refcnt_update(b->floods[i], extra_refs);
+		for (i = 0; i < nflood; i++) {
+			struct rte_mbuf *seg;
+			for (seg = b->floods[i]; seg != NULL; seg = seg->next)
+				rte_mbuf_refcnt_update(seg, extra_refs);
+		}
 	for (p = 0; p < nports; p++) {
 		struct rte_mbuf **m = b->outs[p];
-		uint16_t n = b->counts[p], s;
+		uint16_t n = b->counts[p], s, k;
+		if (n == 0) {
+			b->sent[p] = 0;
+			continue;
+		}
+		k = 0;
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *x = m[i];
+			if (unlikely(x->nb_segs > 1)) {
+				struct rte_mbuf *c = mx_linear(b->big_pool, x);
+				if (c == NULL) {
+					// Refused: drop this port's reference.
+					rte_pktmbuf_free(x);
+					b->tx_refused[p]++;
+					continue;
+				}
+				x = c;
+			}
+			m[k++] = x;
+		}
+		n = k;
+		b->counts[p] = n;
 		if (n == 0) {
 			b->sent[p] = 0;
 			continue;
@@ -292,6 +470,27 @@ unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports) {
 		}
 	}
 	return lost;
+}
+
+// mx_dispatch_keep enqueues each core's group on its ring as far as it
+// fits and keeps the rest, in order, at the start of the group: the caller
+// tries again (back-pressure) instead of losing it. Returns how many are
+// left.
+unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores) {
+	unsigned left = 0;
+	uint16_t c;
+	for (c = 0; c < ncores; c++) {
+		struct rte_mbuf **m = f->groups[c];
+		unsigned n = f->counts[c], q;
+		if (n == 0)
+			continue;
+		q = rte_ring_sp_enqueue_burst(f->rings[c], (void **)m, n, NULL);
+		if (q < n)
+			memmove(m, m + q, (n - q) * sizeof(m[0]));
+		f->counts[c] = n - q;
+		left += n - q;
+	}
+	return left;
 }
 
 unsigned mx_ring_drain(struct rte_ring *r) {

@@ -19,10 +19,13 @@
 #include <rte_spinlock.h>
 
 // mx_desc describes one received frame so that Go can build a []byte view of
-// the mbuf's data without copying: data points into the mbuf, len is the
-// frame length (the whole frame: chained mbufs are linearised first). time
-// is the driver's RX timestamp, in the driver's unit, when flags has
-// MX_DESC_TIME (see mx_rx_timestamps).
+// the mbuf's data: data points into the mbuf, len is the whole frame's
+// length. A chained (multi-segment) mbuf is copied into a per-slot buffer
+// of the burst (flags MX_DESC_COPY; mx_writeback copies the NF's changes
+// back); one longer than MX_MAX_FRAME is refused (MX_DESC_REFUSED, len 0):
+// the NF must not see it, and it is freed. time is the driver's RX
+// timestamp, in the driver's unit, when flags has MX_DESC_TIME (see
+// mx_rx_timestamps).
 struct mx_desc {
 	unsigned char *data;
 	uint64_t time;
@@ -32,6 +35,15 @@ struct mx_desc {
 };
 
 #define MX_DESC_TIME 1
+#define MX_DESC_COPY 2
+#define MX_DESC_REFUSED 4
+
+// MX_MAX_FRAME is the longest frame handed to the NF: a chained mbuf is
+// copied into a buffer of at most this size, and sent as one contiguous
+// mbuf of the big pool (whose data room, a uint16_t, cannot be larger).
+// DPDK 22.11's net_pcap also keeps frame lengths in a uint16_t.
+#define MX_MAX_FRAME 65535
+
 
 // mx_txq names the TX queue a worker uses on one port. lock is NULL when
 // the worker owns the queue and non-NULL when the device has fewer TX queues
@@ -66,6 +78,13 @@ struct mx_eth_stats {
 #define MX_MAX_PORTS 16
 #define MX_MAX_CORES 128
 
+// mx_big holds the per-slot copies of chained mbufs: buf[i] (cap[i] bytes,
+// allocated on first need, grown up to MX_MAX_FRAME) for burst slot i.
+struct mx_big {
+	unsigned char *buf[MX_BURST];
+	uint32_t cap[MX_BURST];
+};
+
 // mx_burst is one worker's scratch memory, allocated in C so that passing it
 // to the helpers costs no cgo pointer check and Go reads the descriptors
 // with plain loads.
@@ -78,6 +97,14 @@ struct mx_burst {
 	struct rte_mbuf *floods[MX_BURST];
 	struct rte_mbuf *drops[MX_BURST];
 	struct mx_txq txq[MX_MAX_PORTS];
+	struct mx_big big;
+	// big_pool holds contiguous mbufs of MX_MAX_FRAME bytes: mx_apply
+	// copies a chained mbuf into one before sending it, since the ports are
+	// configured without the multi-segment TX offload (and net_pcap cuts
+	// chained frames above 16,128 bytes). A frame that cannot be copied,
+	// for lack of a big mbuf, is freed and counted in tx_refused.
+	struct rte_mempool *big_pool;
+	uint32_t tx_refused[MX_MAX_PORTS];
 };
 
 // mx_fanout is the software dispatcher's scratch memory: the received burst,
@@ -90,6 +117,20 @@ struct mx_fanout {
 	uint16_t counts[MX_MAX_CORES];
 	uint32_t lost[MX_MAX_CORES * MX_MAX_PORTS];
 	struct rte_ring *rings[MX_MAX_CORES];
+	struct mx_big big;
+};
+
+// mx_merge merges the input ports of a replay by RX timestamp: q[p] holds
+// port p's received burst, of which q[p][head[p]..count[p]) are still to
+// be handed out. ids[p] is the DPDK port id of Maestro's port p; queue is
+// the RX queue read on every port.
+struct mx_merge {
+	struct rte_mbuf *q[MX_MAX_PORTS][MX_BURST];
+	uint16_t head[MX_MAX_PORTS];
+	uint16_t count[MX_MAX_PORTS];
+	uint16_t ids[MX_MAX_PORTS];
+	uint16_t nports;
+	uint16_t queue;
 };
 
 int mx_errno(void);
@@ -103,11 +144,17 @@ int mx_rx_timestamps(int on);
 int mx_reta_update(uint16_t port, const uint16_t *reta, uint16_t reta_size);
 int mx_eth_stats(uint16_t port, struct mx_eth_stats *out);
 struct rte_mempool *mx_pool_create(const char *name, unsigned n, unsigned cache, int socket);
+struct rte_mempool *mx_big_pool_create(const char *name, unsigned n, int socket);
 unsigned mx_pool_size(const struct rte_mempool *mp);
 long mx_pool_avail(const struct rte_mempool *mp);
 
-uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d);
-uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d);
+uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
+uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
+uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
+unsigned mx_merge_free(struct mx_merge *g);
+unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores);
+void mx_writeback(struct rte_mbuf **mbufs, const struct mx_desc *d, uint16_t n);
+void mx_big_free(struct mx_big *big);
 void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t extra_refs, uint16_t ndrop);
 unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports);
 unsigned mx_ring_drain(struct rte_ring *r);

@@ -221,8 +221,8 @@ func TestCorruptFiles(t *testing.T) {
 		{"cut in record header", data[:rec2+10], 2, "truncated"},
 		{"cut in record data", data[:rec2+16+50], 2, "truncated"},
 		{"cut before record data", data[:rec3+16], 3, "truncated"},
-		{"caplen > len", badLen, 2, "capture length exceeds"},
-		{"huge caplen", hugeLen, 2, "capture length exceeds"},
+		{"caplen > len", badLen, 2, "exceeds the packet length"},
+		{"huge caplen", hugeLen, 2, "larger than the 262144-byte maximum"},
 	}
 	for _, c := range cases {
 		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".pcap")

@@ -2,11 +2,13 @@ package soft
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -39,12 +41,16 @@ func (e *PcapError) Unwrap() error { return e.Err }
 // in the middle of a record (or block).
 var ErrTruncated = errors.New("file truncated in the middle of a record")
 
-// maxSnaplen bounds the capture length we accept for one record: libpcap's
-// MAXIMUM_SNAPLEN. pcapgo rejects records longer than the file header's
-// snaplen, which some writers get wrong; tcpdump and Wireshark ignore it, so
-// we raise it to this, which still stops a corrupt length from making us
-// allocate gigabytes.
-const maxSnaplen = 262144
+// MaxRecord bounds the captured length of one record, in bytes: libpcap's
+// MAXIMUM_SNAPLEN (256 KiB). A longer record is rejected with a PcapError
+// wrapping ErrRecordTooLarge. The snaplen in a pcap file header is ignored,
+// as tcpdump and Wireshark do (some writers get it wrong, and a hostile one
+// can claim 4 GiB): buffers grow with the records actually read, up to this.
+const MaxRecord = 262144
+
+// ErrRecordTooLarge is the underlying error of a PcapError for a record
+// whose captured length exceeds MaxRecord.
+var ErrRecordTooLarge = fmt.Errorf("record larger than the %d-byte maximum", MaxRecord)
 
 // File magics, read as little-endian uint32 from the first four bytes.
 const (
@@ -85,6 +91,8 @@ type portReader struct {
 // snaplen are delivered as they are, with Frame.Len giving the wire length
 // (the parser then reports them as truncated). pcapng simple packet blocks
 // carry no timestamp: they get the previous packet's time on that port.
+// Memory follows the records read, whatever snaplen the file claims; a
+// record above MaxRecord is an error naming the file and the record.
 type PcapReader struct {
 	ports   []*portReader
 	pending int // port whose head was returned last and must be advanced
@@ -139,23 +147,26 @@ func openPort(path string, port maestro.Port) (*portReader, error) {
 	}
 	switch m := binary.LittleEndian.Uint32(magic[:]); {
 	case m == magicPcapMicro || m == magicPcapMicroBE || m == magicPcapNano || m == magicPcapNanoBE,
-		magic[0] == 0x1f && magic[1] == 0x8b: // gzip: pcapgo decompresses pcap transparently
-		rd, err := pcapgo.NewReader(bufio.NewReaderSize(f, 1<<16))
-		if err != nil {
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				err = ErrTruncated
+		magic[0] == 0x1f && magic[1] == 0x8b:
+		var in io.Reader = bufio.NewReaderSize(f, 1<<16)
+		if magic[0] == 0x1f {
+			zr, err := gzip.NewReader(in)
+			if err != nil {
+				return fail(0, fmt.Errorf("bad gzip header: %w", err))
 			}
-			return fail(0, fmt.Errorf("bad pcap file header: %w", err))
+			in = bufio.NewReaderSize(zr, 1<<16)
 		}
-		if rd.Snaplen() < maxSnaplen {
-			rd.SetSnaplen(maxSnaplen)
+		rd, err := newPcapReader(in)
+		if err != nil {
+			return fail(0, err)
 		}
 		pr.r = rd
 	case m == magicPcapng:
 		// pcapgo's NgReader reports a file cut in the middle of a block as a
 		// clean end of file, so check the block structure first: a bad file
 		// is then rejected before any of its packets is processed.
-		if err := scanPcapng(f); err != nil {
+		patches, err := scanPcapng(f)
+		if err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -164,7 +175,7 @@ func openPort(path string, port maestro.Port) (*portReader, error) {
 		}
 		opts := pcapgo.DefaultNgReaderOptions
 		opts.ErrorOnMismatchingLinkType = true
-		rd, err := pcapgo.NewNgReader(bufio.NewReaderSize(f, 1<<16), opts)
+		rd, err := pcapgo.NewNgReader(bufio.NewReaderSize(&patchReader{r: f, patches: patches}, 1<<16), opts)
 		if err != nil {
 			return fail(0, fmt.Errorf("bad pcapng section header: %w", err))
 		}
@@ -188,14 +199,11 @@ func (p *portReader) advance() error {
 	}
 	data, ci, err := p.r.ZeroCopyReadPacketData()
 	if err != nil {
-		// pcapgo's pcap reader returns io.EOF both at a clean end and when
-		// a record's data is missing entirely; the header it did read tells
-		// them apart.
-		if err == io.EOF && ci.CaptureLength == 0 {
+		if err == io.EOF {
 			p.r = nil
 			return nil
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err == io.ErrUnexpectedEOF {
 			err = ErrTruncated
 		} else if err == pcapgo.ErrNgLinkTypeMismatch {
 			err = errors.New("interfaces with different link types: only Ethernet is supported")
@@ -269,12 +277,46 @@ func ReadTrace(paths ...string) (*Trace, error) {
 	return ReadAll(r)
 }
 
+// patch replaces the byte at offset off of a file with b.
+type patch struct {
+	off int64
+	b   byte
+}
+
+// patchReader reads r, replacing the bytes that patches (sorted by offset)
+// name.
+type patchReader struct {
+	r       io.Reader
+	pos     int64
+	patches []patch
+}
+
+// Read reads from the underlying reader and applies the patches that fall
+// in what was read.
+func (p *patchReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	end := p.pos + int64(n)
+	for len(p.patches) > 0 && p.patches[0].off < end {
+		if q := p.patches[0]; q.off >= p.pos {
+			b[q.off-p.pos] = q.b
+		}
+		p.patches = p.patches[1:]
+	}
+	p.pos = end
+	return n, err
+}
+
 // scanPcapng walks the block structure of a pcapng file and reports the
-// first block that is cut short or whose lengths are inconsistent.
-func scanPcapng(f *os.File) error {
+// first block that is cut short, whose lengths are inconsistent or whose
+// packet is larger than MaxRecord. It returns the byte patches that clamp
+// every interface's snaplen to MaxRecord: pcapgo's NgReader allocates a
+// buffer of the interface's snaplen, which a hostile file sets to 4 GiB.
+func scanPcapng(f *os.File) ([]patch, error) {
+	var patches []patch
+	snap0 := int64(-1) // the first interface's snaplen (0: unlimited)
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	size := st.Size()
 	br := bufio.NewReaderSize(f, 1<<16)
@@ -289,10 +331,10 @@ func scanPcapng(f *os.File) error {
 			return e
 		}
 		if size-off < 12 {
-			return &PcapError{File: f.Name(), Record: rec + 1, Err: fmt.Errorf("%w (%d stray bytes at offset %d)", ErrTruncated, size-off, off)}
+			return nil, &PcapError{File: f.Name(), Record: rec + 1, Err: fmt.Errorf("%w (%d stray bytes at offset %d)", ErrTruncated, size-off, off)}
 		}
 		if _, err := io.ReadFull(br, hdr[:12]); err != nil {
-			return &PcapError{File: f.Name(), Record: rec + 1, Err: err}
+			return nil, &PcapError{File: f.Name(), Record: rec + 1, Err: err}
 		}
 		typ := binary.LittleEndian.Uint32(hdr[0:4])
 		if typ == magicPcapng {
@@ -302,43 +344,168 @@ func scanPcapng(f *os.File) error {
 			case binary.BigEndian.Uint32(bom) == 0x1a2b3c4d:
 				order = binary.BigEndian
 			default:
-				return bad("bad byte-order magic %x in section header", bom)
+				return nil, bad("bad byte-order magic %x in section header", bom)
 			}
 		} else {
 			typ = order.Uint32(hdr[0:4])
 		}
 		length := int64(order.Uint32(hdr[4:8]))
 		if length < 12 || length%4 != 0 {
-			return bad("invalid block length %d", length)
+			return nil, bad("invalid block length %d", length)
 		}
 		if off+length > size {
-			return bad("%w: the block needs %d bytes, the file has %d left", ErrTruncated, length, size-off)
+			return nil, bad("%w: the block needs %d bytes, the file has %d left", ErrTruncated, length, size-off)
 		}
 		consumed := int64(12)
 		switch typ {
 		case 2, 6: // (obsolete) packet block, enhanced packet block
 			if length < 32 {
-				return bad("packet block length %d too short", length)
+				return nil, bad("packet block length %d too short", length)
 			}
 			if _, err := io.ReadFull(br, hdr[12:28]); err != nil {
-				return &PcapError{File: f.Name(), Record: rec + 1, Err: err}
+				return nil, &PcapError{File: f.Name(), Record: rec + 1, Err: err}
 			}
 			consumed = 28
 			caplen, wire := int64(order.Uint32(hdr[20:24])), int64(order.Uint32(hdr[24:28]))
 			if caplen > length-32 {
-				return bad("captured length %d does not fit in a block of %d bytes", caplen, length)
+				return nil, bad("captured length %d does not fit in a block of %d bytes", caplen, length)
 			}
 			if caplen > wire {
-				return bad("captured length %d exceeds the packet length %d", caplen, wire)
+				return nil, bad("captured length %d exceeds the packet length %d", caplen, wire)
+			}
+			if caplen > MaxRecord {
+				return nil, bad("%w: captured length %d", ErrRecordTooLarge, caplen)
 			}
 			rec++
-		case 3: // simple packet block
+		case 3: // simple packet block: its original length follows the block length
+			if length < 16 {
+				return nil, bad("simple packet block length %d too short", length)
+			}
+			caplen := int64(order.Uint32(hdr[8:12]))
+			if snap0 > 0 {
+				caplen = min(caplen, snap0)
+			}
+			if caplen > MaxRecord {
+				return nil, bad("%w: captured length %d", ErrRecordTooLarge, caplen)
+			}
+			if caplen > length-16 {
+				return nil, bad("packet length %d does not fit in a simple packet block of %d bytes", caplen, length)
+			}
 			rec++
+		case 1: // interface description block: link type, reserved, snaplen
+			if length < 20 {
+				return nil, bad("interface description block length %d too short", length)
+			}
+			if _, err := io.ReadFull(br, hdr[12:16]); err != nil {
+				return nil, &PcapError{File: f.Name(), Record: rec + 1, Err: err}
+			}
+			consumed = 16
+			snap := int64(order.Uint32(hdr[12:16]))
+			if snap0 < 0 {
+				snap0 = snap
+			}
+			if snap > MaxRecord {
+				var clamped [4]byte
+				order.PutUint32(clamped[:], MaxRecord)
+				for i, c := range clamped {
+					patches = append(patches, patch{off: off + 12 + int64(i), b: c})
+				}
+			}
 		}
 		if _, err := br.Discard(int(length - consumed)); err != nil {
-			return &PcapError{File: f.Name(), Record: rec, Err: err}
+			return nil, &PcapError{File: f.Name(), Record: rec, Err: err}
 		}
 		off += length
 	}
-	return nil
+	return patches, nil
+}
+
+// pcapRecordReader reads the records of a classic pcap file. Unlike
+// pcapgo.Reader, which allocates a buffer of the header's snaplen up front
+// (4 GiB for a header that claims 0xffffffff), it sizes its buffer by the
+// records it reads, and rejects records above MaxRecord.
+type pcapRecordReader struct {
+	r     io.Reader
+	order binary.ByteOrder
+	nanos bool
+	buf   []byte
+	hdr   [16]byte
+}
+
+// newPcapReader reads the 24-byte file header from r.
+func newPcapReader(r io.Reader) (*pcapRecordReader, error) {
+	var h [24]byte
+	if n, err := io.ReadFull(r, h[:]); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("bad pcap file header: %w (%d of 24 bytes)", ErrTruncated, n)
+		}
+		return nil, fmt.Errorf("bad pcap file header: %w", err)
+	}
+	p := &pcapRecordReader{r: r}
+	switch binary.LittleEndian.Uint32(h[0:4]) {
+	case magicPcapMicro:
+		p.order = binary.LittleEndian
+	case magicPcapMicroBE:
+		p.order = binary.BigEndian
+	case magicPcapNano:
+		p.order, p.nanos = binary.LittleEndian, true
+	case magicPcapNanoBE:
+		p.order, p.nanos = binary.BigEndian, true
+	default:
+		return nil, fmt.Errorf("bad pcap file header: magic %x", h[0:4])
+	}
+	if v := p.order.Uint16(h[4:6]); v != 2 {
+		return nil, fmt.Errorf("bad pcap file header: version %d.%d, want 2.x", v, p.order.Uint16(h[6:8]))
+	}
+	p.hdr = [16]byte{}
+	copy(p.hdr[:4], h[20:24]) // link type, kept until LinkType is asked
+	return p, nil
+}
+
+// LinkType returns the file's link type. It is only valid before the first
+// record is read.
+func (p *pcapRecordReader) LinkType() layers.LinkType {
+	// The FCS bits and the rest of the upper half are not part of the type.
+	return layers.LinkType(p.order.Uint32(p.hdr[:4]) & 0xffff)
+}
+
+// ZeroCopyReadPacketData reads the next record. It returns io.EOF (and a
+// zero CaptureLength) at a clean end of file, ErrTruncated for a record cut
+// short and ErrRecordTooLarge for a record above MaxRecord. The data is
+// valid until the next call.
+func (p *pcapRecordReader) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
+	var ci gopacket.CaptureInfo
+	if n, err := io.ReadFull(p.r, p.hdr[:]); err != nil {
+		if err == io.EOF {
+			return nil, ci, io.EOF
+		}
+		if err == io.ErrUnexpectedEOF {
+			return nil, ci, fmt.Errorf("%w (record header has %d of 16 bytes)", ErrTruncated, n)
+		}
+		return nil, ci, err
+	}
+	sec, frac := int64(p.order.Uint32(p.hdr[0:4])), int64(p.order.Uint32(p.hdr[4:8]))
+	caplen, wire := p.order.Uint32(p.hdr[8:12]), p.order.Uint32(p.hdr[12:16])
+	if !p.nanos {
+		frac *= 1000
+	}
+	ci.Timestamp = time.Unix(sec, frac).UTC()
+	if caplen > MaxRecord {
+		return nil, ci, fmt.Errorf("%w: captured length %d", ErrRecordTooLarge, caplen)
+	}
+	if caplen > wire {
+		return nil, ci, fmt.Errorf("captured length %d exceeds the packet length %d", caplen, wire)
+	}
+	ci.CaptureLength, ci.Length = int(caplen), int(min(wire, 1<<31-1))
+	if int(caplen) > cap(p.buf) {
+		p.buf = make([]byte, max(int(caplen), 2*cap(p.buf)))
+	}
+	data := p.buf[:caplen]
+	if n, err := io.ReadFull(p.r, data); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil, ci, fmt.Errorf("%w (record data has %d of %d bytes)", ErrTruncated, n, caplen)
+		}
+		return nil, ci, err
+	}
+	return data, ci, nil
 }

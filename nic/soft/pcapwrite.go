@@ -35,7 +35,7 @@ type PcapDir struct {
 
 // snaplen written in the file headers: large enough for any frame the
 // runner produces (jumbo frames included).
-const writeSnaplen = maxSnaplen
+const writeSnaplen = MaxRecord
 
 // CreatePcaps creates dir if needed and DIR/port<N>.pcap for N in
 // [0, ports), truncating existing files. micro selects microsecond

@@ -102,6 +102,11 @@ type Result struct {
 	// verdicts that are neither Drop, Flood nor Forward). They are also
 	// counted as dropped.
 	BadPort uint64
+	// Refused counts frames too large for the backend to hand to the NF
+	// (the DPDK backend's PortStats.Refused); they are also counted in
+	// their ports' Missed. The software backend refuses none: its reader
+	// fails on a record above MaxRecord.
+	Refused uint64
 	// Elapsed is the wall-clock duration of the run, reading included.
 	Elapsed time.Duration
 }

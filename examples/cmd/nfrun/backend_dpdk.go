@@ -50,6 +50,7 @@ func runDPDK(ctx context.Context, eal []string, proc nic.Processor, ports int, c
 	out := &soft.Result{Cores: make([]nic.Stats, proc.Cores()), Packets: st.Total.RX, Elapsed: st.Elapsed}
 	for _, p := range st.Ports {
 		out.Ports = append(out.Ports, p.Stats)
+		out.Refused += p.Refused
 		for core, q := range p.Queues {
 			if core < len(out.Cores) {
 				out.Cores[core].Add(q)

@@ -453,6 +453,9 @@ func (o *options) report(res *soft.Result, desc, input string, stdout io.Writer)
 	if res.BadPort > 0 {
 		fmt.Fprintf(&b, " (%d verdicts to a nonexistent port, counted as dropped)", res.BadPort)
 	}
+	if res.Refused > 0 {
+		fmt.Fprintf(&b, " (%d frame(s) too large for the backend refused, counted as missed)", res.Refused)
+	}
 	b.WriteString("\n")
 	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		return err

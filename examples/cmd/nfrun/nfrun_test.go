@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -114,11 +115,61 @@ func TestRuntimeErrors(t *testing.T) {
 	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-in", soft.PortFile(dir, 1), "-in", corrupt)
 	wantError(t, stderr, code, 1, corrupt+": record ")
 
+	// A record above soft.MaxRecord is refused, naming the file and record.
+	giant := filepath.Join(dir, "giant.pcap")
+	os.WriteFile(giant, hostilePcap(0xffff, testFrameN(60), make([]byte, soft.MaxRecord+1)), 0o644)
+	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-in", giant)
+	wantError(t, stderr, code, 1, giant+": record 2: record larger than the 262144-byte maximum")
+
 	_, stderr, code = runBin(t, nfrunBin, "-nf", "nat", "-ext-ip", "1.2.3", "-cores", "2")
 	wantError(t, stderr, code, 1, "-ext-ip")
 
 	_, stderr, code = runBin(t, nfrunBin, "-nf", "nop", "-seq", "-backend", "dpdk")
 	wantError(t, stderr, code, 1, "built without DPDK support; rebuild with -tags dpdk")
+}
+
+// hostilePcap returns a little-endian pcap whose header claims snaplen,
+// holding frames.
+func hostilePcap(snaplen uint32, frames ...[]byte) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint32(nil, 0xa1b2c3d4)
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint16(b, 4)
+	b = le.AppendUint64(b, 0)
+	b = le.AppendUint32(b, snaplen)
+	b = le.AppendUint32(b, 1)
+	for i, f := range frames {
+		b = le.AppendUint32(b, uint32(i+1))
+		b = le.AppendUint32(b, 0)
+		b = le.AppendUint32(b, uint32(len(f)))
+		b = le.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func testFrameN(size int) []byte {
+	return maestro.AppendFrame(nil, maestro.Frame{SrcIP: 0x0a000001, DstIP: 0x0b000001, Proto: maestro.ProtoUDP, SrcPort: 1, DstPort: 2, Size: size})
+}
+
+// A 100-byte pcap whose header claims a 4 GiB snaplen runs in bounded
+// memory: nfrun is run under a 1 GiB address-space limit.
+func TestHugeSnaplen(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.pcap")
+	data := hostilePcap(0xffffffff, testFrameN(60))
+	if len(data) != 100 {
+		t.Fatalf("crafted pcap has %d bytes", len(data))
+	}
+	os.WriteFile(huge, data, 0o644)
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command("sh", "-c", `ulimit -v 1048576 && exec "$0" "$@"`, nfrunBin, "-nf", "nop", "-seq", "-progress", "0", "-in", huge, "-out", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nfrun on a pcap claiming a 4 GiB snaplen: %v\n%s", err, b)
+	}
+	if got := readPort(t, soft.PortFile(out, 1)); len(got) != 1 {
+		t.Errorf("port 1 sent %d frames, want 1", len(got))
+	}
 }
 
 // readPort reads one capture file.
