@@ -782,15 +782,6 @@ func constraintText(c rss.Constraint) string {
 	return c.String()
 }
 
-func readOnly(plan *Plan, field string) bool {
-	for _, st := range plan.State {
-		if st.Field == field {
-			return st.ReadOnly
-		}
-	}
-	return false
-}
-
 func opaqueParts(ac *access) string {
 	var ps []string
 	for _, l := range leaves(ac.keyV, "") {
