@@ -8,10 +8,17 @@ import "encoding/binary"
 //
 // for every 16-bit word m that changes to m'. This costs a few adds per
 // rewritten field instead of a pass over the packet, and it keeps a correct
-// checksum correct without needing to see the whole datagram (so it also
-// works on the first fragment of a fragmented datagram). The IPv4 addresses
-// are part of the TCP/UDP pseudo-header, so rewriting them updates the
-// transport checksum too. A zero UDP checksum means "none" and stays zero.
+// checksum correct. The IPv4 addresses are part of the TCP/UDP
+// pseudo-header, so rewriting them updates the transport checksum too. A
+// zero UDP checksum means "none" and stays zero.
+//
+// Fragments: the parser exposes no transport header for a fragment (the
+// NIC does not hash its ports), so on a fragment only the IPv4 header
+// checksum is updated. The transport checksum, carried by the first
+// fragment and covering the whole datagram and its pseudo-header, is left
+// as it was: an NF that rewrites the addresses of fragments delivers a
+// datagram whose transport checksum no longer matches. Drop or reassemble
+// fragments before rewriting them.
 
 // csumAdd folds the one's-complement sum of ~old + new into an unfolded sum.
 func csumReplace16(sum uint16, old, new uint16) uint16 {
