@@ -380,13 +380,6 @@ func BenchmarkTableFindHit(b *testing.B) {
 	}
 }
 
-func TestMixLenConstants(t *testing.T) {
-	p := uint64(mixP0)
-	if mixLen4 != 4*p || mixLen8 != 8*p || mixLen16 != 16*p {
-		t.Fatal("mixLen constants are not n*mixP0")
-	}
-}
-
 // TestRefusalsCountFullInserts: each container counts the new keys it
 // refused for lack of room, and nothing else.
 func TestRefusalsCountFullInserts(t *testing.T) {

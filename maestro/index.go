@@ -24,10 +24,22 @@ func roundCapacity(n int) int {
 // of the key's hash (at most 2^31 slots, so that is enough to find its home
 // slot): shifting never rehashes, and most mismatches are rejected before
 // keys are compared.
+//
+// Probe chains are bounded, the second line of defence against hash
+// flooding after the keyed hash: no key sits more than limit slots past its
+// home slot. An insert that finds no empty slot within the limit is refused,
+// as a full container refuses, and counted. Lookups, removals and backward
+// shifts then stop after limit+1 slots, whatever the clustering, without
+// ever missing a present key, because every present key lies within the
+// limit of its home (backward shifting only moves keys closer to home).
 type keyIndex[K comparable] struct {
 	slots []islot[K]
 	mask  uint64
+	limit uint64 // greatest displacement of a key from its home slot
 	h     keyHasher[K]
+	// longChains counts inserts refused because every slot within the
+	// limit was taken.
+	longChains uint64
 }
 
 type islot[K comparable] struct {
@@ -36,16 +48,32 @@ type islot[K comparable] struct {
 	pos  int32  // entry index + 1; 0 marks an empty slot
 }
 
+// probeLimit returns the displacement limit of an index of n slots (a power
+// of two): 8 slots per bit of n, at most n-1 (then the bound is the table).
+// With a keyed hash and at most half of the slots taken, the chance that a
+// key lands d or more slots past its home falls geometrically with d (by
+// about 0.82 a slot at half load), and the longest displacement grows like
+// log n: measured at full capacity, about 25 slots for 2^13 slots, 35 for
+// 2^17, 55 for 2^21 (TestProbeLimitSpare checks the middle one), against
+// limits of 112, 144 and 176. So random keys are practically never
+// refused, while a lookup never reads more than 8*log2(n)+1 slots even if
+// the hash were broken: at most a few KiB, read sequentially.
+func probeLimit(n int) uint64 {
+	return uint64(min(n-1, 8*bits.Len(uint(n))))
+}
+
 func newKeyIndex[K comparable](capacity int) keyIndex[K] {
 	n := 2 * capacity
-	return keyIndex[K]{slots: make([]islot[K], n), mask: uint64(n - 1), h: newKeyHasher[K]()}
+	return keyIndex[K]{slots: make([]islot[K], n), mask: uint64(n - 1), limit: probeLimit(n), h: newKeyHasher[K]()}
 }
 
 // find returns k's entry index.
 func (x *keyIndex[K]) find(k *K) (int32, bool) {
 	hv := x.h.hash(k)
 	tag := uint32(hv)
-	for i := hv & x.mask; ; i = (i + 1) & x.mask {
+	i := hv & x.mask
+	end := (i + x.limit) & x.mask
+	for ; ; i = (i + 1) & x.mask {
 		s := &x.slots[i]
 		if s.pos == 0 {
 			return -1, false
@@ -53,18 +81,42 @@ func (x *keyIndex[K]) find(k *K) (int32, bool) {
 		if s.hash == tag && s.key == *k {
 			return s.pos - 1, true
 		}
+		if i == end {
+			return -1, false // every present key lies within the limit
+		}
 	}
 }
 
-// insert records k -> idx. k must be absent and the index not full (the
-// callers bound entries by capacity, so a free slot always exists).
-func (x *keyIndex[K]) insert(k *K, idx int32) {
-	hv := x.h.hash(k)
+// noSlot is lookup's answer when k is absent and no empty slot lies within
+// the limit.
+const noSlot = ^uint64(0)
+
+// lookup returns k's entry index if k is present. Otherwise it returns the
+// slot where insert must put k, the first empty slot of k's probe chain, or
+// noSlot when every slot within the limit is taken; and k's hash for insert.
+func (x *keyIndex[K]) lookup(k *K) (idx int32, found bool, slot, hv uint64) {
+	hv = x.h.hash(k)
+	tag := uint32(hv)
 	i := hv & x.mask
-	for x.slots[i].pos != 0 {
-		i = (i + 1) & x.mask
+	end := (i + x.limit) & x.mask
+	for ; ; i = (i + 1) & x.mask {
+		s := &x.slots[i]
+		if s.pos == 0 {
+			return -1, false, i, hv
+		}
+		if s.hash == tag && s.key == *k {
+			return s.pos - 1, true, 0, hv
+		}
+		if i == end {
+			return -1, false, noSlot, hv
+		}
 	}
-	x.slots[i] = islot[K]{key: *k, hash: uint32(hv), pos: idx + 1}
+}
+
+// insert records k -> idx in slot, which lookup returned for k, with no
+// change to the index since.
+func (x *keyIndex[K]) insert(slot uint64, k *K, hv uint64, idx int32) {
+	x.slots[slot] = islot[K]{key: *k, hash: uint32(hv), pos: idx + 1}
 }
 
 // remove deletes k and returns its entry index.
@@ -72,6 +124,7 @@ func (x *keyIndex[K]) remove(k *K) (int32, bool) {
 	hv := x.h.hash(k)
 	tag := uint32(hv)
 	i := hv & x.mask
+	end := (i + x.limit) & x.mask
 	for {
 		s := &x.slots[i]
 		if s.pos == 0 {
@@ -80,12 +133,18 @@ func (x *keyIndex[K]) remove(k *K) (int32, bool) {
 		if s.hash == tag && s.key == *k {
 			break
 		}
+		if i == end {
+			return -1, false
+		}
 		i = (i + 1) & x.mask
 	}
 	idx := x.slots[i].pos - 1
 	// Backward shift: pull later members of the probe run into the hole
-	// unless that would move them before their home slot.
-	for j := (i + 1) & x.mask; x.slots[j].pos != 0; j = (j + 1) & x.mask {
+	// unless that would move them before their home slot. A key more than
+	// limit slots past the hole has its home after the hole (its
+	// displacement is at most limit), so it can never move into it and
+	// the shift stops there even inside a longer run.
+	for j := (i + 1) & x.mask; x.slots[j].pos != 0 && (j-i)&x.mask <= x.limit; j = (j + 1) & x.mask {
 		home := uint64(x.slots[j].hash) & x.mask
 		if (j-home)&x.mask >= (j-i)&x.mask {
 			x.slots[i] = x.slots[j]

@@ -45,9 +45,15 @@ func (m *Map[K, V]) View(g *LockGroup, core int) *Map[K, V] {
 // Cap returns the maximum number of entries.
 func (m *Map[K, V]) Cap() int { return len(m.s.vals) }
 
-// Refusals returns how many new keys Put refused because the map was full
-// (see Allocator.Refusals). Read it while no packet runs.
-func (m *Map[K, V]) Refusals() uint64 { return m.s.refused }
+// Refusals returns how many new keys Put refused, because the map was full
+// (see Allocator.Refusals) or the key's probe chain was too long (see
+// LongChains). Read it while no packet runs.
+func (m *Map[K, V]) Refusals() uint64 { return m.s.refused + m.s.idx.longChains }
+
+// LongChains returns how many of the Refusals were for a probe chain too
+// long, with room left in the map (see Table.LongChains). Read it while no
+// packet runs.
+func (m *Map[K, V]) LongChains() uint64 { return m.s.idx.longChains }
 
 // Len returns the number of entries.
 func (m *Map[K, V]) Len() int { return len(m.s.vals) - len(m.s.free) }
@@ -74,14 +80,16 @@ func (m *Map[K, V]) Has(k K) bool {
 }
 
 // Put stores v for k, replacing any previous value. It reports false, and
-// changes nothing, when k is new and the map is full.
+// changes nothing, when k is new and the map is full or k's probe chain is
+// too long (see LongChains).
 func (m *Map[K, V]) Put(k K, v V) bool {
 	if OwnershipCheck {
 		m.ck.touch(k)
 	}
 	m.v.denyWrite()
 	s := m.s
-	if i, ok := s.idx.find(&k); ok {
+	i, ok, slot, hv := s.idx.lookup(&k)
+	if ok {
 		s.vals[i] = v
 		return true
 	}
@@ -90,11 +98,15 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 		s.refused++
 		return false
 	}
-	i := s.free[n-1]
+	if slot == noSlot {
+		s.idx.longChains++
+		return false
+	}
+	i = s.free[n-1]
 	s.free = s.free[:n-1]
 	s.keys[i] = k
 	s.vals[i] = v
-	s.idx.insert(&k, i)
+	s.idx.insert(slot, &k, hv, i)
 	return true
 }
 

@@ -48,9 +48,16 @@ func (t *Table[K, V]) View(g *LockGroup, core int) *Table[K, V] {
 // Cap returns the maximum number of entries.
 func (t *Table[K, V]) Cap() int { return len(t.s.vals) }
 
-// Refusals returns how many new keys Insert refused because the table was
-// full (see Allocator.Refusals). Read it while no packet runs.
-func (t *Table[K, V]) Refusals() uint64 { return t.s.chain.refused }
+// Refusals returns how many new keys Insert refused, because the table was
+// full (see Allocator.Refusals) or the key's probe chain was too long (see
+// LongChains). Read it while no packet runs.
+func (t *Table[K, V]) Refusals() uint64 { return t.s.chain.refused + t.s.idx.longChains }
+
+// LongChains returns how many of the Refusals were for a probe chain too
+// long, with room left in the table: a sign of hash flooding, since with
+// random keys it happens less than once in 10^12 inserts. Read it while no
+// packet runs.
+func (t *Table[K, V]) LongChains() uint64 { return t.s.idx.longChains }
 
 // Len returns the number of live entries.
 func (t *Table[K, V]) Len() int { return t.s.chain.n }
@@ -116,26 +123,33 @@ func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i) }
 
 // Insert adds k with value v, stamped now, and returns its index. If k is
 // already present its value is replaced and the entry refreshed. It reports
-// false, and changes nothing, when k is new and the table is full.
+// false, and changes nothing, when k is new and the table is full or k's
+// probe chain is too long (see LongChains).
 func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
 	if OwnershipCheck {
 		t.ck.touch(k)
 	}
 	t.v.denyWrite()
 	s := t.s
-	if i, ok := s.idx.find(&k); ok {
+	i, ok, slot, hv := s.idx.lookup(&k)
+	if ok {
 		s.vals[i] = v
 		s.chain.refresh(int(i), now, nil)
 		return int(i), true
 	}
-	i, ok := s.chain.allocate(now)
-	if !ok {
+	if s.chain.free < 0 {
+		s.chain.refused++ // full: counted as such whatever the chain's length
 		return -1, false
 	}
-	s.keys[i] = k
-	s.vals[i] = v
-	s.idx.insert(&k, int32(i))
-	return i, true
+	if slot == noSlot {
+		s.idx.longChains++
+		return -1, false
+	}
+	j, _ := s.chain.allocate(now) // not full: cannot fail
+	s.keys[j] = k
+	s.vals[j] = v
+	s.idx.insert(slot, &k, hv, int32(j))
+	return j, true
 }
 
 // Set replaces the value at index i. It reports false when i holds no entry.

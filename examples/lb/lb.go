@@ -214,8 +214,8 @@ func (lb *LB) rebuild() {
 		ip := lb.backends.Key(i)
 		lb.perms.Set(n, permState{
 			backend: int32(i),
-			cur:     uint32(mix64(uint64(ip), offsetSeed) % uint64(m)),
-			skip:    uint32(mix64(uint64(ip), skipSeed)%uint64(m-1)) + 1,
+			cur:     uint32(permOffset(ip) % uint64(m)),
+			skip:    uint32(permSkip(ip)%uint64(m-1)) + 1,
 		})
 		n++
 	}
@@ -243,13 +243,9 @@ func (lb *LB) rebuild() {
 	}
 }
 
-// Fixed seeds keep the hashes identical across runs and cores: a replay or a
-// parallel balancer must pick the same backends as the sequential one.
-const (
-	offsetSeed = 0x9e3779b97f4a7c15
-	skipSeed   = 0xc2b2ae3d27d4eb4f
-	flowSeed   = 0x165667b19e3779f9
-)
+// A fixed seed keeps flow hashes identical across runs and cores: a replay
+// or a parallel balancer must pick the same backends as the sequential one.
+const flowSeed = 0x165667b19e3779f9
 
 // mix64 is the splitmix64 finalizer of x+seed: a cheap, well-mixed hash.
 func mix64(x, seed uint64) uint64 {
