@@ -29,7 +29,12 @@
 //
 // Progress goes to stderr every -progress (default 1s); the final summary
 // (per port in/out/dropped, per core packets, total Mpps) to stdout.
-// Exit status: 0 success, 1 runtime failure, 2 bad usage.
+//
+// SIGINT (Ctrl-C) stops the run on either backend: nfrun flushes and closes
+// its outputs, prints the summary of what was processed, and exits 130. A
+// second SIGINT kills it at once.
+//
+// Exit status: 0 success, 1 runtime failure, 2 bad usage, 130 interrupted.
 package main
 
 import (
@@ -56,6 +61,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() {
+		// After the first SIGINT, the default action again: a second one
+		// kills a run that hangs while flushing.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -66,6 +77,10 @@ const (
 	exitOK      = 0
 	exitRuntime = 1
 	exitUsage   = 2
+	// exitInterrupted is the shell's code for a process ended by SIGINT
+	// (128+2): the run was stopped early, its outputs flushed and its
+	// summary printed.
+	exitInterrupted = 130
 )
 
 // exitError is an error with the exit code it calls for.
@@ -81,6 +96,18 @@ func usageErr(format string, args ...any) error {
 }
 
 func runtimeErr(err error) error { return &exitError{exitRuntime, err} }
+
+// finish turns the outcome of a run into nfrun's error: a run stopped by
+// ctx (SIGINT), with nothing else wrong, is an interruption, not a failure.
+func finish(ctx context.Context, runErr error) error {
+	if ctx.Err() != nil && (runErr == nil || errors.Is(runErr, ctx.Err())) {
+		return &exitError{exitInterrupted, errors.New("interrupted")}
+	}
+	if runErr != nil {
+		return runtimeErr(runErr)
+	}
+	return nil
+}
 
 // run is the command; it returns the exit code. Errors are reported as one
 // line on stderr.
@@ -371,8 +398,8 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				err = rerr
 			}
 		}
-		if err != nil {
-			return runtimeErr(err)
+		if err := finish(ctx, err); err != nil {
+			return err
 		}
 		return o.checkOwnership(own, stdout, stderr)
 	}
@@ -423,8 +450,8 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			runErr = err
 		}
 	}
-	if runErr != nil {
-		return runtimeErr(runErr)
+	if err := finish(ctx, runErr); err != nil {
+		return err
 	}
 	return o.checkOwnership(own, stdout, stderr)
 }
