@@ -269,3 +269,35 @@ func TestDPDKReplayEqualsSoft(t *testing.T) {
 		})
 	}
 }
+
+// TestDPDKSIGINT interrupts a DPDK replay of a long capture (not net_pcap's
+// infinite_rx: its ports keep the capture in mbufs of nfrun's pool): nfrun
+// must stop early, exit 130, and leave the summary and output pcaps that
+// hold what it counted.
+func TestDPDKSIGINT(t *testing.T) {
+	const packets = 500000
+	bin := nfrunDPDK(t)
+	in, out := t.TempDir(), t.TempDir()
+	if _, stderr, code := runBin(t, tracegenBin, "-packets", strconv.Itoa(packets), "-flows", "1000", "-bidir=0.5", "-out", in); code != 0 {
+		t.Fatalf("tracegen: %s", stderr)
+	}
+	stdout, stderr, code := interrupt(t, bin, "-nf", "nop", "-seq", "-backend", "dpdk", "-progress", "1ms", "-eal", ealFor(t, in, out))
+	if code != 130 {
+		t.Fatalf("exit %d, want 130\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.HasSuffix(stderr, "nfrun: interrupted\n") {
+		t.Errorf("stderr does not end with \"nfrun: interrupted\":\n%s", stderr)
+	}
+	rows := summaryPorts(t, stdout)
+	if len(rows) != 2 {
+		t.Fatalf("summary has %d port rows:\n%s", len(rows), stdout)
+	}
+	if n := rows[0][0] + rows[1][0]; n >= packets {
+		t.Fatalf("all %d packets processed: the run was not interrupted", n)
+	}
+	for p := range 2 {
+		if got := len(readPort(t, soft.PortFile(out, p))); uint64(got) != rows[p][1] {
+			t.Errorf("port %d: the pcap holds %d packets, the summary says %d out", p, got, rows[p][1])
+		}
+	}
+}
