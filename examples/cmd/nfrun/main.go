@@ -7,7 +7,9 @@
 // The i-th -in file is port i; the files' packets are merged by timestamp.
 // Without -in, nfrun generates traffic in memory (package
 // nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
-// traffic flag whose name the NF already uses is renamed -gen-NAME).
+// traffic flag whose name the NF already uses is renamed -gen-NAME); a
+// traffic flag together with -in or -backend dpdk is a usage error, as are
+// an NF's -capacity below 1 and a negative duration (-timeout, ...).
 // With -out DIR it writes DIR/port<N>.pcap for every port of the NF (in
 // input order, so sequential and parallel runs compare file to file) and
 // DIR/summary.txt.
@@ -189,6 +191,7 @@ type options struct {
 	pin        bool
 	progress   time.Duration
 	gen        traffic.Config
+	genSet     []string     // traffic generation flags given on the command line
 	rss        []rss.Config // the parallel NF's RSS configuration, if it has one
 }
 
@@ -257,6 +260,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	// Traffic generation flags, renamed where the NF uses the name.
 	gen := flag.NewFlagSet("traffic", flag.ContinueOnError)
 	o.gen.RegisterFlags(gen)
+	genFlags := map[string]bool{}
 	gen.VisitAll(func(f *flag.Flag) {
 		if f.Name == "ports" { // the NF decides
 			return
@@ -266,6 +270,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 			n = "gen-" + n
 		}
 		fs.Var(f.Value, n, "without -in: "+f.Usage)
+		genFlags[n] = true
 	})
 
 	fs.Usage = func() {
@@ -292,8 +297,38 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 		if f.Name == "cores" {
 			o.coresSet = true
 		}
+		if genFlags[f.Name] {
+			o.genSet = append(o.genSet, f.Name)
+		}
 	})
+	if err := checkNFFlags(fs); err != nil {
+		return nil, err
+	}
 	return o, o.check()
+}
+
+// checkNFFlags rejects values that the NFs would take without a word but
+// cannot mean anything useful: a -capacity below 1 and a negative duration
+// (-timeout, -backend-timeout, -progress, ...).
+func checkNFFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || err != nil {
+			return
+		}
+		switch v := g.Get().(type) {
+		case int:
+			if f.Name == "capacity" && v < 1 {
+				err = usageErr("-capacity %d: need at least 1", v)
+			}
+		case time.Duration:
+			if v < 0 {
+				err = usageErr("-%s %v is negative", f.Name, v)
+			}
+		}
+	})
+	return err
 }
 
 // check validates option combinations.
@@ -311,8 +346,10 @@ func (o *options) check() error {
 		return usageErr("-backend dpdk takes its ports from -eal (e.g. net_pcap vdevs), not -in/-out")
 	case o.nf.Ports > 0 && len(o.in) > o.nf.Ports:
 		return usageErr("NF %s has %d ports but %d -in files were given", o.nf.Name, o.nf.Ports, len(o.in))
-	case o.progress < 0:
-		return usageErr("-progress %v is negative", o.progress)
+	case len(o.genSet) > 0 && len(o.in) > 0:
+		return usageErr("-%s generates traffic; it cannot be combined with -in", o.genSet[0])
+	case len(o.genSet) > 0 && o.backend == "dpdk":
+		return usageErr("-%s generates traffic; -backend dpdk takes its packets from the -eal ports", o.genSet[0])
 	case o.ownCheck && !maestro.OwnershipCheck:
 		return usageErr("%s", checkUsage)
 	case o.ownCheck && o.seq:

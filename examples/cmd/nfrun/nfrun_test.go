@@ -91,6 +91,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-nf", "nop", "-sizes", "12"}, "frame size 12 out of range"},
 		{[]string{"-nf", "nop", "-bidir", "0.3"}, "-bidir=F"},
 		{[]string{"-nf", "nop", "-eal", "--no-huge"}, "-eal needs -backend dpdk"},
+		{[]string{"-nf", "fw", "-capacity", "0"}, "-capacity 0: need at least 1"},
+		{[]string{"-nf", "nat", "-capacity=-1"}, "-capacity -1: need at least 1"},
+		{[]string{"-nf", "fw", "-timeout", "-1s"}, "-timeout -1s is negative"},
+		{[]string{"-nf", "lb", "-backend-timeout", "-5ms"}, "-backend-timeout -5ms is negative"},
+		{[]string{"-nf", "nop", "-progress", "-1s"}, "-progress -1s is negative"},
+		{[]string{"-nf", "nop", "-in", "a.pcap", "-packets", "10"}, "-packets generates traffic; it cannot be combined with -in"},
+		{[]string{"-nf", "policer", "-gen-rate", "5", "-in", "a.pcap"}, "-gen-rate generates traffic; it cannot be combined with -in"},
+		{[]string{"-nf", "nop", "-bidir", "-in", "a.pcap"}, "-bidir generates traffic"},
+		{[]string{"-nf", "nop", "-backend", "dpdk", "-flows", "3"}, "-flows generates traffic; -backend dpdk takes its packets from the -eal ports"},
 	} {
 		_, stderr, code := runBin(t, nfrunBin, c.args...)
 		wantError(t, stderr, code, 2, c.want)
