@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -268,5 +269,38 @@ func TestPcapngSeveralInterfaces(t *testing.T) {
 	var pe *PcapError
 	if !errors.As(err, &pe) || pe.File != path || pe.Record != 2 || !strings.Contains(err.Error(), "link type") {
 		t.Errorf("mixed link types: err = %v, want record 2 of %s", err, path)
+	}
+}
+
+// TestCaptureStats: the reader counts, per file, records cut by the snaplen
+// and timestamps that go backwards, and nothing in a clean capture.
+func TestCaptureStats(t *testing.T) {
+	dir := t.TempDir()
+	f := func(id uint16, time int64, size, captured int) Frame {
+		data := testFrame(id, size)
+		return Frame{Time: time, Data: data[:captured], Len: len(data)}
+	}
+	odd := filepath.Join(dir, "odd.pcap")
+	writePcap(t, odd, []Frame{
+		f(1, 100, 200, 200),
+		f(2, 300, 200, 64),  // cut
+		f(3, 200, 200, 200), // backwards
+		f(4, 200, 200, 200), // a tie is not backwards
+		f(5, 50, 300, 100),  // cut and backwards
+		f(6, 60, 200, 200),
+	})
+	clean := filepath.Join(dir, "clean.pcap")
+	writePcap(t, clean, []Frame{f(7, 10, 100, 100), f(8, 10, 100, 100), f(9, 400, 100, 100)})
+	r, err := OpenPcaps(clean, odd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := ReadAll(r); err != nil {
+		t.Fatal(err)
+	}
+	want := []CaptureStats{{File: clean, Records: 3}, {File: odd, Records: 6, Truncated: 2, Backwards: 2}}
+	if got := r.Stats(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
 }

@@ -78,6 +78,8 @@ type portReader struct {
 	head Frame
 	ok   bool // head holds a frame
 	last int64
+	// What the capture holds that a replay cannot reproduce faithfully.
+	truncated, backwards int
 }
 
 // PcapReader merges the packets of one capture file per input port into one
@@ -214,11 +216,39 @@ func (p *portReader) advance() error {
 	t := p.last
 	if !ci.Timestamp.IsZero() {
 		t = ci.Timestamp.UnixNano()
+		if p.rec > 1 && t < p.last {
+			p.backwards++
+		}
+	}
+	if ci.CaptureLength < ci.Length {
+		p.truncated++
 	}
 	p.last = t
 	p.head = Frame{Port: p.port, Time: t, Data: data, Len: ci.Length}
 	p.ok = true
 	return nil
+}
+
+// CaptureStats counts, for one port's capture file, the records read so far
+// and those a replay cannot reproduce faithfully.
+type CaptureStats struct {
+	File    string
+	Records int
+	// Truncated counts records captured shorter than their wire length
+	// (cut by the capture's snaplen): they are replayed as captured.
+	Truncated int
+	// Backwards counts records whose timestamp is earlier than the
+	// previous record's in the same file: they are replayed in file order.
+	Backwards int
+}
+
+// Stats returns the capture statistics of every port, port i at index i.
+func (r *PcapReader) Stats() []CaptureStats {
+	st := make([]CaptureStats, len(r.ports))
+	for i, p := range r.ports {
+		st[i] = CaptureStats{File: p.path, Records: p.rec, Truncated: p.truncated, Backwards: p.backwards}
+	}
+	return st
 }
 
 // Ports returns the number of input files.

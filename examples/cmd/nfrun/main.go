@@ -443,13 +443,14 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	var src soft.Source
 	var input string
+	var pcapIn *soft.PcapReader
 	if len(o.in) > 0 {
 		r, err := soft.OpenPcaps(o.in...)
 		if err != nil {
 			return runtimeErr(err)
 		}
 		defer r.Close()
-		src, input = r, "pcap: "+strings.Join(o.in, " ")
+		src, input, pcapIn = r, "pcap: "+strings.Join(o.in, " "), r
 	} else {
 		tr, err := traffic.Generate(o.gen)
 		if err != nil {
@@ -477,6 +478,9 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Sink = pcaps
 	}
 	res, runErr := soft.Run(ctx, src, proc, cfg)
+	if pcapIn != nil {
+		warnCaptures(pcapIn.Stats(), stderr)
+	}
 	if pcaps != nil {
 		if err := pcaps.Close(); err != nil && runErr == nil {
 			runErr = err
@@ -491,6 +495,19 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return o.checkOwnership(own, stdout, stderr)
+}
+
+// warnCaptures warns, once per file and with counts, about records that a
+// replay cannot reproduce faithfully.
+func warnCaptures(stats []soft.CaptureStats, stderr io.Writer) {
+	for _, s := range stats {
+		if s.Truncated > 0 {
+			fmt.Fprintf(stderr, "nfrun: warning: %s: %d of %d records truncated by the capture's snaplen (captured length below wire length; replayed as captured)\n", s.File, s.Truncated, s.Records)
+		}
+		if s.Backwards > 0 {
+			fmt.Fprintf(stderr, "nfrun: warning: %s: timestamps go backwards %d time(s) in %d records (replayed in file order)\n", s.File, s.Backwards, s.Records)
+		}
+	}
 }
 
 // report prints the summary, and writes it to DIR/summary.txt with -out.

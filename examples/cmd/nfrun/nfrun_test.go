@@ -329,3 +329,62 @@ func TestScanNF(t *testing.T) {
 		}
 	}
 }
+
+// pcapRecord is one record of pcapOf: a timestamp in seconds, the captured
+// bytes and the wire length.
+type pcapRecord struct {
+	sec  uint32
+	data []byte
+	wire int
+}
+
+// pcapOf returns a little-endian microsecond pcap holding recs.
+func pcapOf(recs ...pcapRecord) []byte {
+	le := binary.LittleEndian
+	b := hostilePcap(0xffff)
+	for _, r := range recs {
+		b = le.AppendUint32(b, r.sec)
+		b = le.AppendUint32(b, 0)
+		b = le.AppendUint32(b, uint32(len(r.data)))
+		b = le.AppendUint32(b, uint32(r.wire))
+		b = append(b, r.data...)
+	}
+	return b
+}
+
+// TestSuspiciousCaptures: a capture with records cut by its snaplen and
+// timestamps that go backwards runs, with one warning line for each, with
+// counts, naming the file; the clean capture gets none.
+func TestSuspiciousCaptures(t *testing.T) {
+	dir := t.TempDir()
+	full := testFrameN(100)
+	odd, clean := filepath.Join(dir, "odd.pcap"), filepath.Join(dir, "clean.pcap")
+	os.WriteFile(odd, pcapOf(
+		pcapRecord{1, full, len(full)},
+		pcapRecord{3, full[:60], len(full)},
+		pcapRecord{2, full, len(full)},
+		pcapRecord{2, full[:80], len(full)},
+		pcapRecord{1, full[:80], len(full)},
+	), 0o644)
+	os.WriteFile(clean, pcapOf(pcapRecord{1, full, len(full)}, pcapRecord{1, full, len(full)}), 0o644)
+	stdout, stderr, code := runBin(t, nfrunBin, "-nf", "nop", "-seq", "-progress", "0", "-in", clean, "-in", odd)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	want := []string{
+		"nfrun: warning: " + odd + ": 3 of 5 records truncated by the capture's snaplen",
+		"nfrun: warning: " + odd + ": timestamps go backwards 2 time(s) in 5 records",
+	}
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("stderr has %d lines, want %d:\n%s", len(lines), len(want), stderr)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("stderr line %d: %q, want it to start with %q", i+1, lines[i], w)
+		}
+	}
+	if !strings.Contains(stdout, "total: 7 packets") {
+		t.Errorf("summary does not count all 7 packets:\n%s", stdout)
+	}
+}
