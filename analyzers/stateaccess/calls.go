@@ -133,28 +133,19 @@ func (a *nfAnalysis) addrTaken() []*ssa.Function {
 			out = append(out, fn)
 		}
 	}
-	var rands []*ssa.Value
+	a.valueOperands(func(_ ssa.Instruction, v ssa.Value) {
+		switch x := v.(type) {
+		case *ssa.Function:
+			add(x)
+		case *ssa.MakeClosure:
+			if fn, ok := x.Fn.(*ssa.Function); ok {
+				add(fn)
+			}
+		}
+	})
 	for _, fn := range a.pkgFuncs {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
-				var callee ssa.Value
-				if c, ok := instr.(ssa.CallInstruction); ok && !c.Common().IsInvoke() {
-					callee = c.Common().Value
-				}
-				rands = instr.Operands(rands[:0])
-				for _, r := range rands {
-					if r == nil || *r == nil || *r == callee {
-						continue
-					}
-					switch x := (*r).(type) {
-					case *ssa.Function:
-						add(x)
-					case *ssa.MakeClosure:
-						if fn, ok := x.Fn.(*ssa.Function); ok {
-							add(fn)
-						}
-					}
-				}
 				if mc, ok := instr.(*ssa.MakeClosure); ok {
 					if fn, ok := mc.Fn.(*ssa.Function); ok {
 						add(fn)
@@ -321,6 +312,26 @@ func hasRefDepth(t types.Type, depth int) bool {
 // the analysis cannot tell which calls of untracked function values reach
 // it.
 func (a *nfAnalysis) checkTimeValues() {
+	a.valueOperands(func(instr ssa.Instruction, v ssa.Value) {
+		tf, ok := v.(*ssa.Function)
+		if !ok || tf.Signature.Recv() != nil || pkgPath(tf) != "time" {
+			return
+		}
+		switch tf.Name() {
+		case "Now", "Since", "Until":
+			pos := instr.Pos()
+			if !pos.IsValid() {
+				pos = instr.Parent().Pos()
+			}
+			a.r.report(pos, "MAE005", "time.%s is used as a function value: calls through it on the packet path would read the wall clock; use p.Time (nanoseconds) so that runs replay exactly", tf.Name())
+		}
+	})
+}
+
+// valueOperands calls visit for every operand of every instruction of the
+// package's functions that is used as a value, not called directly: the
+// ways a function's address is taken.
+func (a *nfAnalysis) valueOperands(visit func(ssa.Instruction, ssa.Value)) {
 	var rands []*ssa.Value
 	for _, fn := range a.pkgFuncs {
 		for _, b := range fn.Blocks {
@@ -331,20 +342,8 @@ func (a *nfAnalysis) checkTimeValues() {
 				}
 				rands = instr.Operands(rands[:0])
 				for _, r := range rands {
-					if r == nil || *r == nil || *r == callee {
-						continue
-					}
-					tf, ok := (*r).(*ssa.Function)
-					if !ok || tf.Signature.Recv() != nil || pkgPath(tf) != "time" {
-						continue
-					}
-					switch tf.Name() {
-					case "Now", "Since", "Until":
-						pos := instr.Pos()
-						if !pos.IsValid() {
-							pos = fn.Pos()
-						}
-						a.r.report(pos, "MAE005", "time.%s is used as a function value: calls through it on the packet path would read the wall clock; use p.Time (nanoseconds) so that runs replay exactly", tf.Name())
+					if r != nil && *r != nil && *r != callee {
+						visit(instr, *r)
 					}
 				}
 			}

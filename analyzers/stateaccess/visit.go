@@ -474,26 +474,21 @@ func (f *frame) checkVerification(b *ssa.BasicBlock, iff *ssa.If) {
 // store on the way, every return returns the constant maestro.Drop, and
 // each enclosing frame returns the callee's verdict straight away.
 func (f *frame) failDrops(fail *ssa.BasicBlock) bool {
-	seen := map[*ssa.BasicBlock]bool{}
-	work := []*ssa.BasicBlock{fail}
-	for len(work) > 0 {
-		b := work[len(work)-1]
-		work = work[:len(work)-1]
-		if seen[b] {
-			continue
-		}
-		seen[b] = true
+	drops := !anyReachable(fail, func(b *ssa.BasicBlock) bool {
 		for _, instr := range b.Instrs {
 			switch in := instr.(type) {
 			case ssa.CallInstruction, *ssa.Store, *ssa.MapUpdate, *ssa.Send:
-				return false
+				return true
 			case *ssa.Return:
 				if len(in.Results) != 1 || !isDropConst(in.Results[0]) {
-					return false
+					return true
 				}
 			}
 		}
-		work = append(work, b.Succs...)
+		return false
+	})
+	if !drops {
+		return false
 	}
 	for g := f; g.parent != nil; g = g.parent {
 		call, ok := g.site.(*ssa.Call)
@@ -538,6 +533,19 @@ func isDropConst(v ssa.Value) bool {
 // mayWrite reports whether a state write or refresh, or a call to a local
 // function that may do one, is reachable from start in this function.
 func (f *frame) mayWrite(start *ssa.BasicBlock) bool {
+	return anyReachable(start, func(b *ssa.BasicBlock) bool {
+		for _, instr := range b.Instrs {
+			if c, ok := instr.(ssa.CallInstruction); ok && f.callMayWrite(c.Common(), 0) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// anyReachable reports whether pred holds for some block reachable from
+// start (start included).
+func anyReachable(start *ssa.BasicBlock, pred func(*ssa.BasicBlock) bool) bool {
 	seen := map[*ssa.BasicBlock]bool{}
 	work := []*ssa.BasicBlock{start}
 	for len(work) > 0 {
@@ -547,10 +555,8 @@ func (f *frame) mayWrite(start *ssa.BasicBlock) bool {
 			continue
 		}
 		seen[b] = true
-		for _, instr := range b.Instrs {
-			if c, ok := instr.(ssa.CallInstruction); ok && f.callMayWrite(c.Common(), 0) {
-				return true
-			}
+		if pred(b) {
+			return true
 		}
 		work = append(work, b.Succs...)
 	}

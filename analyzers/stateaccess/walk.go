@@ -871,13 +871,6 @@ func (a *nfAnalysis) valueMayBeWritten(v ssa.Value, depth int) bool {
 	return false
 }
 
-func (f *frame) samePackage(fn *ssa.Function) bool {
-	if fn.Origin() != nil {
-		fn = fn.Origin()
-	}
-	return fn.Pkg != nil && fn.Pkg.Pkg == f.a.pass.Pkg
-}
-
 // body returns the function whose body a call in this package runs, or nil.
 func (f *frame) body(fn *ssa.Function) *ssa.Function {
 	if fn == nil {
@@ -889,16 +882,7 @@ func (f *frame) body(fn *ssa.Function) *ssa.Function {
 		// classified like any other call.
 		return fn
 	}
-	if !f.samePackage(fn) {
-		return nil
-	}
-	if len(fn.Blocks) == 0 && fn.Origin() != nil {
-		fn = fn.Origin()
-	}
-	if len(fn.Blocks) == 0 {
-		return nil
-	}
-	return fn
+	return f.a.bodyOf(fn)
 }
 
 // callee classifies a call: a container method on a state field, a method
