@@ -1,10 +1,13 @@
-// Package adversarial holds, one package each, the adversarial NFs of the
-// Maestro soundness suite (issue 11) that the analysis must parallelize,
-// shared-nothing or with locks. Each is ordinary Go an NF author might write,
-// with one pattern designed to break an analysis that is not closed-world;
-// its header comment says what it tests and which outcomes are sound, and
-// analyzers/stateaccess/adversarial_test.go asserts the outcome. Each has
-// its generated parallel NF checked in and a differential test on traffic
-// that exercises the pattern. The adversarial NFs that must be refused live
-// under analyzers/stateaccess/testdata/adversarial.
+// Package adversarial holds NFs written to break Maestro's analysis, one
+// pattern each, in its subpackages: each states its expected outcome in its
+// package doc, which analyzers/stateaccess's TestAdversarial asserts, and
+// each passes the differential tests on standard and hostile traffic. The
+// NFs the analysis must refuse live in
+// analyzers/stateaccess/testdata/adversarial instead (go generate would
+// fail on them).
+//
+// One maestrogen run generates every subpackage: one package load for all
+// of them, instead of one per package.
 package adversarial
+
+//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen ./...

@@ -9,7 +9,6 @@
 // Expected: {shared-nothing, locks}.
 package addconst
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -9,7 +9,6 @@
 // the table, so the NF is shared-nothing. Expected: {shared-nothing}.
 package allocindex
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

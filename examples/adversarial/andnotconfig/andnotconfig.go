@@ -9,7 +9,6 @@
 // they are unknown: locks. Expected: {locks}.
 package andnotconfig
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -10,7 +10,6 @@
 // Expected: {shared-nothing, locks}.
 package canonptr
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -7,7 +7,6 @@
 // Expected: {locks}.
 package configport
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

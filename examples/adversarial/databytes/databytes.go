@@ -7,7 +7,6 @@
 // not equal. Sound: locks (MAE002). Expected: {locks}.
 package databytes
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"encoding/binary"

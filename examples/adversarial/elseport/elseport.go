@@ -10,7 +10,6 @@
 // {shared-nothing, locks}.
 package elseport
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

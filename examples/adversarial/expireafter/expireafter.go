@@ -9,7 +9,6 @@
 // {locks}.
 package expireafter
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -8,7 +8,6 @@
 // Expected: {locks}.
 package expirecond
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

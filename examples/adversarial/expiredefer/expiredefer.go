@@ -8,7 +8,6 @@
 // run before every access: locks (MAE017). Expected: {locks}.
 package expiredefer
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -10,7 +10,6 @@
 // locks (MAE017). Expected: {locks}.
 package expireoneport
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -7,7 +7,6 @@
 // {shared-nothing}.
 package fieldbyfield
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -9,7 +9,6 @@
 // Expected: {locks}.
 package freshmeetskey
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

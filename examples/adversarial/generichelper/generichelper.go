@@ -9,7 +9,6 @@
 // replies to their flows. Expected: {shared-nothing, locks}.
 package generichelper
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

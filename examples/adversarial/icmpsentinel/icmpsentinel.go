@@ -9,7 +9,6 @@
 // and still spreads: locks. Expected: {locks}.
 package icmpsentinel
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

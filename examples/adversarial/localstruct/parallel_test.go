@@ -1,8 +1,5 @@
-//go:build !maestrogen && adversarial_pending
+//go:build !maestrogen
 
-// This test needs localstruct_maestro_gen.go, which today's maestrogen
-// refuses to write (MAE006). Remove the adversarial_pending constraint once
-// the analysis follows the local struct and go generate has written it.
 package localstruct
 
 import (

@@ -11,7 +11,6 @@
 // key (or, conservatively, locks). Expected: {shared-nothing, locks}.
 package methodvalue
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

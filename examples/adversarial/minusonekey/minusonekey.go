@@ -13,7 +13,6 @@
 // {shared-nothing, locks}.
 package minusonekey
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

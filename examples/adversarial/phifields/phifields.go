@@ -11,7 +11,6 @@
 // {shared-nothing, locks}.
 package phifields
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -6,7 +6,6 @@
 // with a symmetric key, and must stay so. Expected: {shared-nothing}.
 package pkthelper
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -9,7 +9,6 @@
 // {shared-nothing, locks}.
 package portparity
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -9,7 +9,6 @@
 // value). Expected: {locks}.
 package setterreread
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

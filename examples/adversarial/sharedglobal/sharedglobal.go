@@ -9,7 +9,6 @@
 // refuses. Expected: {shared-nothing} statically, refused at construction.
 package sharedglobal
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import "github.com/nfmaestro/maestro/maestro"
 

@@ -9,7 +9,6 @@
 // and they are unknown: locks. Expected: {locks}.
 package shiftconfig
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -9,7 +9,6 @@
 // sound, and so are locks. Expected: {shared-nothing, locks}.
 package shiftnarrow
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -10,7 +10,6 @@
 // this NF. Expected: {shared-nothing} statically, refused at construction.
 package statealias
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

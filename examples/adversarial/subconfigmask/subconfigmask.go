@@ -10,7 +10,6 @@
 // so are locks. Expected: {shared-nothing, locks}.
 package subconfigmask
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

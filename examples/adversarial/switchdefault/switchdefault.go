@@ -9,7 +9,6 @@
 // so are locks. Expected: {shared-nothing, locks}.
 package switchdefault
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -8,7 +8,6 @@
 // Expected: {shared-nothing, locks}.
 package thirdport
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

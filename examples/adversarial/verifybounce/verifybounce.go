@@ -8,7 +8,6 @@
 // {locks}.
 package verifybounce
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

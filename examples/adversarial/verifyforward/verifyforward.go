@@ -11,7 +11,6 @@
 // rule the WAN key is an index: locks. Expected: {locks}.
 package verifyforward
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -10,7 +10,6 @@
 // rule must not apply. Expected: {locks}.
 package verifyrefresh
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -9,7 +9,6 @@
 // Expected: {locks}.
 package verifywrite
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"

@@ -7,7 +7,6 @@
 // accesses). Expected: {locks}.
 package xorvsfield
 
-//go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen
 
 import (
 	"time"
