@@ -8,7 +8,6 @@
 // without tying replies to their flows. Expected: {shared-nothing, locks}.
 package accessor
 
-
 import (
 	"time"
 

@@ -9,7 +9,6 @@
 // Expected: {shared-nothing, locks}.
 package addconst
 
-
 import (
 	"time"
 

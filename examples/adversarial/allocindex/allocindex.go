@@ -9,7 +9,6 @@
 // the table, so the NF is shared-nothing. Expected: {shared-nothing}.
 package allocindex
 
-
 import (
 	"time"
 

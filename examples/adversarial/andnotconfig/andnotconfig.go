@@ -9,7 +9,6 @@
 // they are unknown: locks. Expected: {locks}.
 package andnotconfig
 
-
 import (
 	"time"
 

@@ -9,7 +9,6 @@
 // {shared-nothing, locks}.
 package arraykey24
 
-
 import (
 	"encoding/binary"
 	"time"

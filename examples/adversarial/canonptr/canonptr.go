@@ -10,7 +10,6 @@
 // Expected: {shared-nothing, locks}.
 package canonptr
 
-
 import (
 	"time"
 

@@ -9,7 +9,6 @@
 // Expected: {shared-nothing, locks}.
 package closurekey
 
-
 import (
 	"time"
 

@@ -7,7 +7,6 @@
 // budget. The key is opaque (a table lookup): locks. Expected: {locks}.
 package configlookupkey
 
-
 import (
 	"time"
 

@@ -7,7 +7,6 @@
 // Expected: {locks}.
 package configport
 
-
 import (
 	"time"
 

@@ -7,7 +7,6 @@
 // not equal. Sound: locks (MAE002). Expected: {locks}.
 package databytes
 
-
 import (
 	"encoding/binary"
 	"time"

@@ -9,7 +9,6 @@
 // locks}.
 package deferinsert
 
-
 import (
 	"time"
 

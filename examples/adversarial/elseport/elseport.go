@@ -10,7 +10,6 @@
 // {shared-nothing, locks}.
 package elseport
 
-
 import (
 	"time"
 

@@ -16,15 +16,15 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/elseport), constructor New(Config)
 //	strategy: shared-nothing
-//	  because elseport.go:48:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because elseport.go:47:2: sharded every access to flows is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2 3]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  elseport.go:48:2: flows.Expire write on ports [] key ()
-//	  elseport.go:53:15: flows.Find read on ports [2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  elseport.go:54:4: flows.Refresh refresh on ports [2] key (entry [index found by flows.Find at elseport.go:53:15])
-//	  elseport.go:59:15: flows.Insert write on ports [0 1 3] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  elseport.go:47:2: flows.Expire write on ports [] key ()
+//	  elseport.go:52:15: flows.Find read on ports [2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  elseport.go:53:4: flows.Refresh refresh on ports [2] key (entry [index found by flows.Find at elseport.go:52:15])
+//	  elseport.go:58:15: flows.Insert write on ports [0 1 3] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 1 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 2 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 3 (SrcIP,DstIP,SrcPort,DstPort)

@@ -9,7 +9,6 @@
 // {locks}.
 package expireafter
 
-
 import (
 	"time"
 

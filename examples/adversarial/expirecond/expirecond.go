@@ -8,7 +8,6 @@
 // Expected: {locks}.
 package expirecond
 
-
 import (
 	"time"
 

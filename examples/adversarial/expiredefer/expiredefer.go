@@ -8,7 +8,6 @@
 // run before every access: locks (MAE017). Expected: {locks}.
 package expiredefer
 
-
 import (
 	"time"
 

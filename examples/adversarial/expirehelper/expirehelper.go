@@ -9,7 +9,6 @@
 // {shared-nothing}.
 package expirehelper
 
-
 import (
 	"time"
 

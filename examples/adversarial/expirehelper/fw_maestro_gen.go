@@ -16,15 +16,15 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/expirehelper), constructor New(Config)
 //	strategy: shared-nothing
-//	  because expirehelper.go:45:40: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because expirehelper.go:44:40: sharded every access to flows is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  expirehelper.go:45:40: flows.Expire write on ports [] key ()
-//	  expirehelper.go:54:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  expirehelper.go:59:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  expirehelper.go:60:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at expirehelper.go:59:14])
+//	  expirehelper.go:44:40: flows.Expire write on ports [] key ()
+//	  expirehelper.go:53:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  expirehelper.go:58:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  expirehelper.go:59:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at expirehelper.go:58:14])
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)

@@ -10,7 +10,6 @@
 // locks (MAE017). Expected: {locks}.
 package expireoneport
 
-
 import (
 	"time"
 

@@ -7,7 +7,6 @@
 // {shared-nothing}.
 package fieldbyfield
 
-
 import (
 	"time"
 

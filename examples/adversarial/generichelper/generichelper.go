@@ -9,7 +9,6 @@
 // replies to their flows. Expected: {shared-nothing, locks}.
 package generichelper
 
-
 import (
 	"time"
 

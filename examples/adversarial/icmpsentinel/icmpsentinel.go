@@ -9,7 +9,6 @@
 // and still spreads: locks. Expected: {locks}.
 package icmpsentinel
 
-
 import (
 	"time"
 

@@ -9,7 +9,6 @@
 // locks}.
 package methodexpr
 
-
 import (
 	"time"
 

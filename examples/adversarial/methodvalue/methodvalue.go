@@ -11,7 +11,6 @@
 // key (or, conservatively, locks). Expected: {shared-nothing, locks}.
 package methodvalue
 
-
 import (
 	"time"
 

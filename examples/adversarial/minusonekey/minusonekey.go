@@ -13,7 +13,6 @@
 // {shared-nothing, locks}.
 package minusonekey
 
-
 import (
 	"time"
 

@@ -8,7 +8,6 @@
 // DstIP is sound, and so are locks. Expected: {shared-nothing, locks}.
 package mulconfig
 
-
 import (
 	"time"
 

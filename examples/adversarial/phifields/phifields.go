@@ -11,7 +11,6 @@
 // {shared-nothing, locks}.
 package phifields
 
-
 import (
 	"time"
 

@@ -6,7 +6,6 @@
 // with a symmetric key, and must stay so. Expected: {shared-nothing}.
 package pkthelper
 
-
 import (
 	"time"
 

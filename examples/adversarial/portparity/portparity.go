@@ -9,7 +9,6 @@
 // {shared-nothing, locks}.
 package portparity
 
-
 import (
 	"time"
 

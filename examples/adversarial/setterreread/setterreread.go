@@ -9,7 +9,6 @@
 // value). Expected: {locks}.
 package setterreread
 
-
 import (
 	"time"
 

@@ -9,7 +9,6 @@
 // refuses. Expected: {shared-nothing} statically, refused at construction.
 package sharedglobal
 
-
 import "github.com/nfmaestro/maestro/maestro"
 
 // The NF's ports.

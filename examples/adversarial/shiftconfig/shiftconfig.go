@@ -9,7 +9,6 @@
 // and they are unknown: locks. Expected: {locks}.
 package shiftconfig
 
-
 import (
 	"time"
 

@@ -16,18 +16,18 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/shiftnarrow), constructor New(Config)
 //	strategy: locks
-//	  because shiftnarrow.go:58:2: sharded every access to budget is keyed by packet fields RSS hashes
-//	  because shiftnarrow.go:64:14: rss-infeasible the queue of port 2 may depend on only 8 hashed input bits (SrcIP&0x00ff0000); a 512-entry RETA needs 9
-//	  because shiftnarrow.go:64:14: rss-blame shiftnarrow.go:64:14: budget.Find keyed by (packet SrcIP); shiftnarrow.go:66:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:64:14: budget.Find keyed by (packet SrcIP); shiftnarrow.go:67:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:65:7: budget.At keyed by (packet SrcIP); shiftnarrow.go:66:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:65:7: budget.At keyed by (packet SrcIP); shiftnarrow.go:67:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:66:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:66:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:66:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:67:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:67:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:67:21: budget.Insert keyed by (packet SrcIP)
+//	  because shiftnarrow.go:57:2: sharded every access to budget is keyed by packet fields RSS hashes
+//	  because shiftnarrow.go:63:14: rss-infeasible the queue of port 2 may depend on only 8 hashed input bits (SrcIP&0x00ff0000); a 512-entry RETA needs 9
+//	  because shiftnarrow.go:63:14: rss-blame shiftnarrow.go:63:14: budget.Find keyed by (packet SrcIP); shiftnarrow.go:65:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:63:14: budget.Find keyed by (packet SrcIP); shiftnarrow.go:66:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:64:7: budget.At keyed by (packet SrcIP); shiftnarrow.go:65:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:64:7: budget.At keyed by (packet SrcIP); shiftnarrow.go:66:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:65:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:65:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:65:3: budget.Set keyed by (packet SrcIP); shiftnarrow.go:66:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:66:21: budget.Insert keyed by (packet SrcIP); shiftnarrow.go:66:21: budget.Insert keyed by (packet SrcIP)
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint8, uint32] (Table)
-//	  shiftnarrow.go:58:2: budget.Expire write on ports [] key ()
-//	  shiftnarrow.go:64:14: budget.Find read on ports [] key (SrcIP&0xff0000)
-//	  shiftnarrow.go:65:7: budget.At read on ports [] key (entry [index found by budget.Find at shiftnarrow.go:64:14])
-//	  shiftnarrow.go:66:3: budget.Set write on ports [] key (entry [index found by budget.Find at shiftnarrow.go:64:14])
-//	  shiftnarrow.go:67:21: budget.Insert write on ports [] key (SrcIP&0xff0000)
+//	  shiftnarrow.go:57:2: budget.Expire write on ports [] key ()
+//	  shiftnarrow.go:63:14: budget.Find read on ports [] key (SrcIP&0xff0000)
+//	  shiftnarrow.go:64:7: budget.At read on ports [] key (entry [index found by budget.Find at shiftnarrow.go:63:14])
+//	  shiftnarrow.go:65:3: budget.Set write on ports [] key (entry [index found by budget.Find at shiftnarrow.go:63:14])
+//	  shiftnarrow.go:66:21: budget.Insert write on ports [] key (SrcIP&0xff0000)
 //	RSS constraint: port 0 (SrcIP&0x00ff0000) SameQueue port 1 (SrcIP&0x00ff0000)
 //	RSS constraint: port 0 (SrcIP&0x00ff0000) SameQueue port 2 (SrcIP&0x00ff0000)
 //	RSS constraint: port 1 (SrcIP&0x00ff0000) SameQueue port 2 (SrcIP&0x00ff0000)

@@ -9,7 +9,6 @@
 // sound, and so are locks. Expected: {shared-nothing, locks}.
 package shiftnarrow
 
-
 import (
 	"time"
 

@@ -16,17 +16,17 @@ import (
 //
 //	NF Gate (package github.com/nfmaestro/maestro/examples/adversarial/statealias), constructor New(Config)
 //	strategy: shared-nothing
-//	  because statealias.go:49:2: sharded every access to out is keyed by packet fields RSS hashes
-//	  because statealias.go:50:2: sharded every access to in is keyed by packet fields RSS hashes
+//	  because statealias.go:48:2: sharded every access to out is keyed by packet fields RSS hashes
+//	  because statealias.go:49:2: sharded every access to in is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state out *maestro.Table[uint32, struct{}] (Table)
-//	  statealias.go:49:2: out.Expire write on ports [] key ()
-//	  statealias.go:55:3: out.Insert write on ports [0] key (SrcIP&0xffffffff)
+//	  statealias.go:48:2: out.Expire write on ports [] key ()
+//	  statealias.go:54:3: out.Insert write on ports [0] key (SrcIP&0xffffffff)
 //	state in *maestro.Table[uint32, struct{}] (Table)
-//	  statealias.go:50:2: in.Expire write on ports [] key ()
-//	  statealias.go:58:5: in.Has read on ports [1 2] key (DstIP&0xffffffff)
+//	  statealias.go:49:2: in.Expire write on ports [] key ()
+//	  statealias.go:57:5: in.Has read on ports [1 2] key (DstIP&0xffffffff)
 //	RSS constraint: port 0 DependsOnly(SrcIP)
 //	RSS port 0: key 5ffd9dc6a73d5c000000000000000000cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP; RETA 512 entries

@@ -10,7 +10,6 @@
 // this NF. Expected: {shared-nothing} statically, refused at construction.
 package statealias
 
-
 import (
 	"time"
 

@@ -10,7 +10,6 @@
 // so are locks. Expected: {shared-nothing, locks}.
 package subconfigmask
 
-
 import (
 	"time"
 

@@ -9,7 +9,6 @@
 // so are locks. Expected: {shared-nothing, locks}.
 package switchdefault
 
-
 import (
 	"time"
 

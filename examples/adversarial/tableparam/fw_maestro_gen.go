@@ -16,15 +16,15 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/tableparam), constructor New(Config)
 //	strategy: shared-nothing
-//	  because tableparam.go:46:11: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because tableparam.go:45:11: sharded every access to flows is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  tableparam.go:46:11: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  tableparam.go:52:2: flows.Expire write on ports [] key ()
-//	  tableparam.go:62:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  tableparam.go:63:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at tableparam.go:62:14])
+//	  tableparam.go:45:11: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  tableparam.go:51:2: flows.Expire write on ports [] key ()
+//	  tableparam.go:61:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  tableparam.go:62:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at tableparam.go:61:14])
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
 //	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)

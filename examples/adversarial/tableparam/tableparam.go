@@ -9,7 +9,6 @@
 // {shared-nothing, locks}.
 package tableparam
 
-
 import (
 	"time"
 

@@ -8,7 +8,6 @@
 // Expected: {shared-nothing, locks}.
 package thirdport
 
-
 import (
 	"time"
 

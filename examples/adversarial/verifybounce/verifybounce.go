@@ -8,7 +8,6 @@
 // {locks}.
 package verifybounce
 
-
 import (
 	"time"
 

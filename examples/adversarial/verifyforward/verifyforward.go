@@ -11,7 +11,6 @@
 // rule the WAN key is an index: locks. Expected: {locks}.
 package verifyforward
 
-
 import (
 	"time"
 

@@ -10,7 +10,6 @@
 // rule must not apply. Expected: {locks}.
 package verifyrefresh
 
-
 import (
 	"time"
 

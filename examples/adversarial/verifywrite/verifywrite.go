@@ -9,7 +9,6 @@
 // Expected: {locks}.
 package verifywrite
 
-
 import (
 	"time"
 

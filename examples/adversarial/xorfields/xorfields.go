@@ -9,7 +9,6 @@
 // locks}.
 package xorfields
 
-
 import (
 	"time"
 

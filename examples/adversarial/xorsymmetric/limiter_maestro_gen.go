@@ -16,16 +16,16 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/xorsymmetric), constructor New(Config)
 //	strategy: shared-nothing
-//	  because xorsymmetric.go:58:2: sharded every access to budget is keyed by packet fields RSS hashes
+//	  because xorsymmetric.go:57:2: sharded every access to budget is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
-//	  xorsymmetric.go:58:2: budget.Expire write on ports [] key ()
-//	  xorsymmetric.go:64:14: budget.Find read on ports [] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
-//	  xorsymmetric.go:65:7: budget.At read on ports [] key (entry [index found by budget.Find at xorsymmetric.go:64:14])
-//	  xorsymmetric.go:66:3: budget.Set write on ports [] key (entry [index found by budget.Find at xorsymmetric.go:64:14])
-//	  xorsymmetric.go:67:21: budget.Insert write on ports [] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
+//	  xorsymmetric.go:57:2: budget.Expire write on ports [] key ()
+//	  xorsymmetric.go:63:14: budget.Find read on ports [] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
+//	  xorsymmetric.go:64:7: budget.At read on ports [] key (entry [index found by budget.Find at xorsymmetric.go:63:14])
+//	  xorsymmetric.go:65:3: budget.Set write on ports [] key (entry [index found by budget.Find at xorsymmetric.go:63:14])
+//	  xorsymmetric.go:66:21: budget.Insert write on ports [] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
 //	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 0 (DstIP,SrcIP)
 //	RSS constraint: port 1 (SrcIP,DstIP) SameQueue port 1 (DstIP,SrcIP)
 //	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 1 (SrcIP,DstIP)

@@ -9,7 +9,6 @@
 // locks}.
 package xorsymmetric
 
-
 import (
 	"time"
 

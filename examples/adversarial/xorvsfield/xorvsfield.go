@@ -7,7 +7,6 @@
 // accesses). Expected: {locks}.
 package xorvsfield
 
-
 import (
 	"time"
 
