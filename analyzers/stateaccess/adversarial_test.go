@@ -164,6 +164,8 @@ var advCases = []advCase{
 	td("ctorsecret", refused("MAE019")),
 	td("ctorgoroutine", refused("MAE019")),
 	td("promotedprocess", refused("MAE011")),
+	td("expirescaled", locks),
+	td("inportrewritten", sn, locks).accessing("hosts.Insert@1", "hosts.Has@0"),
 	td("packetcopysetter", locks),
 	ex("xorsymmetric", sn, locks),
 	ex("expirehelper", sn),
