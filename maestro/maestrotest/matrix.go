@@ -39,10 +39,7 @@ func StandardTraces(o TraceOptions) ([]Trace, error) {
 	o = o.withDefaults()
 	base := traffic.Config{Ports: 2, Flows: o.Flows, Packets: o.Packets, Dist: traffic.Uniform, ZipfS: 1.1,
 		Bidir: 0.5, Sizes: []int{64, 128, 594}, Seed: o.Seed, Rate: o.Rate, Start: 1_000_000_000, Proto: o.Proto}
-	variants := []struct {
-		name string
-		edit func(*traffic.Config)
-	}{
+	variants := []variant{
 		{"uniform", func(*traffic.Config) {}},
 		{"zipf", func(c *traffic.Config) { c.Dist = traffic.Zipf }},
 		// One new flow every 5 packets: entries are created, expire and
@@ -50,18 +47,7 @@ func StandardTraces(o TraceOptions) ([]Trace, error) {
 		{"churn", func(c *traffic.Config) { c.Churn = o.Rate / 5 }},
 		{"bidir", func(c *traffic.Config) { c.Bidir = 1 }},
 	}
-	var out []Trace
-	for i, v := range variants {
-		c := base
-		c.Seed = o.Seed + uint64(i)
-		v.edit(&c)
-		t, err := traffic.Generate(c)
-		if err != nil {
-			return nil, fmt.Errorf("trace %s: %w", v.name, err)
-		}
-		out = append(out, Trace{Name: v.name, Trace: t})
-	}
-	return out, nil
+	return generateVariants(base, o.Seed, variants)
 }
 
 // The hostile traces' names (see HostileTraces).
@@ -95,21 +81,30 @@ func HostileTraces(o TraceOptions) ([]Trace, error) {
 	base := traffic.Config{Ports: 2, Flows: o.Flows, Packets: o.Packets, Dist: traffic.Uniform, ZipfS: 1.1,
 		Bidir: 0.5, Sizes: []int{64, 128, 594}, Seed: o.Seed, Rate: o.Rate, Start: 1_000_000_000, Proto: o.Proto,
 		Hostile: 0.2, Kinds: traffic.AllKinds &^ traffic.KindExtraPort}
-	variants := []struct {
-		name string
-		edit func(*traffic.Config)
-	}{
+	variants := []variant{
 		{TraceHostile, func(*traffic.Config) {}},
 		{TraceHostilePool, func(c *traffic.Config) {
 			c.Pool, c.Dist, c.Flows, c.Churn = true, traffic.Zipf, max(o.Flows/2, 1), o.Rate/20
 		}},
 		{TraceHostile3Port, func(c *traffic.Config) { c.Kinds, c.Bidir = traffic.AllKinds, 1 }},
 	}
+	// Seeds apart from StandardTraces', so the flows differ too.
+	return generateVariants(base, o.Seed+100, variants)
+}
+
+// variant is a named edit of a base traffic configuration.
+type variant struct {
+	name string
+	edit func(*traffic.Config)
+}
+
+// generateVariants generates one trace per variant of base, the i-th with
+// seed seed+i.
+func generateVariants(base traffic.Config, seed uint64, variants []variant) ([]Trace, error) {
 	var out []Trace
 	for i, v := range variants {
 		c := base
-		// Seeds apart from StandardTraces', so the flows differ too.
-		c.Seed = o.Seed + 100 + uint64(i)
+		c.Seed = seed + uint64(i)
 		v.edit(&c)
 		t, err := traffic.Generate(c)
 		if err != nil {
