@@ -22,6 +22,23 @@ import (
 // expiry and slot reuse are compared too.
 var testConfig = Config{Capacity: 65536, Timeout: 2 * time.Millisecond}
 
+// TestParallelMatchesSequential runs the shared-nothing and the lock-based
+// FW on the standard and hostile traces at every core count, in trace
+// order and concurrently.
+func TestParallelMatchesSequential(t *testing.T) {
+	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := func() maestro.NF { return New(testConfig) }
+	maestrotest.CheckMatrix(t, traces,
+		maestrotest.Case{Name: "parallel", Seq: seq, SharedNothing: true,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewParallel(testConfig, cores) }},
+		maestrotest.Case{Name: "locked", Seq: seq,
+			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
+	)
+}
+
 // TestUndeclaredPortDefaultRSS: the FW declares ports 0 and 1 but takes
 // frames on any port, which the hostile 3-port trace sends on port 2. The
 // plan's default port (2) stands for every undeclared port and its

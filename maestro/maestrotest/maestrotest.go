@@ -458,13 +458,10 @@ func (w *worker) one(i int) {
 		// reply is otherwise untouched.
 		p.SetDstPort(want.extPort)
 	}
-	switch {
-	case why != "":
-	case v != want.v:
-		why = "verdicts differ"
-	case !bytes.Equal(p.Data, want.data):
-		why = "bytes differ"
-	default:
+	if why == "" {
+		why = difference(v, want.v, p.Data, want.data)
+	}
+	if why == "" {
 		return
 	}
 	w.out.mismatches++
@@ -735,13 +732,8 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 		p.Reset(append([]byte(nil), in[i]...), f.Port, f.Time)
 		v := seq.Process(&p)
 		got := &out[i]
-		why := ""
-		switch {
-		case v != got.v:
-			why = "verdicts differ"
-		case !bytes.Equal(p.Data, got.data):
-			why = "bytes differ"
-		default:
+		why := difference(v, got.v, p.Data, got.data)
+		if why == "" {
 			continue
 		}
 		r.Mismatches++
@@ -836,4 +828,16 @@ func (w *serialWorker) one(i int) {
 			w.nat.mu.Unlock()
 		}
 	}
+}
+
+// difference says how a packet's result (verdict and bytes) differs from
+// the expected one, or "" when it does not.
+func difference(v, want maestro.Verdict, data, wantData []byte) string {
+	switch {
+	case v != want:
+		return "verdicts differ"
+	case !bytes.Equal(data, wantData):
+		return "bytes differ"
+	}
+	return ""
 }
