@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0
-	github.com/google/gopacket v1.1.19
+	github.com/gopacket/gopacket v1.7.7
 	github.com/puzpuzpuz/xsync/v3 v3.5.1
 	golang.org/x/sys v0.50.0
 	golang.org/x/tools v0.52.0
