@@ -43,6 +43,13 @@ func HashDispatcher(cores int) Dispatch {
 			mix(uint32(p.SrcPort), 2)
 			mix(uint32(p.DstPort), 2)
 		}
+		// FNV-1a's low bits depend only on the low bits of each byte: mix
+		// the high bits down, or a power-of-two number of cores would see
+		// a hash close to symmetric (a flow and its reply on one core, by
+		// accident) and skewed.
+		h ^= h >> 16
+		h *= 0x85ebca6b
+		h ^= h >> 13
 		return int(h % n)
 	}
 }

@@ -3,8 +3,10 @@
 // uniformly or by a Zipf law, optionally answered from the WAN side, with
 // flows replaced over time (churn), at a given packet rate and size mix.
 //
-// The result is a soft.Trace in memory, ready to replay through
-// soft.Run or to write as one pcap per port (examples/cmd/tracegen does).
+// NewSource streams the trace one frame at a time, in memory bounded by
+// the flows, whatever the number of packets (nfrun and tracegen run on
+// it); Generate holds it in memory as a soft.Trace, for short traces
+// replayed many times.
 // Generation is deterministic: the same Config, seed included, gives the
 // same bytes.
 package traffic
@@ -12,6 +14,7 @@ package traffic
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -284,7 +287,8 @@ type generator struct {
 	next  int            // buffers of bufs used by the current event
 }
 
-// Generate builds the trace c describes, in memory.
+// Generate builds the trace c describes, in memory. A long trace is better
+// streamed: NewSource produces the same frames one at a time.
 func Generate(c Config) (*soft.Trace, error) {
 	t := &soft.Trace{NumPorts: c.NumPorts()}
 	err := Each(c, func(f soft.Frame) error {
@@ -302,8 +306,49 @@ func Generate(c Config) (*soft.Trace, error) {
 // in memory (tracegen writes big traces this way). f.Data is only valid
 // during the call. Each stops at fn's first error and returns it.
 func Each(c Config, fn func(f soft.Frame) error) error {
+	s, err := NewSource(c)
+	if err != nil {
+		return err
+	}
+	for {
+		f, err := s.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+}
+
+// Source produces the trace a Config describes lazily, one frame per call
+// to Next: it implements soft.Source, so soft.Run can consume a trace of any
+// length in memory bounded by the number of flows (and, with churn, the
+// flows created so far), not by the number of packets. It yields exactly
+// the frames Generate holds, in the same order.
+type Source struct {
+	g     *generator
+	i     int // packets produced so far
+	ports int
+
+	churnGap  float64 // trace ns between flow replacements (+Inf: none)
+	nextChurn float64 // trace-relative ns at which the next flow is replaced
+	oldest    int     // slot of the oldest flow, the next to be replaced
+	buf       []byte  // the current regular frame
+
+	pending []hostileFrame // the rest of the current hostile event
+	pendT   int64          // its first frame's time
+	pendJ   int            // index of pending[0] in the event
+	step    int64          // time between the event's frames
+}
+
+// NewSource checks c and returns a Source of the trace it describes.
+func NewSource(c Config) (*Source, error) {
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("traffic: %w", err)
+		return nil, fmt.Errorf("traffic: %w", err)
 	}
 	g := &generator{
 		cfg: c,
@@ -338,57 +383,63 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 			g.cdf[k] /= sum
 		}
 	}
-
-	churnGap := math.Inf(1)
+	s := &Source{g: g, ports: c.NumPorts(), churnGap: math.Inf(1), buf: make([]byte, 0, MaxSize)}
 	if c.Churn > 0 {
-		churnGap = 1e9 / c.Churn
+		s.churnGap = 1e9 / c.Churn
 	}
-	nextChurn := churnGap // trace-relative ns at which the next flow is replaced
-	oldest := 0           // slot of the oldest flow, the next to be replaced
-	buf := make([]byte, 0, MaxSize)
-	for i := 0; i < c.Packets; {
-		rel := float64(i) * 1e9 / c.Rate
-		for nextChurn <= rel {
-			if c.Pool {
-				old := &g.flows[oldest]
-				delete(g.seen, tuple{old.src, old.dst, old.sport, old.dport, old.proto})
-			}
-			g.flows[oldest] = g.newFlow(oldest)
-			oldest = (oldest + 1) % len(g.flows)
-			nextChurn += churnGap
-		}
-		t := c.Start + int64(math.Round(rel))
-		// The random draw is made only for hostile traces, so that the
-		// others stay what they were before hostile traffic existed.
-		if c.Hostile > 0 && g.rng.Float64() < c.Hostile {
-			frames := g.hostile(&g.flows[g.pick()])
-			n := min(len(frames), c.Packets-i)
-			// The frames of one event follow each other within 1 µs (a
-			// reply right behind its request), before the next packet's
-			// time.
-			var step int64
-			if n > 1 {
-				step = min(int64(1+g.rng.IntN(300)), int64(1e9/c.Rate)/int64(n))
-			}
-			for j, f := range frames[:n] {
-				if err := fn(soft.Frame{Port: f.port, Time: t + int64(j)*step, Data: f.data}); err != nil {
-					return err
-				}
-			}
-			i += n
-			continue
-		}
-		fl := &g.flows[g.pick()]
-		reply := fl.bidir && fl.sent%2 == 1
-		fr, port := g.flowFrame(fl, reply, g.size()-4) // traces carry no FCS
-		fl.sent++
-		buf = maestro.AppendFrame(buf[:0], fr)
-		if err := fn(soft.Frame{Port: port, Time: t, Data: buf}); err != nil {
-			return err
-		}
-		i++
+	s.nextChurn = s.churnGap
+	return s, nil
+}
+
+// Ports returns the number of ports the frames arrive on (Config.NumPorts).
+func (s *Source) Ports() int { return s.ports }
+
+// Next returns the next frame, or io.EOF after Config.Packets of them. The
+// frame's Data is only valid until the next call.
+func (s *Source) Next() (soft.Frame, error) {
+	if len(s.pending) > 0 {
+		f := s.pending[0]
+		s.pending = s.pending[1:]
+		s.pendJ++
+		return soft.Frame{Port: f.port, Time: s.pendT + int64(s.pendJ)*s.step, Data: f.data}, nil
 	}
-	return nil
+	g, c := s.g, &s.g.cfg
+	if s.i >= c.Packets {
+		return soft.Frame{}, io.EOF
+	}
+	rel := float64(s.i) * 1e9 / c.Rate
+	for s.nextChurn <= rel {
+		if c.Pool {
+			old := &g.flows[s.oldest]
+			delete(g.seen, tuple{old.src, old.dst, old.sport, old.dport, old.proto})
+		}
+		g.flows[s.oldest] = g.newFlow(s.oldest)
+		s.oldest = (s.oldest + 1) % len(g.flows)
+		s.nextChurn += s.churnGap
+	}
+	t := c.Start + int64(math.Round(rel))
+	// The random draw is made only for hostile traces, so that the others
+	// stay what they were before hostile traffic existed.
+	if c.Hostile > 0 && g.rng.Float64() < c.Hostile {
+		frames := g.hostile(&g.flows[g.pick()])
+		n := min(len(frames), c.Packets-s.i)
+		// The frames of one event follow each other within 1 µs (a reply
+		// right behind its request), before the next packet's time.
+		s.step = 0
+		if n > 1 {
+			s.step = min(int64(1+g.rng.IntN(300)), int64(1e9/c.Rate)/int64(n))
+		}
+		s.i += n
+		s.pending, s.pendT, s.pendJ = frames[1:n], t, 0
+		return soft.Frame{Port: frames[0].port, Time: t, Data: frames[0].data}, nil
+	}
+	fl := &g.flows[g.pick()]
+	reply := fl.bidir && fl.sent%2 == 1
+	fr, port := g.flowFrame(fl, reply, g.size()-4) // traces carry no FCS
+	fl.sent++
+	s.buf = maestro.AppendFrame(s.buf[:0], fr)
+	s.i++
+	return soft.Frame{Port: port, Time: t, Data: s.buf}, nil
 }
 
 // newFlow returns a flow with a 5-tuple never generated before in this
