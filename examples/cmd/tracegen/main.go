@@ -33,6 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.RegisterFlags(fs)
 	out := fs.String("out", ".", "output directory for port<N>.pcap")
 	micro := fs.Bool("micro", false, "write microsecond timestamps (default nanoseconds)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tracegen [flags]\n\nWrites synthetic traffic as DIR/port<N>.pcap, one file per port.\n\nFlags:")
 		fs.PrintDefaults()
@@ -48,6 +49,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "tracegen: %v (see tracegen -h)\n", err)
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version("tracegen"))
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "tracegen: unexpected argument %q (flags only; a fraction for -bidir needs -bidir=F)\n", fs.Arg(0))
