@@ -145,3 +145,40 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestTracegenFitsNATAndLB runs nfrun on tracegen's NF-shaped traffic: the
+// NAT passes every reply of traffic made for it (and none of plain
+// traffic's), and the LB receives heartbeats as the share asked.
+func TestTracegenFitsNATAndLB(t *testing.T) {
+	pcaps := func(args ...string) []string {
+		dir := t.TempDir()
+		if _, stderr, code := runBin(t, tracegenBin, append(args, "-out", dir)...); code != 0 {
+			t.Fatalf("tracegen %q: %s", args, stderr)
+		}
+		return []string{"-in", soft.PortFile(dir, 0), "-in", soft.PortFile(dir, 1)}
+	}
+	common := []string{"-packets", "20000", "-flows", "2000"}
+	for _, cores := range []string{"1", "3"} {
+		in := pcaps(append(common, "-nf", "nat", "-cores", cores)...)
+		s := jsonRun(t, append([]string{"-nf", "nat", "-cores", cores}, in...)...)
+		wan := s.Ports[1]
+		if wan.In < 4000 || wan.Dropped != 0 || s.Ports[0].Out != wan.In || s.Ports[0].Dropped != 0 {
+			t.Errorf("NAT on %s cores, traffic made for it: LAN %+v, WAN %+v; want every reply translated back", cores, s.Ports[0], wan)
+		}
+	}
+	plain := jsonRun(t, append([]string{"-nf", "nat", "-cores", "3"}, pcaps(common...)...)...)
+	if plain.Ports[1].Dropped != plain.Ports[1].In {
+		t.Errorf("NAT on plain traffic passed %d of %d replies: the check above proves nothing", plain.Ports[1].In-plain.Ports[1].Dropped, plain.Ports[1].In)
+	}
+
+	s := jsonRun(t, append([]string{"-nf", "lb", "-cores", "2"}, pcaps(append(common, "-nf", "lb", "-heartbeat", "0.05")...)...)...)
+	lan, wan := s.Ports[0], s.Ports[1]
+	if share := float64(lan.In) / float64(s.Packets); share < 0.04 || share > 0.06 {
+		t.Errorf("heartbeat share %.3f (%d of %d), want 0.05", share, lan.In, s.Packets)
+	}
+	// Heartbeats are consumed; client packets go to a backend, but for
+	// the few before the first heartbeat.
+	if lan.Dropped != lan.In || wan.Out != 0 || lan.Out+wan.Dropped != wan.In || wan.Dropped > 100 {
+		t.Errorf("LB: LAN %+v, WAN %+v", lan, wan)
+	}
+}

@@ -271,12 +271,20 @@ func (g *generator) flowFrame(fl *flow, reply bool, size int) (maestro.Frame, ma
 			fr.TCPFlags = 0x10 // ACK
 		}
 	}
-	port := fl.port
+	lan, wan := fl.port, g.wan()
+	if g.cfg.Inbound {
+		lan, wan = wan, lan
+	}
+	port := lan
 	if reply {
 		fr.EthSrc, fr.EthDst = fr.EthDst, fr.EthSrc
 		fr.SrcIP, fr.DstIP = fr.DstIP, fr.SrcIP
 		fr.SrcPort, fr.DstPort = fr.DstPort, fr.SrcPort
-		port = g.wan()
+		if fl.mapped {
+			// Answering the NAT: to the address it showed the server.
+			fr.DstIP, fr.DstPort = fl.extIP, fl.extPort
+		}
+		port = wan
 	}
 	return fr, port
 }

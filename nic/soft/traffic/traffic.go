@@ -176,6 +176,37 @@ type Config struct {
 	// that ended (only live flows are distinct). Flows must then be at
 	// most half the pools' tuples (1152 for one protocol, 2304 for Mix).
 	Pool bool
+
+	// Inbound makes the flows start on the WAN side: their packets enter
+	// the last port and their replies the flow's LAN port (clients of a
+	// load balancer or of a server farm, rather than of the Internet).
+	Inbound bool
+	// Heartbeat is the fraction, in [0, 1), of packets that are
+	// heartbeats instead of a flow's next packet: UDP datagrams from one
+	// of Backends hosts (10.1.0.1 up, each in turn) to 10.1.255.254 port
+	// 7000, entering port 0. With Inbound, this is the traffic a load
+	// balancer sees: backends announcing themselves on the LAN, clients
+	// on the WAN.
+	Heartbeat float64
+	// Backends is the number of backends sending heartbeats (default 16
+	// when Heartbeat is set).
+	Backends int
+	// NAT, if set, makes the replies fit a NAT between the LAN and the
+	// WAN: every frame is shown to it as it is generated, and a flow's
+	// replies are addressed to the external address and port it gave the
+	// flow's last LAN packet, as a server answering the NAT would address
+	// them (a flow not translated yet is answered as without NAT).
+	NAT Translator
+}
+
+// Translator stands for the NAT a trace is generated for (Config.NAT).
+type Translator interface {
+	// Translate sees every generated frame, in order, as the NAT would
+	// (Data is only valid during the call). For a frame of a flow's LAN
+	// side that the NAT forwards to the WAN, it returns the source
+	// address and port the NAT rewrote it to, and ok; otherwise ok is
+	// false.
+	Translate(f soft.Frame) (ip uint32, port uint16, ok bool)
 }
 
 // DefaultConfig returns the paper's standard traffic: 40,000 uniform UDP
@@ -240,6 +271,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("unknown hostile kinds %#x", uint32(c.Kinds&^AllKinds))
 	case c.Hostile > 0 && c.Kinds&KindExtraPort != 0 && c.Ports >= 1<<16:
 		return fmt.Errorf("no port left above %d for extra-port traffic", c.Ports-1)
+	case !(c.Heartbeat >= 0 && c.Heartbeat < 1):
+		return fmt.Errorf("heartbeat fraction %v out of range [0, 1)", c.Heartbeat)
+	case c.Backends < 0 || c.Backends > maxBackends:
+		return fmt.Errorf("heartbeat backends %d out of range [1, %d] (0: %d)", c.Backends, maxBackends, defaultBackend)
+	case (c.Inbound || c.Heartbeat > 0) && c.Ports < 2:
+		return errors.New("inbound flows and heartbeats need a LAN and a WAN port (ports >= 2)")
 	case c.Pool && c.Flows > c.poolTuples()/2:
 		return fmt.Errorf("flows %d: the address pools hold %d 5-tuples, at most half of them may be live", c.Flows, c.poolTuples())
 	}
@@ -263,6 +300,11 @@ type flow struct {
 	port         maestro.Port // LAN port it originates on
 	bidir        bool
 	sent         int // packets so far, both directions
+	// With Config.NAT: the external address and port of the flow's last
+	// translated LAN packet, if any.
+	extIP   uint32
+	extPort uint16
+	mapped  bool
 }
 
 type tuple struct {
@@ -285,6 +327,8 @@ type generator struct {
 	out   []hostileFrame // the current hostile event's frames
 	bufs  [][]byte       // their buffers, reused from event to event
 	next  int            // buffers of bufs used by the current event
+
+	beats int // heartbeats so far
 }
 
 // Generate builds the trace c describes, in memory. A long trace is better
@@ -401,7 +445,7 @@ func (s *Source) Next() (soft.Frame, error) {
 		f := s.pending[0]
 		s.pending = s.pending[1:]
 		s.pendJ++
-		return soft.Frame{Port: f.port, Time: s.pendT + int64(s.pendJ)*s.step, Data: f.data}, nil
+		return s.translated(soft.Frame{Port: f.port, Time: s.pendT + int64(s.pendJ)*s.step, Data: f.data}, nil), nil
 	}
 	g, c := s.g, &s.g.cfg
 	if s.i >= c.Packets {
@@ -418,8 +462,14 @@ func (s *Source) Next() (soft.Frame, error) {
 		s.nextChurn += s.churnGap
 	}
 	t := c.Start + int64(math.Round(rel))
-	// The random draw is made only for hostile traces, so that the others
-	// stay what they were before hostile traffic existed.
+	// The random draws are made only for traces that use them, so that the
+	// others stay what they were before heartbeats and hostile traffic
+	// existed.
+	if c.Heartbeat > 0 && g.rng.Float64() < c.Heartbeat {
+		s.buf = g.heartbeat(s.buf[:0], g.size()-4)
+		s.i++
+		return s.translated(soft.Frame{Port: 0, Time: t, Data: s.buf}, nil), nil
+	}
 	if c.Hostile > 0 && g.rng.Float64() < c.Hostile {
 		frames := g.hostile(&g.flows[g.pick()])
 		n := min(len(frames), c.Packets-s.i)
@@ -431,7 +481,7 @@ func (s *Source) Next() (soft.Frame, error) {
 		}
 		s.i += n
 		s.pending, s.pendT, s.pendJ = frames[1:n], t, 0
-		return soft.Frame{Port: frames[0].port, Time: t, Data: frames[0].data}, nil
+		return s.translated(soft.Frame{Port: frames[0].port, Time: t, Data: frames[0].data}, nil), nil
 	}
 	fl := &g.flows[g.pick()]
 	reply := fl.bidir && fl.sent%2 == 1
@@ -439,7 +489,26 @@ func (s *Source) Next() (soft.Frame, error) {
 	fl.sent++
 	s.buf = maestro.AppendFrame(s.buf[:0], fr)
 	s.i++
-	return soft.Frame{Port: port, Time: t, Data: s.buf}, nil
+	f := soft.Frame{Port: port, Time: t, Data: s.buf}
+	if !reply {
+		return s.translated(f, fl), nil
+	}
+	return s.translated(f, nil), nil
+}
+
+// translated shows f to the NAT, if any, and records on fl, the flow f is
+// the LAN-side packet of (nil for any other frame), the address the NAT
+// gave it.
+func (s *Source) translated(f soft.Frame, fl *flow) soft.Frame {
+	nat := s.g.cfg.NAT
+	if nat == nil {
+		return f
+	}
+	ip, port, ok := nat.Translate(f)
+	if ok && fl != nil {
+		fl.extIP, fl.extPort, fl.mapped = ip, port, true
+	}
+	return f
 }
 
 // newFlow returns a flow with a 5-tuple never generated before in this
