@@ -8,6 +8,7 @@ import (
 
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/soft"
+	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
 
 // jsonRun runs nfrun in process with -json and decodes its summary.
@@ -180,5 +181,23 @@ func TestTracegenFitsNATAndLB(t *testing.T) {
 	// the few before the first heartbeat.
 	if lan.Dropped != lan.In || wan.Out != 0 || lan.Out+wan.Dropped != wan.In || wan.Dropped > 100 {
 		t.Errorf("LB: LAN %+v, WAN %+v", lan, wan)
+	}
+}
+
+// TestStreamsBigTraces: ten million generated packets are streamed, not
+// held (they would take over 1 GB); the default million are held, so that
+// the rate measured is the NF's.
+func TestStreamsBigTraces(t *testing.T) {
+	c := traffic.DefaultConfig()
+	if traceBytes(c) > inMemoryBudget {
+		t.Errorf("the default trace (%d bytes) would be streamed", traceBytes(c))
+	}
+	c.Packets = 10_000_000
+	if traceBytes(c) <= inMemoryBudget {
+		t.Errorf("10M packets (%d bytes) would be held in memory", traceBytes(c))
+	}
+	c.Packets, c.Sizes = 200_000, []int{9018}
+	if traceBytes(c) <= inMemoryBudget {
+		t.Errorf("200k jumbo frames (%d bytes) would be held in memory", traceBytes(c))
 	}
 }
