@@ -7,7 +7,7 @@ import (
 	"github.com/nfmaestro/maestro/nic/rss"
 )
 
-// The strategies a parallel NF can have (DESIGN §1).
+// The strategies a parallel NF can have (docs/design.md).
 const (
 	SharedNothing = "shared-nothing"
 	Locks         = "locks"
@@ -17,7 +17,7 @@ const (
 )
 
 // Plan is the sharding plan of one NF as the generator consumes and prints
-// it (maestrogen -json, DESIGN §6). It mirrors the analyzer's plan
+// it (maestrogen -json). It mirrors the analyzer's plan
 // (analyzers/stateaccess) field for field and adds the solved RSS
 // configuration; keeping the generator on its own copy lets it be tested
 // with hand-built plans and keeps the JSON format stable if the analyzer's
@@ -103,7 +103,7 @@ type Component struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// RSSPort is the solved RSS configuration of one port (DESIGN §6).
+// RSSPort is the solved RSS configuration of one port.
 type RSSPort struct {
 	Port int `json:"port"`
 	// Default marks the configuration that also applies to every port

@@ -326,8 +326,8 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		r.report(d.name.Pos(), "MAE016", "//maestro:nf type %s has %d ports: the analysis handles at most 63", d.obj.Name(), len(universe))
 		universe = universe[:63]
 	}
-	// The default port stands for every port not declared (DESIGN §4
-	// fact 4): it is one above the highest declared port.
+	// The default port stands for every port not declared (fact 4 of
+	// the package documentation): it is one above the highest declared port.
 	def := 0
 	if len(universe) > 0 {
 		def = universe[len(universe)-1] + 1

@@ -6,7 +6,7 @@
 // packet field with a bit mask, a constant, an entry found by another access,
 // a fresh allocation, or opaque data).
 //
-// From those keys it derives the RSS sharding constraints of DESIGN.md §4
+// From those keys it derives the RSS sharding constraints (docs/design.md)
 // (nic/rss.Constraint) and the parallelization strategy: "shared-nothing"
 // when every state object is read-only or keyed by fields RSS can hash,
 // "locks" otherwise. The result type (*Result, one Plan per NF) is what the
