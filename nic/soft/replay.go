@@ -177,12 +177,35 @@ type paced struct {
 	start time.Time
 	first int64
 	i     int
+
+	// The next frame, read ahead by Ready; its Data stays valid since src
+	// is not read again before Next returns it.
+	peek    Frame
+	peekErr error
+	peeked  bool
 }
 
 func (s *paced) Ports() int { return s.src.Ports() }
 
+// Ready reports whether the next frame is due (within the slack), reading
+// it ahead: a paced source implements Waiter.
+func (s *paced) Ready() bool {
+	if !s.peeked {
+		s.peek, s.peekErr = s.src.Next()
+		s.peeked = true
+	}
+	if s.peekErr != nil || s.i == 0 {
+		return true
+	}
+	return s.p.Due(s.i, s.peek.Time, s.first)-s.now().Sub(s.start) <= slack
+}
+
 func (s *paced) Next() (Frame, error) {
-	f, err := s.src.Next()
+	f, err := s.peek, s.peekErr
+	if !s.peeked {
+		f, err = s.src.Next()
+	}
+	s.peeked = false
 	if err != nil {
 		return f, err
 	}

@@ -3,7 +3,9 @@ package soft_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,5 +130,94 @@ func TestPaceStopsOnCancel(t *testing.T) {
 	same, _ := soft.Pace(ctx, scriptTrace(1).Reader(), soft.Pacing{})
 	if _, ok := same.(*soft.TraceReader); !ok {
 		t.Errorf("zero Pacing wrapped the source in %T", same)
+	}
+}
+
+// slowSource has ready frames, then one that is not ready: its Next waits
+// until the processor has seen every frame before it, which it does only
+// if the runner hands its partial bursts on before waiting.
+type slowSource struct {
+	*soft.TraceReader
+	ready   int // frames ready at once
+	read    int
+	seen    *atomic.Int64
+	timeout time.Duration
+}
+
+func (s *slowSource) Ready() bool { return s.read < s.ready }
+
+func (s *slowSource) Next() (soft.Frame, error) {
+	if s.read == s.ready {
+		deadline := time.Now().Add(s.timeout)
+		for s.seen.Load() < int64(s.ready) {
+			if time.Now().After(deadline) {
+				return soft.Frame{}, fmt.Errorf("the runner waited for frame %d before processing the %d it had read", s.read+1, s.ready)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	s.read++
+	return s.TraceReader.Next()
+}
+
+// counting counts the packets it processes.
+type counting struct {
+	perCore
+	seen *atomic.Int64
+}
+
+func (c counting) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+	c.perCore.ProcessBurst(core, pkts, verdicts)
+	c.seen.Add(int64(len(pkts)))
+}
+
+// TestSlowSourceFlushes: in Concurrent mode, frames read before a source
+// that must wait are processed without waiting for more (a paced replay
+// at a low rate shows its packets as they come). The source gives up after
+// a minute, so a runner that does not flush fails instead of hanging.
+func TestSlowSourceFlushes(t *testing.T) {
+	var seen atomic.Int64
+	src := &slowSource{TraceReader: scriptTrace(20).Reader(), ready: 10, seen: &seen, timeout: time.Minute}
+	res, err := soft.Run(context.Background(), src, counting{perCore{script{3}, script{3}}, &seen}, soft.Config{Mode: soft.Concurrent, Sink: &soft.Capture{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packets != 20 {
+		t.Errorf("%d packets, want 20", res.Packets)
+	}
+}
+
+// TestPacedReady: a paced source is ready for a frame that is due, not for
+// one days ahead, and still returns every frame.
+func TestPacedReady(t *testing.T) {
+	for _, c := range []struct {
+		pps   float64
+		ready bool
+	}{{1e-6, false}, {1e12, true}} {
+		src, _ := soft.Pace(context.Background(), scriptTrace(3).Reader(), soft.Pacing{PPS: c.pps})
+		w := src.(soft.Waiter)
+		if !w.Ready() {
+			t.Errorf("%g pps: the first frame is not ready", c.pps)
+		}
+		if _, err := src.Next(); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.Ready(); got != c.ready {
+			t.Errorf("%g pps: second frame ready %v, want %v", c.pps, got, c.ready)
+		}
+	}
+	src, _ := soft.Pace(context.Background(), scriptTrace(3).Reader(), soft.Pacing{PPS: 1e12})
+	w := src.(soft.Waiter)
+	for i := range 3 {
+		w.Ready()
+		w.Ready() // reading ahead twice must not skip a frame
+		f, err := src.Next()
+		if err != nil || f.Time != int64(i) {
+			t.Fatalf("frame %d: time %d, %v", i, f.Time, err)
+		}
+	}
+	w.Ready()
+	if _, err := src.Next(); err != io.EOF {
+		t.Errorf("after the last frame: %v, want io.EOF", err)
 	}
 }

@@ -438,6 +438,16 @@ func (r *runner) next(src Source) (Frame, error) {
 	return f, err
 }
 
+// Waiter is an optional interface of a Source whose Next may wait (a paced
+// replay, a live port). Run's Concurrent mode asks before each read and,
+// when the next frame is not ready, hands the bursts it is filling to the
+// workers first, so that a slow source's packets are processed and written
+// as they come rather than when a chunk of bursts fills.
+type Waiter interface {
+	// Ready reports whether Next would return without waiting.
+	Ready() bool
+}
+
 // ctxEvery is how many packets the loops process between checks of ctx.
 const ctxEvery = 4096
 
@@ -568,6 +578,7 @@ func (r *runner) runConcurrent(ctx context.Context, src Source, depth int) error
 	}
 
 	var srcErr error
+	waiter, _ := src.(Waiter)
 	cur := make([]*burst, r.cores)
 	var pkt maestro.Packet
 	var seq uint64
@@ -581,7 +592,13 @@ dispatch:
 		if stop.Load() {
 			break
 		}
-		for range chunk {
+		for n := range chunk {
+			// Before a read that would wait (a paced replay), what was
+			// read goes to the workers: it is processed and written now,
+			// not when the chunk fills.
+			if n > 0 && waiter != nil && !waiter.Ready() {
+				break
+			}
 			f, err := r.next(src)
 			if err != nil {
 				if err != io.EOF {
