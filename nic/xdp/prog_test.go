@@ -196,3 +196,5 @@ func TestSteeringMatchesRSS(t *testing.T) {
 		})
 	}
 }
+
+func newRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
