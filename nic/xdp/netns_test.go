@@ -212,7 +212,11 @@ func (b *backend) waitProcessed(t testing.TB, n uint64) {
 	deadline := time.Now().Add(5 * time.Second)
 	for b.processed.Load() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("the NF processed %d packets, want %d", b.processed.Load(), n)
+			res, err := b.stop()
+			if res != nil {
+				t.Fatalf("the NF processed %d packets, want %d (%+v, %v)", res.Packets, n, res.Result, err)
+			}
+			t.Fatalf("the NF processed %d packets, want %d (%v)", b.processed.Load(), n, err)
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -255,11 +255,18 @@ func (r *runner) close() {
 	for _, st := range r.steer {
 		st.close()
 	}
+	for _, w := range r.workers {
+		unix.Close(w.efd)
+	}
 }
 
 func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error) {
-	for w := range r.cores {
-		r.workers = append(r.workers, newWorker(r, w))
+	for id := range r.cores {
+		w, err := newWorker(r, id)
+		if err != nil {
+			return nil, fmt.Errorf("xdp: %w", err)
+		}
+		r.workers = append(r.workers, w)
 	}
 	for i, s := range r.all {
 		w := r.workers[i%r.cores]
@@ -319,6 +326,7 @@ func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error
 			case w.wake <- struct{}{}:
 			default:
 			}
+			w.notify()
 		}
 	}()
 	wg.Wait()

@@ -1,6 +1,7 @@
 package xdp
 
 import (
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -11,10 +12,10 @@ import (
 )
 
 // handoffBursts is how many bursts each worker may have in flight to other
-// workers. When they are all in flight, frames for other workers are
-// dropped and counted as missed, as a NIC drops on a full ring, rather than
-// blocking: two workers waiting on each other would deadlock.
-const handoffBursts = 16
+// workers. When they are all in flight, the worker processes the bursts
+// handed to it while it waits for one of its own to come back: two workers
+// waiting on each other still make progress.
+const handoffBursts = 32
 
 // spins is how many empty polls a worker makes before it sleeps in poll(2).
 const spins = 1024
@@ -40,6 +41,10 @@ type worker struct {
 	pool chan *handoff // this worker's free handoff bursts
 	out  []*handoff    // bursts being filled, per destination worker
 	wake chan struct{}
+	// efd is an eventfd in pollfds that other workers write to when they
+	// hand this worker a burst while it sleeps in poll(2).
+	efd      int
+	sleeping atomic.Bool
 
 	// The burst being processed, in place in the UMEM or from a handoff.
 	pkts     [nic.BurstSize]maestro.Packet
@@ -55,8 +60,13 @@ type worker struct {
 	_       [64]byte
 }
 
-func newWorker(r *runner, id int) *worker {
+func newWorker(r *runner, id int) (*worker, error) {
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
 	w := &worker{
+		efd: efd, pollfds: []unix.PollFd{{Fd: int32(efd), Events: unix.POLLIN}},
 		id: id, r: r,
 		in:   make(chan *handoff, handoffBursts*r.cores),
 		pool: make(chan *handoff, handoffBursts),
@@ -69,7 +79,7 @@ func newWorker(r *runner, id int) *worker {
 			w.pool <- &handoff{owner: w}
 		}
 	}
-	return w
+	return w, nil
 }
 
 // loop polls the worker's sockets and handoffs until the run stops.
@@ -108,7 +118,7 @@ func (w *worker) loop() {
 // for the end of the run: poll(2) with a short timeout when the worker owns
 // sockets (handoffs then wait at most that long), else the channel.
 func (w *worker) sleep() {
-	if len(w.pollfds) == 0 {
+	if len(w.own) == 0 {
 		select {
 		case h := <-w.in:
 			w.processHandoff(h)
@@ -119,9 +129,30 @@ func (w *worker) sleep() {
 	for i := range w.pollfds {
 		w.pollfds[i].Revents = 0
 	}
-	if len(w.in) == 0 {
-		unix.Poll(w.pollfds, 1)
+	w.sleeping.Store(true)
+	if len(w.in) == 0 && !w.r.stop.Load() {
+		unix.Poll(w.pollfds, 10)
 	}
+	w.sleeping.Store(false)
+	if w.pollfds[0].Revents != 0 {
+		var b [8]byte
+		unix.Read(w.efd, b[:])
+	}
+}
+
+// post hands burst h to worker q, waking it if it sleeps.
+func (w *worker) post(q int, h *handoff) {
+	d := w.r.workers[q]
+	d.in <- h
+	if d.sleeping.Load() {
+		d.notify()
+	}
+}
+
+// notify wakes the worker from poll(2).
+func (w *worker) notify() {
+	one := [8]byte{1}
+	unix.Write(w.efd, one[:])
 }
 
 // receive takes one burst from s: frames steered to this worker are
@@ -153,7 +184,7 @@ func (w *worker) receive(s *socket) bool {
 	// The descriptors are copied out; the frames stay ours until refilled.
 	s.rx.release(n)
 	if k > 0 {
-		w.process(k)
+		w.process(w.pkts[:k], w.inPort[:k])
 	}
 	s.refill(addrs)
 	return true
@@ -163,10 +194,9 @@ func (w *worker) receive(s *socket) bool {
 func (w *worker) handOff(q, port int, data []byte, now int64) {
 	h := w.out[q]
 	if h == nil {
-		select {
-		case h = <-w.pool:
-		default:
-			w.cnt[4*port+3].Add(1) // every handoff burst in flight: drop
+		h = w.freeHandoff()
+		if h == nil {
+			w.cnt[4*port+3].Add(1) // the run is stopping
 			return
 		}
 		h.n = 0
@@ -179,8 +209,31 @@ func (w *worker) handOff(q, port int, data []byte, now int64) {
 	h.in[i] = port
 	h.n++
 	if h.n == nic.BurstSize {
-		w.r.workers[q].in <- h
+		w.post(q, h)
 		w.out[q] = nil
+	}
+}
+
+// freeHandoff returns one of the worker's free handoff bursts, processing
+// the bursts handed to it while none is free. It returns nil if the run
+// stops meanwhile.
+func (w *worker) freeHandoff() *handoff {
+	for {
+		select {
+		case h := <-w.pool:
+			return h
+		default:
+		}
+		select {
+		case h := <-w.pool:
+			return h
+		case in := <-w.in:
+			w.processHandoff(in)
+		case <-w.wake:
+			if w.r.stop.Load() {
+				return nil
+			}
+		}
 	}
 }
 
@@ -188,7 +241,7 @@ func (w *worker) handOff(q, port int, data []byte, now int64) {
 func (w *worker) flush() {
 	for q, h := range w.out {
 		if h != nil {
-			w.r.workers[q].in <- h
+			w.post(q, h)
 			w.out[q] = nil
 		}
 	}
@@ -196,22 +249,22 @@ func (w *worker) flush() {
 
 // processHandoff runs the NF on a burst another worker received for us.
 func (w *worker) processHandoff(h *handoff) {
-	n := h.n
-	copy(w.pkts[:n], h.pkts[:n])
-	copy(w.inPort[:n], h.in[:n])
-	w.process(n)
+	w.process(h.pkts[:h.n], h.in[:h.n])
 	h.owner.pool <- h
 }
 
-// process runs the NF on w.pkts[:n], counts the verdicts and transmits.
-func (w *worker) process(n int) {
-	pkts := w.pkts[:n]
+// process runs the NF on pkts (received on ports inPort), counts the
+// verdicts and transmits. It may run while a receive has filled w.pkts
+// (processing a handoff while waiting for a free one), so it uses only
+// w.verdicts and w.sel of the worker's scratch.
+func (w *worker) process(pkts []maestro.Packet, inPort []int) {
+	n := len(pkts)
 	verdicts := w.verdicts[:n]
 	w.r.proc.ProcessBurst(w.id, pkts, verdicts)
 	ports := w.r.ports
 	var bad uint64
 	for i := range n {
-		in := w.inPort[i]
+		in := inPort[i]
 		w.cnt[4*in].Add(1)
 		switch v := verdicts[i]; {
 		case v == maestro.Drop:
@@ -231,20 +284,20 @@ func (w *worker) process(n int) {
 		k := 0
 		for i := range n {
 			v := verdicts[i]
-			if int(v) == o && v != maestro.Drop || v == maestro.Flood && w.inPort[i] != o {
+			if int(v) == o && v != maestro.Drop || v == maestro.Flood && inPort[i] != o {
 				w.sel[k] = i
 				k++
 			}
 		}
 		if k > 0 {
-			w.transmit(o, w.sel[:k])
+			w.transmit(o, pkts, w.sel[:k])
 		}
 	}
 }
 
 // transmit sends the selected packets out of port o, through the port's
 // socket for this worker, under its tx lock (once per burst).
-func (w *worker) transmit(o int, sel []int) {
+func (w *worker) transmit(o int, pkts []maestro.Packet, sel []int) {
 	socks := w.r.tx[o]
 	s := socks[w.id%len(socks)]
 	s.txMu.Lock()
@@ -252,7 +305,7 @@ func (w *worker) transmit(o int, sel []int) {
 	k := uint32(0)
 	var sent, missed uint64
 	for _, i := range sel {
-		data := w.pkts[i].Data
+		data := pkts[i].Data
 		if len(s.txFree) == 0 {
 			s.tx.submit(k)
 			k = 0
@@ -270,7 +323,7 @@ func (w *worker) transmit(o int, sel []int) {
 		k++
 		sent++
 		if w.r.sink != nil {
-			w.r.write(o, w.pkts[i].Time, data)
+			w.r.write(o, pkts[i].Time, data)
 		}
 	}
 	s.tx.submit(k)
