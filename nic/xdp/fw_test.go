@@ -1,3 +1,5 @@
+//go:build linux
+
 package xdp
 
 import (
@@ -11,6 +13,7 @@ import (
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/soft"
 	"github.com/nfmaestro/maestro/nic/soft/traffic"
+	"github.com/nfmaestro/maestro/nic/xdp/xdptest"
 )
 
 // fwFlow returns the flow of a FW frame as seen from the LAN.
@@ -139,12 +142,12 @@ func perFlowDiff(got, want [][]byte, port maestro.Port, flow func([]byte, maestr
 
 // feed sends the phases through the test network, each once the NF
 // processed the previous one, pacing the sender so that no ring overflows.
-func (n *testNet) feed(t *testing.T, b *backend, phases [3][]soft.Frame) {
+func feed(t *testing.T, n *xdptest.Net, b *backend, phases [3][]soft.Frame) {
 	t.Helper()
 	var sent uint64
 	for _, ph := range phases {
 		for _, f := range ph {
-			n.send(t, int(f.Port), f.Data)
+			n.Send(t, int(f.Port), f.Data)
 			if sent++; sent%128 == 0 {
 				b.waitProcessed(t, sent)
 			}
@@ -172,12 +175,12 @@ func TestFWVeth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			net := newTestNet(t, 2)
-			b := net.start(t, Config{Mode: Generic, RSS: proc.RSS()}, proc)
-			net.feed(t, b, in.phases)
+			net := xdptest.New(t, 2)
+			b := start(t, net, Config{Mode: Generic, RSS: proc.RSS()}, proc)
+			feed(t, net, b, in.phases)
 			var got [2][][]byte
 			for p := range 2 {
-				got[p] = net.capture(p)
+				got[p] = net.Capture(p)
 			}
 			res, err := b.stop()
 			if err != nil {

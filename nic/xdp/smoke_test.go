@@ -1,3 +1,5 @@
+//go:build linux
+
 package xdp
 
 import (
@@ -5,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/nic/xdp/xdptest"
 )
 
 // cross forwards port 0 to port 1 and back, and drops frames whose first
@@ -26,8 +29,8 @@ func (cross) ProcessBurst(_ int, pkts []maestro.Packet, v []maestro.Verdict) {
 // checks that each comes out of the other port intact and in order, except
 // those the NF drops.
 func TestForwardVeth(t *testing.T) {
-	n := newTestNet(t, 2)
-	b := n.start(t, Config{Mode: Generic}, cross{})
+	n := xdptest.New(t, 2)
+	b := start(t, n, Config{Mode: Generic}, cross{})
 	var sent [2][][]byte
 	r := newRand()
 	for i := range 200 {
@@ -38,14 +41,14 @@ func TestForwardVeth(t *testing.T) {
 		if i%7 == 3 {
 			f[60] = 0xdd
 		}
-		n.send(t, port, f)
+		n.Send(t, port, f)
 		if f[60] != 0xdd {
 			sent[port] = append(sent[port], f)
 		}
 	}
 	b.waitProcessed(t, 200)
 	for port := range 2 {
-		got := n.capture(1 - port)
+		got := n.Capture(1 - port)
 		if len(got) != len(sent[port]) {
 			t.Fatalf("port %d: %d frames came out of port %d, want %d", port, len(got), 1-port, len(sent[port]))
 		}

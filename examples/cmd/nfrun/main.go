@@ -3,7 +3,10 @@
 //
 //	nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
 //	      [-backend soft|dpdk] [-eal "..."] [-check] [NF flags] [traffic flags]
+//	nfrun -nf NAME -backend xdp -iface IF0,IF1 [-cores N] [-xdp-mode native|generic] [-duration D] [-out DIR]
 //
+// With -backend xdp (AF_XDP, Linux, root) the i-th -iface interface is
+// port i and the run lasts -duration or until SIGINT (see nic/xdp).
 // The i-th -in file is port i; the files' packets are merged by timestamp.
 // Without -in, nfrun generates traffic in memory (package
 // nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
@@ -141,7 +144,7 @@ func (s *stringList) Set(v string) error {
 
 // valueFlags are nfrun's own flags that take a value: scanNF skips their
 // values so that, say, an -eal string is never mistaken for -nf.
-var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true}
+var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true, "iface": true, "xdp-mode": true, "duration": true}
 
 // scanNF finds the -nf value among args before the flags are defined (the
 // NF's own flags depend on it). It accepts -nf X, -nf=X, --nf X and --nf=X;
@@ -193,6 +196,7 @@ type options struct {
 	gen        traffic.Config
 	genSet     []string     // traffic generation flags given on the command line
 	rss        []rss.Config // the parallel NF's RSS configuration, if it has one
+	xdp        xdpOptions   // -backend xdp (xdp.go)
 }
 
 func generalUsage(w io.Writer) {
@@ -233,12 +237,13 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.IntVar(&o.cores, "cores", runtime.NumCPU(), "number of worker cores for the parallel NF")
 	fs.Var(&o.in, "in", "input pcap or pcapng file; the i-th -in is port i (repeat; none: generate traffic)")
 	fs.StringVar(&o.out, "out", "", "write DIR/port<N>.pcap per port and DIR/summary.txt")
-	fs.StringVar(&o.backend, "backend", "soft", "backend: soft or dpdk")
+	fs.StringVar(&o.backend, "backend", "soft", "backend: soft, dpdk or xdp (AF_XDP, -iface)")
 	fs.StringVar(&o.eal, "eal", "", "DPDK EAL arguments (with -backend dpdk)")
 	fs.BoolVar(&o.traceOrder, "trace-order", false, "process in exact trace order (deterministic) instead of concurrently")
 	fs.BoolVar(&o.ownCheck, "check", false, "fail if a core touches a container key another core owns (binary built with -tags maestrocheck)")
 	fs.BoolVar(&o.pin, "pin", false, "pin each worker to its own CPU (software backend, concurrent mode)")
 	fs.DurationVar(&o.progress, "progress", time.Second, "progress report interval on stderr (0: none)")
+	o.xdp.register(fs)
 
 	// The NF registers its own flags. A catalog entry that clashes with
 	// ours makes the flag package panic; report it as an error instead.
@@ -333,13 +338,16 @@ func checkNFFlags(fs *flag.FlagSet) error {
 
 // check validates option combinations.
 func (o *options) check() error {
+	if err := o.checkXDP(); err != nil {
+		return err
+	}
 	switch {
 	case o.cores < 1:
 		return usageErr("-cores %d: need at least 1", o.cores)
 	case o.seq && o.coresSet && o.cores > 1:
 		return usageErr("-seq runs one core; it cannot be combined with -cores %d", o.cores)
-	case o.backend != "soft" && o.backend != "dpdk":
-		return usageErr("unknown -backend %q (want soft or dpdk)", o.backend)
+	case o.backend != "soft" && o.backend != "dpdk" && o.backend != "xdp":
+		return usageErr("unknown -backend %q (want soft, dpdk or xdp)", o.backend)
 	case o.backend == "soft" && o.eal != "":
 		return usageErr("-eal needs -backend dpdk")
 	case o.backend == "dpdk" && (len(o.in) > 0 || o.out != ""):
@@ -436,6 +444,13 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if err := finish(ctx, err); err != nil {
+			return err
+		}
+		return o.checkOwnership(own, stdout, stderr)
+	}
+
+	if o.backend == "xdp" {
+		if err := o.runXDP(ctx, proc, desc, progress, stdout, stderr); err != nil {
 			return err
 		}
 		return o.checkOwnership(own, stdout, stderr)
