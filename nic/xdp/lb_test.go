@@ -95,7 +95,7 @@ func TestLBVeth(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Output frames arrived on the WAN port: compare by their flow.
-			if d := perFlowDiff(got, ref, lb.LAN, func(f []byte, _ maestro.Port) maestro.FlowID { return lbFlow(f, lb.WAN) }); d != "" {
+			if d := xdptest.PerFlowDiff(got, ref, lb.LAN, func(f []byte, _ maestro.Port) maestro.FlowID { return lbFlow(f, lb.WAN) }); d != "" {
 				t.Errorf("%d frames out of the LAN port, sequential LB %d: %s", len(got), len(ref), d)
 			}
 		})
