@@ -60,14 +60,21 @@ func TestFWVeth(t *testing.T) {
 			t.Fatalf("the sequential FW sends %d frames out of port %d, the input calls for %d", len(ref[p]), p, in.Want[p])
 		}
 	}
-	for _, cores := range []int{1, 2} {
-		t.Run(fmt.Sprintf("cores=%d", cores), func(t *testing.T) {
+	for _, c := range []struct {
+		cores int
+		mode  Mode
+	}{{1, Generic}, {2, Generic}, {2, Native}} {
+		cores := c.cores
+		t.Run(fmt.Sprintf("cores=%d/%v", cores, c.mode), func(t *testing.T) {
 			proc, err := fw.NewParallel(fw.DefaultConfig(), cores)
 			if err != nil {
 				t.Fatal(err)
 			}
 			net := xdptest.New(t, 2)
-			b := start(t, net, Config{Mode: Generic, RSS: proc.RSS()}, proc)
+			b := start(t, net, Config{Mode: c.mode, RSS: proc.RSS()}, proc)
+			if b.info.Mode != c.mode {
+				t.Fatalf("running in %v mode, want %v", b.info.Mode, c.mode)
+			}
 			feed(t, net, b, in.Phases)
 			var got [2][][]byte
 			for p := range 2 {
