@@ -56,8 +56,9 @@ type worker struct {
 	sel      [nic.BurstSize]int    // scratch: packets going out of one port
 
 	// Counters, written by this worker only: per port rx, tx, dropped,
-	// missed.
+	// missed; local accumulates a burst's before one atomic add each.
 	cnt     []atomic.Uint64
+	local   []uint64
 	rx, bad atomic.Uint64
 	_       [64]byte
 }
@@ -70,11 +71,12 @@ func newWorker(r *runner, id int) (*worker, error) {
 	w := &worker{
 		efd: efd, pollfds: []unix.PollFd{{Fd: int32(efd), Events: unix.POLLIN}},
 		id: id, r: r,
-		in:   make(chan *handoff, handoffBursts*r.cores),
-		pool: make(chan *handoff, handoffBursts),
-		out:  make([]*handoff, r.cores),
-		wake: make(chan struct{}, 1),
-		cnt:  make([]atomic.Uint64, 4*r.ports),
+		in:    make(chan *handoff, handoffBursts*r.cores),
+		pool:  make(chan *handoff, handoffBursts),
+		out:   make([]*handoff, r.cores),
+		wake:  make(chan struct{}, 1),
+		cnt:   make([]atomic.Uint64, 4*r.ports),
+		local: make([]uint64, 4*r.ports),
 	}
 	if r.cores > 1 {
 		for range handoffBursts {
@@ -265,17 +267,24 @@ func (w *worker) process(pkts []maestro.Packet, inPort []int) {
 	w.r.proc.ProcessBurst(w.id, pkts, verdicts)
 	ports := w.r.ports
 	var bad uint64
+	loc := w.local
+	clear(loc)
 	for i := range n {
 		in := inPort[i]
-		w.cnt[4*in].Add(1)
+		loc[4*in]++
 		switch v := verdicts[i]; {
 		case v == maestro.Drop:
-			w.cnt[4*in+2].Add(1)
+			loc[4*in+2]++
 		case v == maestro.Flood || v >= 0 && int(v) < ports:
 		default:
-			w.cnt[4*in+2].Add(1)
+			loc[4*in+2]++
 			bad++
 			verdicts[i] = maestro.Drop
+		}
+	}
+	for i, v := range loc {
+		if v != 0 {
+			w.cnt[i].Add(v)
 		}
 	}
 	w.rx.Add(uint64(n))
