@@ -96,7 +96,7 @@ func New(t testing.TB, ports int) *Net {
 		return nil
 	})
 	t.Cleanup(func() {
-		for _, fd := range append(n.sendFD, n.recvFD...) {
+		for _, fd := range append(n.sendFD, n.recvFD...) { // recvFD is nil after StopCapture
 			unix.Close(fd)
 		}
 	})
@@ -127,6 +127,15 @@ func InNetns(ns string, f func() error) error {
 		errc <- f()
 	}()
 	return <-errc
+}
+
+// StopCapture closes the capture sockets: a benchmark does not want the
+// kernel to copy every frame to them.
+func (n *Net) StopCapture() {
+	for _, fd := range n.recvFD {
+		unix.Close(fd)
+	}
+	n.recvFD = nil
 }
 
 // Send transmits frame from the peer end of port.
