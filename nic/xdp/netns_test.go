@@ -33,7 +33,7 @@ func start(t testing.TB, n *xdptest.Net, cfg Config, proc nic.Processor) *backen
 	ready := make(chan Info, 1)
 	cfg.Interfaces = n.NFIf
 	cfg.Ready = func(i Info) { ready <- i }
-	cfg.ProgressEvery = 2 * time.Millisecond
+	cfg.ProgressEvery = 500 * time.Microsecond
 	cfg.Progress = func(p soft.Progress) { b.processed.Store(p.Packets) }
 	go func() {
 		defer close(b.done)

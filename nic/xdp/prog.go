@@ -45,11 +45,11 @@ func steeringConfig(c *rss.Config, cores int) ([]byte, error) {
 	}
 	n := len(c.RETA)
 	if n == 0 || n&(n-1) != 0 || n > MaxRETA {
-		return nil, fmt.Errorf("xdp: port %d: RETA of %d entries (want a power of two up to %d)", c.Port, n, MaxRETA)
+		return nil, fmt.Errorf("RETA of %d entries (want a power of two up to %d)", n, MaxRETA)
 	}
 	h, err := rss.NewHasher(c.Key)
 	if err != nil {
-		return nil, fmt.Errorf("xdp: port %d: %w", c.Port, err)
+		return nil, err
 	}
 	// The hash is linear: the hash of the input is the XOR of the hashes of
 	// each byte in its position, others zero. Hash4 with one non-zero byte
@@ -73,7 +73,7 @@ func steeringConfig(c *rss.Config, cores int) ([]byte, error) {
 	binary.NativeEndian.PutUint32(v[offMask:], uint32(n-1))
 	for i, q := range c.RETA {
 		if int(q) >= cores {
-			return nil, fmt.Errorf("xdp: port %d: RETA entry %d names queue %d, but there are %d cores", c.Port, i, q, cores)
+			return nil, fmt.Errorf("RETA entry %d names queue %d, but there are %d cores", i, q, cores)
 		}
 		binary.NativeEndian.PutUint32(v[offRETA+i*4:], uint32(q))
 	}
@@ -97,16 +97,16 @@ func newSteering(c *rss.Config, cores, queues int) (*steering, error) {
 	s := &steering{}
 	s.cfg, err = ebpf.NewMap(&ebpf.MapSpec{Name: "maestro_rss", Type: ebpf.Array, KeySize: 4, ValueSize: cfgSize, MaxEntries: 1})
 	if err != nil {
-		return nil, fmt.Errorf("xdp: creating the RSS map: %w", explain(err))
+		return nil, fmt.Errorf("creating the RSS map: %w", explain(err))
 	}
 	if err := s.cfg.Put(uint32(0), val); err != nil {
 		s.close()
-		return nil, fmt.Errorf("xdp: filling the RSS map: %w", err)
+		return nil, fmt.Errorf("filling the RSS map: %w", err)
 	}
 	s.xsks, err = ebpf.NewMap(&ebpf.MapSpec{Name: "maestro_xsks", Type: ebpf.XSKMap, KeySize: 4, ValueSize: 4, MaxEntries: uint32(max(queues, 1))})
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("xdp: creating the XSKMAP: %w", explain(err))
+		return nil, fmt.Errorf("creating the XSKMAP: %w", explain(err))
 	}
 	s.prog, err = ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name: "maestro_steer", Type: ebpf.XDP, License: "Dual MIT/GPL",
@@ -114,7 +114,7 @@ func newSteering(c *rss.Config, cores, queues int) (*steering, error) {
 	})
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("xdp: loading the steering program: %w", explain(err))
+		return nil, fmt.Errorf("loading the steering program: %w", explain(err))
 	}
 	return s, nil
 }

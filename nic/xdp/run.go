@@ -354,11 +354,13 @@ func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error
 		res.Packets += w.rx.Load()
 		res.BadPort += w.bad.Load()
 	}
-	// Frames the kernel dropped because the rx ring was full.
+	// Frames the kernel dropped: rx ring full, or no free frame in the fill
+	// ring (the workers fell behind).
 	for _, s := range r.all {
 		var st unix.XDPStatistics
 		if err := getStats(s.fd, &st); err == nil {
-			res.Ports[s.port].Missed += st.Rx_dropped + st.Rx_ring_full + st.Rx_fill_ring_empty_descs
+			// Rx_dropped includes the fill-ring misses.
+			res.Ports[s.port].Missed += st.Rx_dropped + st.Rx_ring_full
 		}
 	}
 	return res, r.sinkErr

@@ -118,9 +118,9 @@ func openSocket(ifindex, port, queue int, tryZeroCopy bool) (_ *socket, err erro
 			return nil, errNoAFXDP
 		}
 		if isPerm(err) {
-			return nil, fmt.Errorf("xdp: AF_XDP socket: %w: needs root or CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF", err)
+			return nil, fmt.Errorf("AF_XDP socket: %w: needs root or CAP_NET_RAW, CAP_NET_ADMIN and CAP_BPF", err)
 		}
-		return nil, fmt.Errorf("xdp: AF_XDP socket: %w", err)
+		return nil, fmt.Errorf("AF_XDP socket: %w", err)
 	}
 	s := &socket{fd: fd, port: port, queue: queue}
 	defer func() {
@@ -130,25 +130,25 @@ func openSocket(ifindex, port, queue int, tryZeroCopy bool) (_ *socket, err erro
 	}()
 	s.umem, err = unix.Mmap(-1, 0, umemSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
 	if err != nil {
-		return nil, fmt.Errorf("xdp: UMEM of %d bytes: %w", umemSize, err)
+		return nil, fmt.Errorf("UMEM of %d bytes: %w", umemSize, err)
 	}
 	reg := unix.XDPUmemReg{Addr: uint64(uintptr(unsafe.Pointer(&s.umem[0]))), Len: umemSize, Size: frameSize}
 	if err := setsockopt(fd, unix.XDP_UMEM_REG, unsafe.Pointer(&reg), unsafe.Sizeof(reg)); err != nil {
-		return nil, fmt.Errorf("xdp: XDP_UMEM_REG: %w", err)
+		return nil, fmt.Errorf("XDP_UMEM_REG: %w", err)
 	}
 	for _, r := range []struct{ opt, n int }{
 		{unix.XDP_UMEM_FILL_RING, rxFrames}, {unix.XDP_UMEM_COMPLETION_RING, txFrames},
 		{unix.XDP_RX_RING, rxFrames}, {unix.XDP_TX_RING, txFrames},
 	} {
 		if err := unix.SetsockoptInt(fd, unix.SOL_XDP, r.opt, r.n); err != nil {
-			return nil, fmt.Errorf("xdp: ring size option %d: %w", r.opt, err)
+			return nil, fmt.Errorf("ring size option %d: %w", r.opt, err)
 		}
 	}
 	var off unix.XDPMmapOffsets
 	size := uint32(unsafe.Sizeof(off))
 	if _, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.SOL_XDP, unix.XDP_MMAP_OFFSETS,
 		uintptr(unsafe.Pointer(&off)), uintptr(unsafe.Pointer(&size)), 0); e != 0 {
-		return nil, fmt.Errorf("xdp: XDP_MMAP_OFFSETS: %w", e)
+		return nil, fmt.Errorf("XDP_MMAP_OFFSETS: %w", e)
 	}
 	descSize := int(unsafe.Sizeof(unix.XDPDesc{}))
 	if s.rx, err = mapRing(fd, unix.XDP_PGOFF_RX_RING, off.Rx, rxFrames, descSize); err != nil {
@@ -182,7 +182,7 @@ func openSocket(ifindex, port, queue int, tryZeroCopy bool) (_ *socket, err erro
 		}
 	}
 	if err := bind(unix.XDP_COPY); err != nil {
-		return nil, fmt.Errorf("xdp: binding an AF_XDP socket to queue %d: %w", queue, err)
+		return nil, fmt.Errorf("binding an AF_XDP socket to queue %d: %w", queue, err)
 	}
 	return s, nil
 }

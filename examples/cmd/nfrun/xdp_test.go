@@ -215,3 +215,20 @@ func TestXDPDuration(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and an empty summary", code, r.stdout.String(), r.stderr.String())
 	}
 }
+
+// Without privileges, nfrun says what it needs.
+func TestXDPNoPermission(t *testing.T) {
+	n := xdptest.New(t, 2)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv (util-linux) is not installed: cannot drop privileges")
+	}
+	cmd := exec.Command("ip", "netns", "exec", n.NF, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+		nfrunBin, "-nf", "fw", "-seq", "-backend", "xdp", "-iface", strings.Join(n.NFIf, ","), "-duration", "1s", "-progress", "0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "needs root or CAP_BPF and CAP_NET_ADMIN") {
+		t.Errorf("as nobody: %v, stderr %q; want exit 1 and the capabilities named", err, stderr.String())
+	}
+}

@@ -96,7 +96,7 @@ func New(t testing.TB, ports int) *Net {
 		return nil
 	})
 	t.Cleanup(func() {
-		for _, fd := range append(n.sendFD, n.recvFD...) { // recvFD is nil after StopCapture
+		for _, fd := range append(n.sendFD, n.recvFD...) { // nil after StopCapture
 			unix.Close(fd)
 		}
 	})
@@ -129,13 +129,14 @@ func InNetns(ns string, f func() error) error {
 	return <-errc
 }
 
-// StopCapture closes the capture sockets: a benchmark does not want the
-// kernel to copy every frame to them.
+// StopCapture closes the test's AF_PACKET sockets (Send and Capture no
+// longer work): a benchmark does not want the kernel to copy every frame
+// to them.
 func (n *Net) StopCapture() {
-	for _, fd := range n.recvFD {
+	for _, fd := range append(n.sendFD, n.recvFD...) {
 		unix.Close(fd)
 	}
-	n.recvFD = nil
+	n.sendFD, n.recvFD = nil, nil
 }
 
 // Send transmits frame from the peer end of port.
