@@ -61,19 +61,19 @@ func TestFWVeth(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		cores int
-		mode  Mode
-	}{{1, Generic}, {2, Generic}, {2, Native}} {
+		cores, queues int
+		mode          Mode
+	}{{1, 1, Generic}, {2, 1, Generic}, {2, 1, Native}, {2, 2, Native}} {
 		cores := c.cores
-		t.Run(fmt.Sprintf("cores=%d/%v", cores, c.mode), func(t *testing.T) {
+		t.Run(fmt.Sprintf("cores=%d/queues=%d/%v", cores, c.queues, c.mode), func(t *testing.T) {
 			proc, err := fw.NewParallel(fw.DefaultConfig(), cores)
 			if err != nil {
 				t.Fatal(err)
 			}
-			net := xdptest.New(t, 2)
+			net := xdptest.NewQueues(t, 2, c.queues)
 			b := start(t, net, Config{Mode: c.mode, RSS: proc.RSS()}, proc)
-			if b.info.Mode != c.mode {
-				t.Fatalf("running in %v mode, want %v", b.info.Mode, c.mode)
+			if b.info.Mode != c.mode || b.info.Queues[0] != c.queues || b.info.Queues[1] != c.queues {
+				t.Fatalf("running in %v mode with %v queues, want %v mode with %d per port", b.info.Mode, b.info.Queues, c.mode, c.queues)
 			}
 			feed(t, net, b, in.Phases)
 			var got [2][][]byte

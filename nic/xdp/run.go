@@ -190,14 +190,48 @@ func configFor(cfgs []rss.Config, port int) *rss.Config {
 	return def
 }
 
-// rxQueues returns the number of receive queues of an interface, from
-// sysfs (1 if it cannot tell).
+// rxQueues returns the number of receive queues of an interface: the
+// channels ethtool reports (ETHTOOL_GCHANNELS, asked in the calling
+// thread's network namespace), else what sysfs lists (sysfs shows the
+// namespace it was mounted in), else 1.
 func rxQueues(name string) int {
+	if n := ethtoolQueues(name); n > 0 {
+		return n
+	}
 	m, err := filepath.Glob(filepath.Join("/sys/class/net", name, "queues", "rx-*"))
 	if err != nil || len(m) == 0 {
 		return 1
 	}
 	return len(m)
+}
+
+// ethtoolChannels is struct ethtool_channels.
+type ethtoolChannels struct {
+	cmd                                         uint32
+	maxRX, maxTX, maxOther, maxCombined         uint32
+	rxCount, txCount, otherCount, combinedCount uint32
+}
+
+// ethtoolQueues returns the receive channels of an interface, 0 if the
+// driver does not say.
+func ethtoolQueues(name string) int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0
+	}
+	defer unix.Close(fd)
+	ch := ethtoolChannels{cmd: unix.ETHTOOL_GCHANNELS}
+	var ifr struct {
+		name [unix.IFNAMSIZ]byte
+		data unsafe.Pointer
+		_    [16]byte
+	}
+	copy(ifr.name[:unix.IFNAMSIZ-1], name)
+	ifr.data = unsafe.Pointer(&ch)
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr))); e != 0 {
+		return 0
+	}
+	return int(ch.rxCount + ch.combinedCount)
 }
 
 // attach attaches the steering program in mode (Auto: native, else

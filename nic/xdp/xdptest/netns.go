@@ -46,6 +46,13 @@ func ipCmd(t testing.TB, args ...string) {
 // environment refuses: not root, no ip(8), namespaces not allowed.
 func New(t testing.TB, ports int) *Net {
 	t.Helper()
+	return NewQueues(t, ports, 1)
+}
+
+// NewQueues is New with veth devices of queues receive and transmit queues
+// each.
+func NewQueues(t testing.TB, ports, queues int) *Net {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("network namespaces, XDP and AF_XDP need root (CAP_NET_ADMIN, CAP_BPF)")
 	}
@@ -66,7 +73,9 @@ func New(t testing.TB, ports int) *Net {
 	}
 	for i := range ports {
 		a, b := fmt.Sprintf("p%d", i), fmt.Sprintf("q%d", i)
-		ipCmd(t, "link", "add", a, "netns", n.NF, "type", "veth", "peer", "name", b, "netns", n.Peer)
+		q := fmt.Sprint(queues)
+		ipCmd(t, "link", "add", a, "netns", n.NF, "numtxqueues", q, "numrxqueues", q, "type", "veth",
+			"peer", "name", b, "netns", n.Peer, "numtxqueues", q, "numrxqueues", q)
 		ipCmd(t, "-n", n.NF, "link", "set", a, "mtu", "1600", "up")
 		ipCmd(t, "-n", n.Peer, "link", "set", b, "mtu", "1600", "up")
 		n.NFIf = append(n.NFIf, a)
