@@ -4,7 +4,10 @@
 //	nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
 //	      [-loop N] [-pps R | -speed X] [-json] [-backend soft|dpdk] [-eal "..."]
 //	      [-check] [-version] [NF flags] [traffic flags]
+//	nfrun -nf NAME -backend xdp -iface IF0,IF1 [-cores N] [-xdp-mode native|generic] [-duration D] [-out DIR]
 //
+// With -backend xdp (AF_XDP, Linux, root) the i-th -iface interface is
+// port i and the run lasts -duration or until SIGINT (see nic/xdp).
 // The i-th -in file is port i; the files' packets are merged by timestamp.
 // Without -in, nfrun generates traffic in memory (package
 // nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
@@ -157,7 +160,7 @@ func (s *stringList) Set(v string) error {
 
 // valueFlags are nfrun's own flags that take a value: scanNF skips their
 // values so that, say, an -eal string is never mistaken for -nf.
-var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true, "loop": true, "pps": true, "speed": true}
+var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true, "loop": true, "pps": true, "speed": true, "iface": true, "xdp-mode": true, "duration": true}
 
 // errVersion is parse's answer to -version: print the version, exit 0.
 var errVersion = errors.New("version requested")
@@ -218,6 +221,7 @@ type options struct {
 	gen        traffic.Config
 	genSet     []string     // traffic generation flags given on the command line
 	rss        []rss.Config // the parallel NF's RSS configuration, if it has one
+	xdp        xdpOptions   // -backend xdp (xdp.go)
 }
 
 func generalUsage(w io.Writer) {
@@ -262,7 +266,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.IntVar(&o.cores, "cores", runtime.NumCPU(), "number of worker cores for the parallel NF")
 	fs.Var(&o.in, "in", "input pcap or pcapng file; the i-th -in is port i (repeat; none: generate traffic)")
 	fs.StringVar(&o.out, "out", "", "write DIR/port<N>.pcap per port and DIR/summary.txt")
-	fs.StringVar(&o.backend, "backend", "soft", "backend: soft or dpdk")
+	fs.StringVar(&o.backend, "backend", "soft", "backend: soft, dpdk or xdp (AF_XDP, -iface)")
 	fs.StringVar(&o.eal, "eal", "", "DPDK EAL arguments (with -backend dpdk)")
 	fs.BoolVar(&o.traceOrder, "trace-order", false, "process in exact trace order (deterministic) instead of concurrently")
 	fs.BoolVar(&o.ownCheck, "check", false, "fail if a core touches a container key another core owns (binary built with -tags maestrocheck)")
@@ -273,6 +277,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.Float64Var(&o.pacing.PPS, "pps", 0, "replay at this many packets per second (0: as fast as possible)")
 	fs.Float64Var(&o.pacing.Speed, "speed", 0, "replay at this multiple of capture time: 1 real time, 2 twice as fast (0: as fast as possible)")
 	fs.Bool("version", false, "print the version and exit")
+	o.xdp.register(fs)
 
 	// The NF registers its own flags. A catalog entry that clashes with
 	// ours makes the flag package panic; report it as an error instead.
@@ -367,13 +372,16 @@ func checkNFFlags(fs *flag.FlagSet) error {
 
 // check validates option combinations.
 func (o *options) check() error {
+	if err := o.checkXDP(); err != nil {
+		return err
+	}
 	switch {
 	case o.cores < 1:
 		return usageErr("-cores %d: need at least 1", o.cores)
 	case o.seq && o.coresSet && o.cores > 1:
 		return usageErr("-seq runs one core; it cannot be combined with -cores %d", o.cores)
-	case o.backend != "soft" && o.backend != "dpdk":
-		return usageErr("unknown -backend %q (want soft or dpdk)", o.backend)
+	case o.backend != "soft" && o.backend != "dpdk" && o.backend != "xdp":
+		return usageErr("unknown -backend %q (want soft, dpdk or xdp)", o.backend)
 	case o.backend == "soft" && o.eal != "":
 		return usageErr("-eal needs -backend dpdk")
 	case o.backend == "dpdk" && (len(o.in) > 0 || o.out != ""):
@@ -479,6 +487,13 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if err := finish(ctx, err); err != nil {
+			return err
+		}
+		return o.checkOwnership(own, stdout, stderr)
+	}
+
+	if o.backend == "xdp" {
+		if err := o.runXDP(ctx, proc, desc, progress, stdout, stderr); err != nil {
 			return err
 		}
 		return o.checkOwnership(own, stdout, stderr)
