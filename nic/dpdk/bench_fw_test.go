@@ -47,11 +47,17 @@ func (f *fedFW) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.Verdic
 // count adds n packets to core's count and ends the run once every core
 // has reached the target.
 func (c *countingNOP) count(core, n int) {
-	cnt := &c.n[core].n
-	before := *cnt
-	*cnt += uint64(n)
-	if before < c.target && *cnt >= c.target && c.done.Add(1) == int32(c.cores) {
-		c.cancel()
+	pc := &c.n[core]
+	before := pc.n
+	if before == 0 {
+		pc.cpu0, pc.n0 = threadCPU(), uint64(n)
+	}
+	pc.n += uint64(n)
+	if before < c.target && pc.n >= c.target {
+		pc.cpu1, pc.n1 = threadCPU(), pc.n
+		if c.done.Add(1) == int32(c.cores) {
+			c.cancel()
+		}
 	}
 }
 
@@ -112,6 +118,7 @@ func BenchmarkNullFW(b *testing.B) {
 			pkts := float64(res.Stats.Total.RX)
 			b.ReportMetric(pkts/elapsed.Seconds()/1e6, "Mpps")
 			b.ReportMetric(float64(elapsed.Nanoseconds())/pkts, "ns/pkt")
+			b.ReportMetric(proc.count.cpuPerPacket(), "cpu-ns/pkt")
 			if res.Stats.Total.TX == 0 {
 				b.Error("the FW forwarded nothing")
 			}
