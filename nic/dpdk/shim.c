@@ -528,6 +528,14 @@ void mx_apply(uintptr_t bp, uint16_t n) {
 		rte_pktmbuf_free_bulk(b->drops, ndrop);
 }
 
+// mx_apply_rx applies the worker's burst of n frames (mx_apply), then
+// receives the next one (mx_rx, undescribed): a worker polling ports
+// crosses from Go to C once per burst. b is an mx_burst.
+uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag) {
+	mx_apply(b, n);
+	return mx_rx((uintptr_t)&((struct mx_burst *)b)->in, port, queue, tag, 0);
+}
+
 // mx_dispatch enqueues each core's group on its ring, frees what does not
 // fit, counts it in f->lost, clears the counts and returns the number lost.
 unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports) {

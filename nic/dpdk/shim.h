@@ -180,6 +180,7 @@ void mx_describe(uintptr_t rb, uint16_t n);
 uint16_t mx_ring_rx(uintptr_t rb, uintptr_t ring);
 uint16_t mx_merge_rx(uintptr_t merge, uintptr_t rb);
 void mx_apply(uintptr_t b, uint16_t n);
+uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag);
 unsigned mx_merge_free(struct mx_merge *g);
 unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores);
 void mx_big_free(struct mx_big *big);

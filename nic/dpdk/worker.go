@@ -213,19 +213,37 @@ func dropHeld(g *C.struct_mx_merge, st *workerStats) {
 	C.mx_merge_free(g)
 }
 
-// pollPorts receives from this worker's queue on every port in turn.
+// pollPorts receives from this worker's queue on every port in turn. A
+// burst's verdicts are applied in the same C call that receives the next
+// burst (mx_apply_rx), so that a busy worker crosses into C once per
+// burst; a burst received when the worker is told to stop is still
+// processed.
 func (w *worker) pollPorts() {
 	queue := C.uint16_t(w.core)
+	ports := w.r.ports
+	i, n, got := 0, 0, 0
 	for !w.stop.Load() {
-		got := 0
-		for i, p := range w.r.ports {
-			n := int(C.mx_rx(w.in, C.uint16_t(p.id), queue, C.uint16_t(i), 0))
-			if n > 0 {
-				w.burst(n, i)
-				got += n
-			}
+		next := i + 1
+		if next == len(ports) {
+			next = 0
 		}
-		w.idle(got)
+		id, tag := C.uint16_t(ports[next].id), C.uint16_t(next)
+		if n > 0 {
+			w.process(n, i)
+			n = int(C.mx_apply_rx(w.bp, C.uint16_t(n), id, queue, tag))
+			w.applied()
+		} else {
+			n = int(C.mx_rx(w.in, id, queue, tag, 0))
+		}
+		i = next
+		got += n
+		if i == 0 {
+			w.idle(got)
+			got = 0
+		}
+	}
+	if n > 0 {
+		w.burst(n, i)
 	}
 }
 
@@ -259,12 +277,20 @@ func (w *worker) idle(got int) {
 	}
 }
 
-// burst runs the NF over the n received mbufs and applies the verdicts.
-// port is the Maestro port every frame came from, or -1 for a burst of
-// several ports, which mx_rx has described. Frames the C side refused
-// (longer than MaxFrame) are not shown to the NF: they are counted and
-// freed.
+// burst runs the NF over the n received mbufs and applies the verdicts
+// (see process).
 func (w *worker) burst(n, port int) {
+	w.process(n, port)
+	C.mx_apply(w.bp, C.uint16_t(n))
+	w.applied()
+}
+
+// process runs the NF over the n received mbufs, leaving the verdicts in
+// w.b for mx_apply. port is the Maestro port every frame came from, or -1
+// for a burst of several ports, which the C side has described. Frames the
+// C side refused (longer than MaxFrame) are not shown to the NF: they are
+// counted, and dropped.
+func (w *worker) process(n, port int) {
 	b := &w.b.in
 	pkts := w.pkts[:n]
 	if port < 0 || b.flags != 0 || !w.view(pkts, maestro.Port(port), int64(b.now)) {
@@ -273,7 +299,6 @@ func (w *worker) burst(n, port int) {
 		}
 		if b.flags&C.MX_DESC_REFUSED != 0 {
 			w.refusedBurst(n)
-			w.apply(n)
 			return
 		}
 		descs := b.desc[:len(pkts)]
@@ -287,7 +312,6 @@ func (w *worker) burst(n, port int) {
 		w.rx[port] += uint64(n)
 	}
 	w.proc.ProcessBurst(w.core, pkts, w.verdicts[:len(pkts)])
-	w.apply(n)
 }
 
 // view makes pkts views of the burst's mbufs, all from port, received at
@@ -306,9 +330,9 @@ func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool 
 	return true
 }
 
-// apply hands the verdicts to mx_apply, which sends and frees the burst.
-func (w *worker) apply(n int) {
-	C.mx_apply(w.bp, C.uint16_t(n))
+// applied counts a burst whose verdicts the C side has applied, and
+// publishes the counters every publishEvery bursts.
+func (w *worker) applied() {
 	if w.unpublished++; w.unpublished >= publishEvery {
 		w.publish()
 	}
