@@ -5,6 +5,7 @@ package dpdk
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -47,77 +48,152 @@ func (f *fedFW) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.Verdic
 // count adds n packets to core's count and ends the run once every core
 // has reached the target.
 func (c *countingNOP) count(core, n int) {
-	cnt := &c.n[core].n
-	before := *cnt
-	*cnt += uint64(n)
-	if before < c.target && *cnt >= c.target && c.done.Add(1) == int32(c.cores) {
-		c.cancel()
+	pc := &c.n[core]
+	before := pc.n
+	if before == 0 {
+		pc.cpu0, pc.n0 = threadCPU(), uint64(n)
+	}
+	pc.n += uint64(n)
+	if before < c.target && pc.n >= c.target {
+		pc.cpu1, pc.n1 = threadCPU(), pc.n
+		if c.done.Add(1) == int32(c.cores) {
+			c.cancel()
+		}
 	}
 }
 
-// BenchmarkNullFW measures the generated shared-nothing FW on the DPDK
-// path (net_null ports, see fedFW) at 1 and 2 workers. One op is one
-// packet.
-func BenchmarkNullFW(b *testing.B) {
+// fwFrames returns the frames of a 40,000-flow trace that net_null's
+// 64-byte mbufs can hold, split among cores workers as the FW's RSS
+// configuration (par.RSS) would split them on a NIC.
+func fwFrames(b *testing.B, par *fw.FWParallel, cores int) [][]soft.Frame {
 	cfg := traffic.DefaultConfig()
 	cfg.Flows, cfg.Packets = 40000, 200000
 	tr, err := traffic.Generate(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
+	dispatch, err := soft.RSSDispatcher(par.RSS()...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := make([][]soft.Frame, cores)
+	var p maestro.Packet
+	for _, f := range tr.Frames {
+		if len(f.Data) > 64 {
+			continue // net_null's mbufs hold 64 bytes
+		}
+		p.Reset(f.Data, f.Port, f.Time)
+		q := dispatch(&p) % cores
+		frames[q] = append(frames[q], f)
+	}
+	for q := range frames {
+		if len(frames[q]) == 0 {
+			b.Fatalf("RSS sent no frame to worker %d", q)
+		}
+	}
+	return frames
+}
+
+// runNullFW runs the generated FW on cores workers over net_null (see
+// fedFW) until each worker has processed pkts packets, and returns the
+// run's result and elapsed time and the processor.
+func runNullFW(b *testing.B, cores int, pkts uint64) (Result, time.Duration, *fedFW) {
+	par, err := fw.NewParallel(fw.DefaultConfig(), cores)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := fwFrames(b, par, cores)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	proc := &fedFW{
+		fw:     par,
+		frames: frames,
+		pos:    make([]paddedCount, cores),
+		count:  &countingNOP{cores: cores, target: pkts, cancel: cancel, n: make([]paddedCount, cores)},
+	}
+	b.ResetTimer()
+	start := time.Now()
+	res, err := Run(ctx, Config{Cores: cores, BusyPoll: true, Logf: func(string, ...any) {}}, proc, nil)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		b.Fatal("the FW run did not reach its packet count")
+	}
+	if res.Stats.Total.TX == 0 {
+		b.Error("the FW forwarded nothing")
+	}
+	if res.Stats.Pool.InUse != 0 {
+		b.Errorf("mbufs in use after the run: %+v", res.Stats.Pool)
+	}
+	return res, elapsed, proc
+}
+
+// BenchmarkNullFW measures the generated shared-nothing FW on the DPDK
+// path (net_null ports, see fedFW) at 1 and 2 workers. One op is one
+// packet.
+func BenchmarkNullFW(b *testing.B) {
 	for _, cores := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", cores), func(b *testing.B) {
 			benchEAL(b)
-			par, err := fw.NewParallel(fw.DefaultConfig(), cores)
-			if err != nil {
-				b.Fatal(err)
-			}
-			// Pre-split like the NIC: each worker gets the frames RSS
-			// sends it, so each core's FW sees its flows' packets.
-			dispatch, err := soft.RSSDispatcher(par.RSS()...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			frames := make([][]soft.Frame, cores)
-			var p maestro.Packet
-			for _, f := range tr.Frames {
-				if len(f.Data) > 64 {
-					continue // net_null's mbufs hold 64 bytes
-				}
-				p.Reset(f.Data, f.Port, f.Time)
-				q := dispatch(&p) % cores
-				frames[q] = append(frames[q], f)
-			}
-			for q := range frames {
-				if len(frames[q]) == 0 {
-					b.Fatalf("RSS sent no frame to worker %d", q)
-				}
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			proc := &fedFW{
-				fw:     par,
-				frames: frames,
-				pos:    make([]paddedCount, cores),
-				count:  &countingNOP{cores: cores, target: uint64(b.N/cores + 1), cancel: cancel, n: make([]paddedCount, cores)},
-			}
-			b.ResetTimer()
-			start := time.Now()
-			res, err := Run(ctx, Config{Cores: cores, BusyPoll: true, Logf: b.Logf}, proc, nil)
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if err != nil {
-				b.Fatal(err)
-			}
+			res, elapsed, proc := runNullFW(b, cores, uint64(b.N/cores+1))
 			pkts := float64(res.Stats.Total.RX)
 			b.ReportMetric(pkts/elapsed.Seconds()/1e6, "Mpps")
 			b.ReportMetric(float64(elapsed.Nanoseconds())/pkts, "ns/pkt")
-			if res.Stats.Total.TX == 0 {
-				b.Error("the FW forwarded nothing")
-			}
-			if res.Stats.Pool.InUse != 0 {
-				b.Errorf("mbufs in use after the run: %+v", res.Stats.Pool)
-			}
+			b.ReportMetric(proc.count.cpuPerPacket(), "cpu-ns/pkt")
 		})
 	}
+}
+
+// softFW runs the same FW (one core) on the software backend in trace
+// order, over the frames runNullFW feeds it, until at least pkts packets,
+// and returns the CPU time per packet of the thread that ran it.
+func softFW(b *testing.B, pkts uint64) float64 {
+	par, err := fw.NewParallel(fw.DefaultConfig(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := &soft.Trace{NumPorts: 2}
+	for _, f := range fwFrames(b, par, 1)[0] {
+		tr.Add(f.Port, f.Time, f.Data, len(f.Data))
+	}
+	// TraceOrder runs the NF on the calling goroutine; locking it to its
+	// thread makes that thread's CPU time the run's.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var done uint64
+	cpu0 := threadCPU()
+	for done < pkts {
+		res, err := soft.Run(context.Background(), tr.Reader(), par, soft.Config{Mode: soft.TraceOrder})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done += res.Packets
+	}
+	return float64(threadCPU()-cpu0) / float64(done)
+}
+
+// BenchmarkFWvsSoft compares the FW on one DPDK worker (net_null, see
+// fedFW) with the same FW on the software backend (soft.Run in trace
+// order) over the same frames, in alternating pairs: one op is one pair,
+// each side processing -dpdk.pairpkts packets. It reports the medians of
+// each side's CPU time per packet and of the pairs' ratios (DPDK/soft);
+// each pair is logged. The DPDK side also copies each frame into its mbuf
+// and parses it twice (see fedFW); BenchmarkNOPvsTestpmd measures the
+// DPDK path alone.
+func BenchmarkFWvsSoft(b *testing.B) {
+	benchEAL(b)
+	var d, s, ratio []float64
+	for i := range b.N {
+		_, _, proc := runNullFW(b, 1, *pairPackets)
+		dc := proc.count.cpuPerPacket()
+		sc := softFW(b, *pairPackets)
+		d, s, ratio = append(d, dc), append(s, sc), append(ratio, dc/sc)
+		b.Logf("pair %d: DPDK FW %.2f ns CPU/pkt, soft FW %.2f ns CPU/pkt, ratio %.3f", i, dc, sc, dc/sc)
+	}
+	b.ReportMetric(median(d), "dpdk-ns/pkt")
+	b.ReportMetric(median(s), "soft-ns/pkt")
+	b.ReportMetric(median(ratio), "ratio")
 }

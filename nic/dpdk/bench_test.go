@@ -13,6 +13,7 @@ import (
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
+	"golang.org/x/sys/unix"
 )
 
 // Benchmarks run in the test binary's own process (tests run in children),
@@ -44,7 +45,34 @@ type countingNOP struct {
 
 type paddedCount struct {
 	n uint64
-	_ [56]byte
+	// cpu0 and n0 are the worker thread's CPU time and n at its first
+	// burst; cpu1 and n1 at the burst that reached the target.
+	cpu0, cpu1 int64
+	n0, n1     uint64
+	_          [24]byte
+}
+
+// threadCPU returns the calling thread's CPU time in nanoseconds.
+func threadCPU() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		panic(err)
+	}
+	return ts.Nano()
+}
+
+// cpuPerPacket returns the workers' CPU time per packet, in nanoseconds,
+// between each worker's first burst and the one that reached the target:
+// the poll loop's cost, without the set-up and stop of the run, and
+// without the time the scheduler gave to other processes.
+func (c *countingNOP) cpuPerPacket() float64 {
+	var cpu int64
+	var n uint64
+	for i := range c.n {
+		cpu += c.n[i].cpu1 - c.n[i].cpu0
+		n += c.n[i].n1 - c.n[i].n0
+	}
+	return float64(cpu) / float64(n)
 }
 
 func (c *countingNOP) Cores() int { return c.cores }
@@ -78,6 +106,7 @@ func BenchmarkNullNOP(b *testing.B) {
 			pkts := float64(res.Stats.Total.RX)
 			b.ReportMetric(pkts/elapsed.Seconds()/1e6, "Mpps")
 			b.ReportMetric(float64(elapsed.Nanoseconds())/pkts, "ns/pkt")
+			b.ReportMetric(proc.cpuPerPacket(), "cpu-ns/pkt")
 			if res.Stats.Pool.InUse != 0 {
 				b.Errorf("mbufs in use after the run: %+v", res.Stats.Pool)
 			}

@@ -6,11 +6,15 @@
 // pool, configures P ports with one RX and one TX queue per worker core,
 // programs each port's RSS (Toeplitz key, hash functions, redirection table)
 // and starts one pinned worker goroutine per core. Each worker receives
-// bursts of nic.BurstSize packets with one cgo call, builds maestro.Packet
-// views over the mbuf memory without copying, calls Processor.ProcessBurst
-// once per burst and applies the verdicts with one more cgo call (a tx_burst
-// per destination port, a bulk free for drops, reference counts for
-// floods).
+// bursts of nic.BurstSize packets in C, builds maestro.Packet views over
+// the mbuf memory without copying (reading each mbuf's address and length
+// itself), calls Processor.ProcessBurst once per burst, which writes the
+// verdicts into C memory, and applies them in C (a tx_burst per destination
+// port, a bulk free for drops, reference counts for floods). A busy worker
+// polling ports makes one cgo call per burst, which applies a burst and
+// receives the next, and no atomic operation per packet or per burst: the
+// counters are published every 64 bursts, when a poll finds nothing and at
+// the end.
 //
 // Devices that cannot spread traffic by RSS (net_pcap with one rx_pcap per
 // port, or fewer RX queues than cores) are run in software dispatch mode:

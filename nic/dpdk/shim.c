@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <rte_malloc.h>
 #include "shim.h"
@@ -226,15 +227,17 @@ int mx_rx_timestamps(int on) {
 	return 0;
 }
 
-// describe fills d[i] for mbufs[i]. A chained mbuf is copied into
-// big->buf[i] so the NF sees the whole frame as one slice (the mbuf itself,
-// whose segments are sent or freed as they are, is left alone until
-// mx_writeback); one above MX_MAX_FRAME, or for which no buffer can be
-// allocated, is marked refused.
-static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
-	uint16_t i;
+// describe fills r->desc[i] for r->mbufs[i], i < n, and sets r->flags. A chained
+// mbuf is copied into r->big.buf[i] so the NF sees the whole frame as one
+// slice (the mbuf itself, whose segments are sent or freed as they are, is
+// left alone until writeback); one above MX_MAX_FRAME, or for which no
+// buffer can be allocated, is marked refused.
+static inline void describe(struct mx_rxbuf *r, uint16_t n) {
+	struct mx_desc *d = r->desc;
+	struct mx_big *big = &r->big;
+	uint16_t i, all = 0;
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = mbufs[i];
+		struct rte_mbuf *m = r->mbufs[i];
 		d[i].data = rte_pktmbuf_mtod(m, unsigned char *);
 		d[i].len = m->data_len;
 		d[i].port = m->port;
@@ -263,7 +266,7 @@ static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc 
 				} else {
 					// rte_pktmbuf_read returns a pointer into the mbuf when
 					// the range is contiguous; force the copy to be the
-					// one the NF sees, for mx_writeback.
+					// one the NF sees, for writeback.
 					if (m->nb_segs == 1)
 						memcpy(big->buf[i], rte_pktmbuf_mtod(m, void *), len);
 					d[i].data = big->buf[i];
@@ -276,12 +279,25 @@ static inline void describe(struct rte_mbuf **mbufs, uint16_t n, struct mx_desc 
 			d[i].time = *RTE_MBUF_DYNFIELD(m, mx_ts_offset, rte_mbuf_timestamp_t *);
 			d[i].flags |= MX_DESC_TIME;
 		}
+		all |= d[i].flags;
 	}
+	r->flags = all | MX_RX_DESCRIBED;
 }
 
-// mx_writeback copies the NF's view of every copied frame (MX_DESC_COPY)
+// mx_describe describes the first n frames of the mx_rxbuf rb (see
+// describe), for a burst mx_rx left undescribed.
+void mx_describe(uintptr_t rb, uint16_t n) { describe((struct mx_rxbuf *)rb, n); }
+
+// stamp sets r->now to the wall clock.
+static inline void stamp(struct mx_rxbuf *r) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r->now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+// writeback copies the NF's view of every copied frame (MX_DESC_COPY)
 // back into its mbuf's segments, so that what is sent is what the NF wrote.
-void mx_writeback(struct rte_mbuf **mbufs, const struct mx_desc *d, uint16_t n) {
+static void writeback(struct rte_mbuf **mbufs, const struct mx_desc *d, uint16_t n) {
 	uint16_t i;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *seg;
@@ -308,21 +324,36 @@ void mx_big_free(struct mx_big *big) {
 	}
 }
 
-// mx_rx receives a burst and describes it. While Maestro owns an mbuf, its
-// port field holds tag, Maestro's index of the input port (0..P-1), which is
-// what the NF sees as InPort: the software dispatcher's rings carry mbufs of
-// every port, and not every PMD fills the field anyway.
-uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
-	uint16_t got = rte_eth_rx_burst(port, queue, mbufs, n), i;
+// mx_rx receives a burst into the mx_rxbuf rb. While Maestro owns an
+// mbuf, its port field holds tag, Maestro's index of the input port
+// (0..P-1), which is what the NF sees as InPort: the software dispatcher's
+// rings carry mbufs of every port, and not every PMD fills the field
+// anyway. The burst is described when describe is non-zero or RX
+// timestamps are on; otherwise flags is 0 and the caller reads the mbufs
+// itself, calling mx_describe if one of them is chained.
+uint16_t mx_rx(uintptr_t rb, uint16_t port, uint16_t queue, uint16_t tag, int describe_) {
+	struct mx_rxbuf *r = (struct mx_rxbuf *)rb;
+	uint16_t got = rte_eth_rx_burst(port, queue, r->mbufs, MX_BURST), i;
+	if (got == 0)
+		return 0;
 	for (i = 0; i < got; i++)
-		mbufs[i]->port = tag;
-	describe(mbufs, got, d, big);
+		r->mbufs[i]->port = tag;
+	r->flags = 0;
+	if (describe_ || mx_ts_flag != 0)
+		describe(r, got);
+	stamp(r);
 	return got;
 }
 
-uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
-	uint16_t got = rte_ring_sc_dequeue_burst(r, (void **)mbufs, n, NULL);
-	describe(mbufs, got, d, big);
+// mx_ring_rx receives a burst from ring into the mx_rxbuf rb and
+// describes it.
+uint16_t mx_ring_rx(uintptr_t rb, uintptr_t ring) {
+	struct mx_rxbuf *r = (struct mx_rxbuf *)rb;
+	uint16_t got = rte_ring_sc_dequeue_burst((struct rte_ring *)ring, (void **)r->mbufs, MX_BURST, NULL);
+	if (got == 0)
+		return 0;
+	describe(r, got);
+	stamp(r);
 	return got;
 }
 
@@ -339,10 +370,14 @@ static inline uint64_t mx_ts(const struct rte_mbuf *m) {
 // previous one is used up, so frames of one port keep their order and a
 // frame never overtakes an earlier one of another port that the device
 // has ready. A port that has nothing ready (a replayed file at its end) is
-// left out until it has. It returns 0 when no port has anything.
-uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big) {
+// left out until it has. It returns 0 when no port has anything. merge is
+// an mx_merge, rb the mx_rxbuf that receives the burst.
+uint16_t mx_merge_rx(uintptr_t merge, uintptr_t rb) {
+	struct mx_merge *g = (struct mx_merge *)merge;
+	struct mx_rxbuf *r = (struct mx_rxbuf *)rb;
+	struct rte_mbuf **mbufs = r->mbufs;
 	uint16_t got = 0, p, i;
-	while (got < n) {
+	while (got < MX_BURST) {
 		int best = -1;
 		uint64_t bt = 0;
 		for (p = 0; p < g->nports; p++) {
@@ -365,7 +400,10 @@ uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, st
 			break;
 		mbufs[got++] = g->q[best][g->head[best]++];
 	}
-	describe(mbufs, got, d, big);
+	if (got == 0)
+		return 0;
+	describe(r, got);
+	stamp(r);
 	return got;
 }
 
@@ -398,54 +436,104 @@ static inline uint16_t mx_send(const struct mx_txq *t, struct rte_mbuf **m, uint
 	return sent;
 }
 
-void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t extra_refs, uint16_t ndrop) {
-	uint16_t i, p;
+// mx_apply sends the worker's burst of n frames as the NF's verdicts in
+// b->verdicts say: a port index forwards, MX_FLOOD sends out of every port
+// but the input port, anything else (a drop, a port that does not exist,
+// a flood with nowhere to go, a refused frame) frees. It copies the NF's
+// changes to copied frames back first, sends one tx_burst per port, frees
+// what was not sent and updates b's counters. b is an mx_burst.
+void mx_apply(uintptr_t bp, uint16_t n) {
+	struct mx_burst *b = (struct mx_burst *)bp;
+	const struct mx_desc *d = b->in.desc;
+	const int32_t *v = b->verdicts;
+	uint16_t nports = b->nports, nflood = 0, ndrop = 0, i, p;
+	// Only a described burst (flags non-zero) has copied or refused
+	// frames; the others' descriptors are not filled in.
+	uint16_t special = b->in.flags & (MX_DESC_COPY | MX_DESC_REFUSED);
+	int32_t same = 0;
+	if (unlikely(special & MX_DESC_COPY))
+		writeback(b->in.mbufs, d, n);
+	// The common burst: every frame to one port, sent as received.
+	for (i = 0; i < n; i++)
+		same |= v[i] ^ v[0];
+	if (likely(same == 0 && n > 0 && special == 0 && v[0] >= 0 && v[0] < nports)) {
+		uint16_t s = mx_send(&b->txq[v[0]], b->in.mbufs, n);
+		b->tx[v[0]] += s;
+		if (unlikely(s < n)) {
+			b->tx_failed[v[0]] += n - s;
+			rte_pktmbuf_free_bulk(b->in.mbufs + s, n - s);
+		}
+		return;
+	}
+	for (p = 0; p < nports; p++)
+		b->counts[p] = 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = b->in.mbufs[i];
+		if (likely(v[i] >= 0 && v[i] < nports)) {
+			b->outs[v[i]][b->counts[v[i]]++] = m;
+			continue;
+		}
+		if (v[i] == MX_FLOOD && nports > 1 && !(special && (d[i].flags & MX_DESC_REFUSED))) {
+			for (p = 0; p < nports; p++)
+				if (p != m->port)
+					b->outs[p][b->counts[p]++] = m;
+			b->floods[nflood++] = m;
+			continue;
+		}
+		b->drops[ndrop++] = m;
+		if (!(special && (d[i].flags & MX_DESC_REFUSED)) && m->port < MX_MAX_PORTS)
+			b->dropped[m->port]++;
+	}
 	// A flooded mbuf goes to several ports. Each port's driver frees it
 	// once after sending, so it needs one reference per destination, taken
 	// before the first transmission.
 	// Every segment of a chained mbuf needs them, since rte_pktmbuf_free
 	// frees each segment whose own count drops to zero.
-	if (extra_refs > 0)
+	if (nflood > 0 && nports > 2)
 		for (i = 0; i < nflood; i++) {
 			struct rte_mbuf *seg;
 			for (seg = b->floods[i]; seg != NULL; seg = seg->next)
-				rte_mbuf_refcnt_update(seg, extra_refs);
+				rte_mbuf_refcnt_update(seg, nports - 2);
 		}
 	for (p = 0; p < nports; p++) {
 		struct rte_mbuf **m = b->outs[p];
-		uint16_t n = b->counts[p], s, k;
-		if (n == 0) {
-			b->sent[p] = 0;
+		uint16_t c = b->counts[p], s, k;
+		if (c == 0)
 			continue;
-		}
 		k = 0;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < c; i++) {
 			struct rte_mbuf *x = m[i];
-			if (unlikely(x->nb_segs > 1)) {
-				struct rte_mbuf *c = mx_linear(b->big_pool, x);
-				if (c == NULL) {
+			if (unlikely((special & MX_DESC_COPY) && x->nb_segs > 1)) {
+				struct rte_mbuf *l = mx_linear(b->big_pool, x);
+				if (l == NULL) {
 					// Refused: drop this port's reference.
 					rte_pktmbuf_free(x);
-					b->tx_refused[p]++;
+					b->tx_failed[p]++;
 					continue;
 				}
-				x = c;
+				x = l;
 			}
 			m[k++] = x;
 		}
-		n = k;
-		b->counts[p] = n;
-		if (n == 0) {
-			b->sent[p] = 0;
+		if (k == 0)
 			continue;
+		s = mx_send(&b->txq[p], m, k);
+		b->tx[p] += s;
+		if (unlikely(s < k)) {
+			b->tx_failed[p] += k - s;
+			rte_pktmbuf_free_bulk(m + s, k - s);
 		}
-		s = mx_send(&b->txq[p], m, n);
-		b->sent[p] = s;
-		if (unlikely(s < n))
-			rte_pktmbuf_free_bulk(m + s, n - s);
 	}
 	if (ndrop > 0)
 		rte_pktmbuf_free_bulk(b->drops, ndrop);
+}
+
+// mx_apply_rx applies the worker's burst of n frames (mx_apply), then
+// receives the next one (mx_rx, undescribed): a worker polling ports
+// crosses from Go to C once per burst. b is an mx_burst.
+uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag) {
+	mx_apply(b, n);
+	return mx_rx((uintptr_t)&((struct mx_burst *)b)->in, port, queue, tag, 0);
 }
 
 // mx_dispatch enqueues each core's group on its ring, frees what does not

@@ -21,7 +21,7 @@
 // mx_desc describes one received frame so that Go can build a []byte view of
 // the mbuf's data: data points into the mbuf, len is the whole frame's
 // length. A chained (multi-segment) mbuf is copied into a per-slot buffer
-// of the burst (flags MX_DESC_COPY; mx_writeback copies the NF's changes
+// of the burst (flags MX_DESC_COPY; mx_apply copies the NF's changes
 // back); one longer than MX_MAX_FRAME is refused (MX_DESC_REFUSED, len 0):
 // the NF must not see it, and it is freed. time is the driver's RX
 // timestamp, in the driver's unit, when flags has MX_DESC_TIME (see
@@ -34,9 +34,14 @@ struct mx_desc {
 	uint16_t flags;
 };
 
+// MX_FLOOD is maestro.Flood, the verdict mx_apply floods on.
+#define MX_FLOOD (-2)
+
 #define MX_DESC_TIME 1
 #define MX_DESC_COPY 2
 #define MX_DESC_REFUSED 4
+// MX_RX_DESCRIBED, in mx_rxbuf.flags only, says desc describes the burst.
+#define MX_RX_DESCRIBED 8
 
 // MX_MAX_FRAME is the longest frame handed to the NF: a chained mbuf is
 // copied into a buffer of at most this size, and sent as one contiguous
@@ -85,39 +90,58 @@ struct mx_big {
 	uint32_t cap[MX_BURST];
 };
 
-// mx_burst is one worker's scratch memory, allocated in C so that passing it
-// to the helpers costs no cgo pointer check and Go reads the descriptors
-// with plain loads.
-struct mx_burst {
+// mx_rxbuf is a received burst and, when described (see mx_describe),
+// its descriptors. It sits in C memory (in mx_burst or mx_fanout) so that
+// Go reads it with plain loads.
+struct mx_rxbuf {
 	struct rte_mbuf *mbufs[MX_BURST];
 	struct mx_desc desc[MX_BURST];
+	struct mx_big big;
+	// now is the wall clock (CLOCK_REALTIME, in ns) when the last
+	// non-empty burst was received: what Packet.Time is without RX
+	// timestamps. flags is MX_RX_DESCRIBED and the OR of the descriptors'
+	// flags when desc is filled in, else 0: then no frame is copied or
+	// refused, and the common burst is known in one test.
+	int64_t now;
+	uint16_t flags;
+};
+
+// mx_burst is one worker's scratch memory and running counters, allocated
+// in C (see mx_rxbuf). The NF writes its verdicts straight into verdicts,
+// which mx_apply reads.
+struct mx_burst {
+	struct mx_rxbuf in;
+	int32_t verdicts[MX_BURST];
 	struct rte_mbuf *outs[MX_MAX_PORTS][MX_BURST];
 	uint16_t counts[MX_MAX_PORTS];
-	uint16_t sent[MX_MAX_PORTS];
 	struct rte_mbuf *floods[MX_BURST];
 	struct rte_mbuf *drops[MX_BURST];
 	struct mx_txq txq[MX_MAX_PORTS];
-	struct mx_big big;
+	uint16_t nports;
 	// big_pool holds contiguous mbufs of MX_MAX_FRAME bytes: mx_apply
 	// copies a chained mbuf into one before sending it, since the ports are
 	// configured without the multi-segment TX offload (and net_pcap cuts
 	// chained frames above 16,128 bytes). A frame that cannot be copied,
-	// for lack of a big mbuf, is freed and counted in tx_refused.
+	// for lack of a big mbuf, is freed and counted in tx_failed.
 	struct rte_mempool *big_pool;
-	uint32_t tx_refused[MX_MAX_PORTS];
+	// Running counts per Maestro port since the worker started: tx frames
+	// the port's queue took; dropped frames the NF dropped (by input port;
+	// not refused frames, which the Go side counts); tx_failed frames the
+	// queue did not take or that could not be made contiguous.
+	uint64_t tx[MX_MAX_PORTS];
+	uint64_t dropped[MX_MAX_PORTS];
+	uint64_t tx_failed[MX_MAX_PORTS];
 };
 
 // mx_fanout is the software dispatcher's scratch memory: the received burst,
 // the mbufs grouped by destination core, and per (core, port) counts of
 // mbufs lost because a worker's ring was full.
 struct mx_fanout {
-	struct rte_mbuf *mbufs[MX_BURST];
-	struct mx_desc desc[MX_BURST];
+	struct mx_rxbuf in;
 	struct rte_mbuf *groups[MX_MAX_CORES][MX_BURST];
 	uint16_t counts[MX_MAX_CORES];
 	uint32_t lost[MX_MAX_CORES * MX_MAX_PORTS];
 	struct rte_ring *rings[MX_MAX_CORES];
-	struct mx_big big;
 };
 
 // mx_merge merges the input ports of a replay by RX timestamp: q[p] holds
@@ -148,14 +172,18 @@ struct rte_mempool *mx_big_pool_create(const char *name, unsigned n, int socket)
 unsigned mx_pool_size(const struct rte_mempool *mp);
 long mx_pool_avail(const struct rte_mempool *mp);
 
-uint16_t mx_rx(uint16_t port, uint16_t queue, uint16_t tag, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
-uint16_t mx_ring_rx(struct rte_ring *r, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
-uint16_t mx_merge_rx(struct mx_merge *g, struct rte_mbuf **mbufs, uint16_t n, struct mx_desc *d, struct mx_big *big);
+// The per-burst calls take their C structures as uintptr_t: cgo checks
+// every pointer argument whose target holds pointers for Go memory, which
+// costs more than the rest of the call, and these never point to Go memory.
+uint16_t mx_rx(uintptr_t rb, uint16_t port, uint16_t queue, uint16_t tag, int describe);
+void mx_describe(uintptr_t rb, uint16_t n);
+uint16_t mx_ring_rx(uintptr_t rb, uintptr_t ring);
+uint16_t mx_merge_rx(uintptr_t merge, uintptr_t rb);
+void mx_apply(uintptr_t b, uint16_t n);
+uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag);
 unsigned mx_merge_free(struct mx_merge *g);
 unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores);
-void mx_writeback(struct rte_mbuf **mbufs, const struct mx_desc *d, uint16_t n);
 void mx_big_free(struct mx_big *big);
-void mx_apply(struct mx_burst *b, uint16_t nports, uint16_t nflood, uint16_t extra_refs, uint16_t ndrop);
 unsigned mx_dispatch(struct mx_fanout *f, uint16_t ncores, uint16_t nports);
 unsigned mx_ring_drain(struct rte_ring *r);
 void mx_free_bulk(struct rte_mbuf **mbufs, unsigned n);

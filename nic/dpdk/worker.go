@@ -21,7 +21,8 @@ import (
 )
 
 // queueCounters are one worker's counters for one port. Only that worker
-// writes them (the dispatcher writes missed), once per burst.
+// writes them (see worker.publish), except missed, which the dispatcher
+// adds to.
 type queueCounters struct {
 	rx, tx, dropped, missed, txFailed, refused atomic.Uint64
 }
@@ -47,30 +48,50 @@ const idleSpins = 1024
 // idleSleep is the pause between polls of an idle worker.
 const idleSleep = 50 * time.Microsecond
 
+// publishEvery is how many bursts a busy worker handles between two
+// publications of its counters. The C side counts as it goes, without
+// atomics; publishing costs one atomic store per counter, so it is done
+// every so many bursts, whenever a poll finds nothing, and at the end.
+const publishEvery = 64
+
+// The NF writes its verdicts straight into the C burst (mx_burst.verdicts,
+// int32_t), and mx_apply floods on MX_FLOOD.
+var (
+	_ [unsafe.Sizeof(C.int32_t(0)) - unsafe.Sizeof(maestro.Verdict(0))]struct{}
+	_ [unsafe.Sizeof(maestro.Verdict(0)) - unsafe.Sizeof(C.int32_t(0))]struct{}
+	_ [C.MX_FLOOD - maestro.Flood]struct{}
+	_ [maestro.Flood - C.MX_FLOOD]struct{}
+)
+
 // worker is one core's poll loop.
 type worker struct {
-	r     *run
-	core  int
-	cpu   int
-	stop  *atomic.Bool
-	st    *workerStats
-	ring  *C.struct_rte_ring // software dispatch mode only
-	b     *C.struct_mx_burst
-	proc  nic.Processor
-	np    int
-	busy  bool
-	spins int
+	r    *run
+	core int
+	cpu  int
+	stop *atomic.Bool
+	st   *workerStats
+	ring *C.struct_rte_ring // software dispatch mode only
+	b    *C.struct_mx_burst
+	// bp and in are b and &b.in as the per-burst C calls take them.
+	bp, in C.uintptr_t
+	proc   nic.Processor
+	np     int
+	busy   bool
+	spins  int
+	// unpublished counts the bursts since the counters were published.
+	unpublished int
+	// rx and refused count the frames received on each port since the
+	// worker started: those handed to the NF and those refused. The C
+	// side counts the rest (mx_burst.tx, dropped, tx_failed).
+	rx, refused [MaxPorts]uint64
 
-	pkts     [nic.BurstSize]maestro.Packet
-	verdicts [nic.BurstSize]maestro.Verdict
-	in       [nic.BurstSize]uint16
-	rx       [MaxPorts]uint64
-	dropped  [MaxPorts]uint64
-	refused  [MaxPorts]uint64
-	// seen[k] is the burst slot of pkts[k] when frames were refused.
+	pkts [nic.BurstSize]maestro.Packet
+	// verdicts is b.verdicts, in C memory, where mx_apply reads them.
+	verdicts []maestro.Verdict
+	// seen[k] is the burst slot of pkts[k] when frames were refused, and
+	// some[k] its verdict.
 	seen [nic.BurstSize]int
-	// all holds every slot's verdict when frames were refused.
-	all [nic.BurstSize]maestro.Verdict
+	some [nic.BurstSize]maestro.Verdict
 }
 
 func (r *run) newWorker(core int, stop *atomic.Bool) *worker {
@@ -116,8 +137,12 @@ func (w *worker) run(ready chan<- error) {
 		return
 	}
 	defer C.rte_free(unsafe.Pointer(w.b))
-	defer C.mx_big_free(&w.b.big)
+	defer C.mx_big_free(&w.b.in.big)
+	w.bp = C.uintptr_t(uintptr(unsafe.Pointer(w.b)))
+	w.in = C.uintptr_t(uintptr(unsafe.Pointer(&w.b.in)))
+	w.verdicts = unsafe.Slice((*maestro.Verdict)(unsafe.Pointer(&w.b.verdicts[0])), nic.BurstSize)
 	w.b.big_pool = w.r.big
+	w.b.nports = C.uint16_t(len(w.r.ports))
 	for i, p := range w.r.ports {
 		t := &w.b.txq[i]
 		t.port = C.uint16_t(p.id)
@@ -135,6 +160,7 @@ func (w *worker) run(ready chan<- error) {
 		defer C.rte_free(unsafe.Pointer(g))
 		ready <- nil
 		w.pollMerged(g)
+		w.publish()
 		return
 	}
 	ready <- nil
@@ -143,6 +169,7 @@ func (w *worker) run(ready chan<- error) {
 	} else {
 		w.pollPorts()
 	}
+	w.publish()
 }
 
 // newMerge allocates the merge state of r's ports, read on queue; nil when
@@ -164,11 +191,11 @@ func newMerge(r *run, queue uint16) *C.struct_mx_merge {
 // mx_merge_rx). When told to stop, it frees what it holds, counted as
 // missed on its port.
 func (w *worker) pollMerged(g *C.struct_mx_merge) {
-	b := w.b
+	merge := C.uintptr_t(uintptr(unsafe.Pointer(g)))
 	for !w.stop.Load() {
-		n := int(C.mx_merge_rx(g, &b.mbufs[0], C.MX_BURST, &b.desc[0], &b.big))
+		n := int(C.mx_merge_rx(merge, w.in))
 		if n > 0 {
-			w.burst(n)
+			w.burst(n, -1)
 		}
 		w.idle(n)
 	}
@@ -186,20 +213,37 @@ func dropHeld(g *C.struct_mx_merge, st *workerStats) {
 	C.mx_merge_free(g)
 }
 
-// pollPorts receives from this worker's queue on every port in turn.
+// pollPorts receives from this worker's queue on every port in turn. A
+// burst's verdicts are applied in the same C call that receives the next
+// burst (mx_apply_rx), so that a busy worker crosses into C once per
+// burst; a burst received when the worker is told to stop is still
+// processed.
 func (w *worker) pollPorts() {
-	b := w.b
 	queue := C.uint16_t(w.core)
+	ports := w.r.ports
+	i, n, got := 0, 0, 0
 	for !w.stop.Load() {
-		got := 0
-		for i, p := range w.r.ports {
-			n := int(C.mx_rx(C.uint16_t(p.id), queue, C.uint16_t(i), &b.mbufs[0], C.MX_BURST, &b.desc[0], &b.big))
-			if n > 0 {
-				w.burst(n)
-				got += n
-			}
+		next := i + 1
+		if next == len(ports) {
+			next = 0
 		}
-		w.idle(got)
+		id, tag := C.uint16_t(ports[next].id), C.uint16_t(next)
+		if n > 0 {
+			w.process(n, i)
+			n = int(C.mx_apply_rx(w.bp, C.uint16_t(n), id, queue, tag))
+			w.applied()
+		} else {
+			n = int(C.mx_rx(w.in, id, queue, tag, 0))
+		}
+		i = next
+		got += n
+		if i == 0 {
+			w.idle(got)
+			got = 0
+		}
+	}
+	if n > 0 {
+		w.burst(n, i)
 	}
 }
 
@@ -207,11 +251,11 @@ func (w *worker) pollPorts() {
 // to and the ring is empty: the dispatcher has stopped first, so nothing
 // is left behind.
 func (w *worker) pollRing() {
-	b := w.b
+	ring := C.uintptr_t(uintptr(unsafe.Pointer(w.ring)))
 	for {
-		n := int(C.mx_ring_rx(w.ring, &b.mbufs[0], C.MX_BURST, &b.desc[0], &b.big))
+		n := int(C.mx_ring_rx(w.in, ring))
 		if n > 0 {
-			w.burst(n)
+			w.burst(n, -1)
 		} else if w.stop.Load() {
 			return
 		}
@@ -220,6 +264,9 @@ func (w *worker) pollRing() {
 }
 
 func (w *worker) idle(got int) {
+	if got == 0 && w.unpublished > 0 {
+		w.publish()
+	}
 	if got > 0 || w.busy {
 		w.spins = 0
 		return
@@ -230,110 +277,106 @@ func (w *worker) idle(got int) {
 	}
 }
 
-// burst runs the NF over the n received mbufs and applies the verdicts.
-// Frames the C side refused (longer than MaxFrame) are not shown to the NF:
-// they are counted and freed.
-func (w *worker) burst(n int) {
-	b := w.b
-	now := time.Now().UnixNano()
-	unit := w.r.tsUnit
-	k, copied := 0, false
+// burst runs the NF over the n received mbufs and applies the verdicts
+// (see process).
+func (w *worker) burst(n, port int) {
+	w.process(n, port)
+	C.mx_apply(w.bp, C.uint16_t(n))
+	w.applied()
+}
+
+// process runs the NF over the n received mbufs, leaving the verdicts in
+// w.b for mx_apply. port is the Maestro port every frame came from, or -1
+// for a burst of several ports, which the C side has described. Frames the
+// C side refused (longer than MaxFrame) are not shown to the NF: they are
+// counted, and dropped.
+func (w *worker) process(n, port int) {
+	b := &w.b.in
+	pkts := w.pkts[:n]
+	if port < 0 || b.flags != 0 || !w.view(pkts, maestro.Port(port), int64(b.now)) {
+		if b.flags == 0 {
+			C.mx_describe(w.in, C.uint16_t(n))
+		}
+		if b.flags&C.MX_DESC_REFUSED != 0 {
+			w.refusedBurst(n)
+			return
+		}
+		descs := b.desc[:len(pkts)]
+		now, unit := int64(b.now), w.r.tsUnit
+		for i := range pkts {
+			d := &descs[i]
+			w.rx[d.port]++
+			pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
+		}
+	} else {
+		w.rx[port] += uint64(n)
+	}
+	w.proc.ProcessBurst(w.core, pkts, w.verdicts[:len(pkts)])
+}
+
+// view makes pkts views of the burst's mbufs, all from port, received at
+// time now: the common case, read straight from the mbufs. It returns
+// false, having done part of the work, when a frame is chained (then the
+// burst needs mx_describe).
+func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool {
+	mbufs := w.b.in.mbufs[:len(pkts)]
+	for i := range pkts {
+		m := mbufs[i]
+		if m.nb_segs != 1 || m.pkt_len != C.uint32_t(m.data_len) {
+			return false
+		}
+		pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Add(m.buf_addr, m.data_off)), m.data_len), port, now)
+	}
+	return true
+}
+
+// applied counts a burst whose verdicts the C side has applied, and
+// publishes the counters every publishEvery bursts.
+func (w *worker) applied() {
+	if w.unpublished++; w.unpublished >= publishEvery {
+		w.publish()
+	}
+}
+
+// refusedBurst is burst's slow path, for a described burst with refused
+// frames: the NF sees the others, and the refused ones are dropped.
+func (w *worker) refusedBurst(n int) {
+	b := &w.b.in
+	now, unit := int64(b.now), w.r.tsUnit
+	k := 0
 	for i := range n {
 		d := &b.desc[i]
-		in := uint16(d.port)
-		w.in[i] = in
-		if d.flags&(C.MX_DESC_REFUSED|C.MX_DESC_COPY) != 0 {
-			if d.flags&C.MX_DESC_REFUSED != 0 {
-				w.refused[in]++
-				continue
-			}
-			copied = true
+		w.verdicts[i] = maestro.Drop
+		if d.flags&C.MX_DESC_REFUSED != 0 {
+			w.refused[d.port]++
+			continue
 		}
-		w.rx[in]++
+		w.rx[d.port]++
 		w.seen[k] = i
-		w.pkts[k].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), int(d.len)), maestro.Port(in), packetTime(d, unit, now))
+		w.pkts[k].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
 		k++
 	}
-	w.proc.ProcessBurst(w.core, w.pkts[:k], w.verdicts[:k])
-	verdicts := w.verdicts[:n]
-	if k < n {
-		for i := range w.all[:n] {
-			w.all[i] = maestro.Drop
-		}
-		for j, v := range w.verdicts[:k] {
-			w.all[w.seen[j]] = v
-		}
-		verdicts = w.all[:n]
+	w.proc.ProcessBurst(w.core, w.pkts[:k], w.some[:k])
+	for j, v := range w.some[:k] {
+		w.verdicts[w.seen[j]] = v
 	}
-	if copied {
-		C.mx_writeback(&b.mbufs[0], &b.desc[0], C.uint16_t(n))
-	}
+}
 
-	np := w.np
-	for p := range np {
-		b.counts[p] = 0
+// publish copies the C side's running counts into the worker's stats.
+func (w *worker) publish() {
+	b := w.b
+	for p := range w.np {
+		q := &w.st.ports[p]
+		q.rx.Store(w.rx[p])
+		q.refused.Store(w.refused[p])
+		q.tx.Store(uint64(b.tx[p]))
+		q.dropped.Store(uint64(b.dropped[p]))
+		q.txFailed.Store(uint64(b.tx_failed[p]))
 	}
-	nflood, ndrop := 0, 0
-	for i := range n {
-		m := b.mbufs[i]
-		v := verdicts[i]
-		if v >= 0 && int(v) < np {
-			k := b.counts[v]
-			b.outs[v][k] = m
-			b.counts[v] = k + 1
-			continue
-		}
-		if v == maestro.Flood && np > 1 {
-			in := int(w.in[i])
-			for p := range np {
-				if p != in {
-					k := b.counts[p]
-					b.outs[p][k] = m
-					b.counts[p] = k + 1
-				}
-			}
-			b.floods[nflood] = m
-			nflood++
-			continue
-		}
-		// Drop, a flood with nowhere to go, a port that does not exist,
-		// or a refused frame.
-		b.drops[ndrop] = m
-		ndrop++
-		if b.desc[i].flags&C.MX_DESC_REFUSED == 0 {
-			w.dropped[w.in[i]]++
-		}
+	if b.in.now != 0 {
+		w.st.lastRx.Store(int64(b.in.now))
 	}
-	C.mx_apply(b, C.uint16_t(np), C.uint16_t(nflood), C.uint16_t(max(np-2, 0)), C.uint16_t(ndrop))
-
-	st := w.st
-	for p := range np {
-		q := &st.ports[p]
-		if c := w.rx[p]; c > 0 {
-			q.rx.Add(c)
-			w.rx[p] = 0
-		}
-		if c := w.dropped[p]; c > 0 {
-			q.dropped.Add(c)
-			w.dropped[p] = 0
-		}
-		if c := w.refused[p]; c > 0 {
-			q.refused.Add(c)
-			w.refused[p] = 0
-		}
-		if c := b.tx_refused[p]; c > 0 {
-			q.txFailed.Add(uint64(c))
-			b.tx_refused[p] = 0
-		}
-		if c := b.counts[p]; c > 0 {
-			s := b.sent[p]
-			q.tx.Add(uint64(s))
-			if s < c {
-				q.txFailed.Add(uint64(c - s))
-			}
-		}
-	}
-	st.lastRx.Store(now)
+	w.unpublished = 0
 }
 
 // packetTime returns the time of the packet d describes: its RX timestamp
@@ -375,11 +418,12 @@ func (d *dispatcher) run(ready chan<- error) {
 		return
 	}
 	defer C.rte_free(unsafe.Pointer(d.f))
-	defer C.mx_big_free(&d.f.big)
+	defer C.mx_big_free(&d.f.in.big)
 	copy(d.f.rings[:], r.rings)
 	ready <- nil
 
 	f := d.f
+	in := C.uintptr_t(uintptr(unsafe.Pointer(&f.in)))
 	var g *C.struct_mx_merge
 	if r.merge {
 		if g = newMerge(r, 0); g == nil {
@@ -393,14 +437,14 @@ func (d *dispatcher) run(ready chan<- error) {
 	for !d.stop.Load() {
 		got := 0
 		if g != nil {
-			n := int(C.mx_merge_rx(g, &f.mbufs[0], C.MX_BURST, &f.desc[0], &f.big))
+			n := int(C.mx_merge_rx(C.uintptr_t(uintptr(unsafe.Pointer(g))), in))
 			if n > 0 {
 				got = n
 				d.fan(n, -1)
 			}
 		} else {
 			for i, p := range r.ports {
-				n := int(C.mx_rx(C.uint16_t(p.id), 0, C.uint16_t(i), &f.mbufs[0], C.MX_BURST, &f.desc[0], &f.big))
+				n := int(C.mx_rx(in, C.uint16_t(p.id), 0, C.uint16_t(i), 1))
 				if n == 0 {
 					continue
 				}
@@ -427,9 +471,9 @@ func (d *dispatcher) fan(n, port int) {
 	r, f := d.r, d.f
 	np := len(r.ports)
 	cores := uint(r.cores)
-	now := time.Now().UnixNano()
+	now := int64(f.in.now)
 	for k := range n {
-		desc := &f.desc[k]
+		desc := &f.in.desc[k]
 		in := port
 		if in < 0 {
 			in = int(desc.port)
@@ -437,7 +481,7 @@ func (d *dispatcher) fan(n, port int) {
 		d.pkt.Reset(unsafe.Slice((*byte)(unsafe.Pointer(desc.data)), int(desc.len)), maestro.Port(in), packetTime(desc, r.tsUnit, now))
 		c := uint(r.cfg.Dispatch(&d.pkt)) % cores
 		j := f.counts[c]
-		f.groups[c][j] = f.mbufs[k]
+		f.groups[c][j] = f.in.mbufs[k]
 		f.counts[c] = j + 1
 	}
 	if r.replay {
