@@ -16,17 +16,17 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/configlookupkey), constructor New(Config)
 //	strategy: locks
-//	  because configlookupkey.go:73:14: MAE003 the key of budget.Find (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because configlookupkey.go:76:21: MAE003 the key of budget.Insert (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because configlookupkey.go:74:14: MAE003 the key of budget.Find (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because configlookupkey.go:77:21: MAE003 the key of budget.Insert (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint8, uint32] (Table)
-//	  configlookupkey.go:67:2: budget.Expire write on ports [] key ()
-//	  configlookupkey.go:73:14: budget.Find read on ports [] key (const [configuration l.class])
-//	  configlookupkey.go:74:7: budget.At read on ports [] key (entry [index found by budget.Find at configlookupkey.go:73:14])
-//	  configlookupkey.go:75:3: budget.Set write on ports [] key (entry [index found by budget.Find at configlookupkey.go:73:14])
-//	  configlookupkey.go:76:21: budget.Insert write on ports [] key (const [configuration l.class])
+//	  configlookupkey.go:68:2: budget.Expire write on ports [] key ()
+//	  configlookupkey.go:74:14: budget.Find read on ports [] key (const [configuration l.class])
+//	  configlookupkey.go:75:7: budget.At read on ports [] key (entry [index found by budget.Find at configlookupkey.go:74:14])
+//	  configlookupkey.go:76:3: budget.Set write on ports [] key (entry [index found by budget.Find at configlookupkey.go:74:14])
+//	  configlookupkey.go:77:21: budget.Insert write on ports [] key (const [configuration l.class])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

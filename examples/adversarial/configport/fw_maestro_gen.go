@@ -16,15 +16,15 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/configport), constructor New(Config)
 //	strategy: locks
-//	  because configport.go:56:14: MAE009 p.InPort is compared with configuration f.inside, not a maestro.Port constant: the analysis cannot tell which ports each branch runs on, so the NF runs with locks; compare with a constant (const WAN maestro.Port = 1)
+//	  because configport.go:57:14: MAE009 p.InPort is compared with configuration f.inside, not a maestro.Port constant: the analysis cannot tell which ports each branch runs on, so the NF runs with locks; compare with a constant (const WAN maestro.Port = 1)
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  configport.go:52:2: flows.Expire write on ports [] key ()
-//	  configport.go:57:15: flows.Insert write on ports [] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  configport.go:62:14: flows.Find read on ports [] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  configport.go:63:3: flows.Refresh refresh on ports [] key (entry [index found by flows.Find at configport.go:62:14])
+//	  configport.go:53:2: flows.Expire write on ports [] key ()
+//	  configport.go:58:15: flows.Insert write on ports [] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  configport.go:63:14: flows.Find read on ports [] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  configport.go:64:3: flows.Refresh refresh on ports [] key (entry [index found by flows.Find at configport.go:63:14])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

@@ -16,15 +16,15 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/expireafter), constructor New(Config)
 //	strategy: locks
-//	  because expireafter.go:55:2: MAE017 flows.Expire does not run before flows.Insert at expireafter.go:49:15 on every packet: a core would keep entries the sequential NF has already expired, so the NF runs with locks; call flows.Expire(p.Time) first thing in Process
+//	  because expireafter.go:56:2: MAE017 flows.Expire does not run before flows.Insert at expireafter.go:50:15 on every packet: a core would keep entries the sequential NF has already expired, so the NF runs with locks; call flows.Expire(p.Time) first thing in Process
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  expireafter.go:49:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  expireafter.go:54:11: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  expireafter.go:55:2: flows.Expire write on ports [1 2] key ()
-//	  expireafter.go:57:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at expireafter.go:54:11])
+//	  expireafter.go:50:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  expireafter.go:55:11: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  expireafter.go:56:2: flows.Expire write on ports [1 2] key ()
+//	  expireafter.go:58:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at expireafter.go:55:11])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

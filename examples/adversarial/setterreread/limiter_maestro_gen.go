@@ -16,17 +16,17 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/setterreread), constructor New(Config)
 //	strategy: locks
-//	  because setterreread.go:73:14: MAE002 the key of budget.Find (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because setterreread.go:76:21: MAE002 the key of budget.Insert (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because setterreread.go:74:14: MAE002 the key of budget.Find (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because setterreread.go:77:21: MAE002 the key of budget.Insert (packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
-//	  setterreread.go:64:2: budget.Expire write on ports [] key ()
-//	  setterreread.go:73:14: budget.Find read on ports [] key (opaque [packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)])
-//	  setterreread.go:74:7: budget.At read on ports [] key (entry [index found by budget.Find at setterreread.go:73:14])
-//	  setterreread.go:75:3: budget.Set write on ports [] key (entry [index found by budget.Find at setterreread.go:73:14])
-//	  setterreread.go:76:21: budget.Insert write on ports [] key (opaque [packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)])
+//	  setterreread.go:65:2: budget.Expire write on ports [] key ()
+//	  setterreread.go:74:14: budget.Find read on ports [] key (opaque [packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)])
+//	  setterreread.go:75:7: budget.At read on ports [] key (entry [index found by budget.Find at setterreread.go:74:14])
+//	  setterreread.go:76:3: budget.Set write on ports [] key (entry [index found by budget.Find at setterreread.go:74:14])
+//	  setterreread.go:77:21: budget.Insert write on ports [] key (opaque [packet DstIP read after it may have been rewritten (by a setter, a store to the packet or a call that may rewrite it, earlier on the path)])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

@@ -16,24 +16,24 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifybounce), constructor New(Config)
 //	strategy: locks
-//	  because verifybounce.go:86:7: MAE003 flows.Key (port 1) and flows.Refresh at verifybounce.go:71:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:86:7: MAE003 flows.Key (port 1) and flows.Insert at verifybounce.go:72:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:69:12: MAE003 flows.Find (port 0) and flows.Refresh at verifybounce.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:71:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifybounce.go:83:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:71:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifybounce.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:72:21: MAE003 flows.Insert (port 0) and flows.Valid at verifybounce.go:83:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:72:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifybounce.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:87:7: MAE003 flows.Key (port 1) and flows.Refresh at verifybounce.go:72:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:87:7: MAE003 flows.Key (port 1) and flows.Insert at verifybounce.go:73:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:70:12: MAE003 flows.Find (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:72:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifybounce.go:84:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:72:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:73:21: MAE003 flows.Insert (port 0) and flows.Valid at verifybounce.go:84:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:73:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  verifybounce.go:64:2: flows.Expire write on ports [] key ()
-//	  verifybounce.go:69:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifybounce.go:71:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifybounce.go:69:12])
-//	  verifybounce.go:72:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifybounce.go:83:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
-//	  verifybounce.go:86:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
-//	  verifybounce.go:90:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
+//	  verifybounce.go:65:2: flows.Expire write on ports [] key ()
+//	  verifybounce.go:70:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifybounce.go:72:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifybounce.go:70:12])
+//	  verifybounce.go:73:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifybounce.go:84:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
+//	  verifybounce.go:87:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
+//	  verifybounce.go:91:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

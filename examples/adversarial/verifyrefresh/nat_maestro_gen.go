@@ -16,22 +16,22 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifyrefresh), constructor New(Config)
 //	strategy: locks
-//	  because verifyrefresh.go:89:7: MAE003 flows.Key (port 1) and flows.Refresh at verifyrefresh.go:88:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyrefresh.go:71:12: MAE003 flows.Find (port 0) and flows.Refresh at verifyrefresh.go:88:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyrefresh.go:73:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifyrefresh.go:88:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyrefresh.go:74:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyrefresh.go:88:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyrefresh.go:85:6: MAE003 flows.Valid (port 1) and flows.Refresh at verifyrefresh.go:88:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyrefresh.go:90:7: MAE003 flows.Key (port 1) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyrefresh.go:72:12: MAE003 flows.Find (port 0) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyrefresh.go:74:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyrefresh.go:75:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyrefresh.go:86:6: MAE003 flows.Valid (port 1) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  verifyrefresh.go:66:2: flows.Expire write on ports [] key ()
-//	  verifyrefresh.go:71:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifyrefresh.go:73:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifyrefresh.go:71:12])
-//	  verifyrefresh.go:74:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifyrefresh.go:85:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
-//	  verifyrefresh.go:88:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
-//	  verifyrefresh.go:89:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
+//	  verifyrefresh.go:67:2: flows.Expire write on ports [] key ()
+//	  verifyrefresh.go:72:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifyrefresh.go:74:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifyrefresh.go:72:12])
+//	  verifyrefresh.go:75:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifyrefresh.go:86:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
+//	  verifyrefresh.go:89:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
+//	  verifyrefresh.go:90:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

@@ -16,17 +16,17 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/xorfields), constructor New(Config)
 //	strategy: locks
-//	  because xorfields.go:63:14: MAE002 the key of budget.Find (xor mixing packet data) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because xorfields.go:66:21: MAE002 the key of budget.Insert (xor mixing packet data) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because xorfields.go:64:14: MAE002 the key of budget.Find (xor mixing packet data) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because xorfields.go:67:21: MAE002 the key of budget.Insert (xor mixing packet data) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
-//	  xorfields.go:57:2: budget.Expire write on ports [] key ()
-//	  xorfields.go:63:14: budget.Find read on ports [] key (opaque [xor mixing packet data])
-//	  xorfields.go:64:7: budget.At read on ports [] key (entry [index found by budget.Find at xorfields.go:63:14])
-//	  xorfields.go:65:3: budget.Set write on ports [] key (entry [index found by budget.Find at xorfields.go:63:14])
-//	  xorfields.go:66:21: budget.Insert write on ports [] key (opaque [xor mixing packet data])
+//	  xorfields.go:58:2: budget.Expire write on ports [] key ()
+//	  xorfields.go:64:14: budget.Find read on ports [] key (opaque [xor mixing packet data])
+//	  xorfields.go:65:7: budget.At read on ports [] key (entry [index found by budget.Find at xorfields.go:64:14])
+//	  xorfields.go:66:3: budget.Set write on ports [] key (entry [index found by budget.Find at xorfields.go:64:14])
+//	  xorfields.go:67:21: budget.Insert write on ports [] key (opaque [xor mixing packet data])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries

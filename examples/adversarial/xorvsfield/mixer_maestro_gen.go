@@ -16,14 +16,14 @@ import (
 //
 //	NF Mixer (package github.com/nfmaestro/maestro/examples/adversarial/xorvsfield), constructor New(Config)
 //	strategy: locks
-//	  because xorvsfield.go:48:3: MAE003 seen.Insert (port 0) and seen.Has at xorvsfield.go:51:5 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because xorvsfield.go:49:3: MAE003 seen.Insert (port 0) and seen.Has at xorvsfield.go:52:5 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state seen *maestro.Table[uint32, struct{}] (Table)
-//	  xorvsfield.go:43:2: seen.Expire write on ports [] key ()
-//	  xorvsfield.go:48:3: seen.Insert write on ports [0] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
-//	  xorvsfield.go:51:5: seen.Has read on ports [1 2] key (DstIP&0xffffffff)
+//	  xorvsfield.go:44:2: seen.Expire write on ports [] key ()
+//	  xorvsfield.go:49:3: seen.Insert write on ports [0] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
+//	  xorvsfield.go:52:5: seen.Has read on ports [1 2] key (DstIP&0xffffffff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
