@@ -39,18 +39,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenDBridgeShape is DBridge's struct as maestrogen saw it. The conversion below
+// maestrogenDBridge_stale_run_go_generate is DBridge's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of DBridge is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenDBridgeShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenDBridge_stale_run_go_generate struct {
 	macs *maestro.Table[maestro.MAC, maestro.Port]
 }
 
+type (
+	maestrogenDBridgeNew_stale_run_go_generate     func(Config) *DBridge
+	maestrogenDBridgeProcess_stale_run_go_generate func(*DBridge, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf DBridge) maestrogenDBridgeShape { return maestrogenDBridgeShape(nf) }
-	_ func(Config) *DBridge                           = New
-	_ func(*DBridge, *maestro.Packet) maestro.Verdict = (*DBridge).Process
+	_ = func(nf DBridge) maestrogenDBridge_stale_run_go_generate {
+		return maestrogenDBridge_stale_run_go_generate(nf)
+	}
+	_ maestrogenDBridgeNew_stale_run_go_generate     = New
+	_ maestrogenDBridgeProcess_stale_run_go_generate = (*DBridge).Process
 )
 
 // maestrogenDBridgeRETASize is the redirection table size of the NIC profile the keys

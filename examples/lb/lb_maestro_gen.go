@@ -79,10 +79,11 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenLBShape is LB's struct as maestrogen saw it. The conversion below
+// maestrogenLB_stale_run_go_generate is LB's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of LB is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLBShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLB_stale_run_go_generate struct {
 	backends *maestro.Table[uint32, maestro.MAC]
 	flows    *maestro.Table[maestro.FlowID, assignment]
 	ring     *maestro.Vector[int32]
@@ -90,11 +91,16 @@ type maestrogenLBShape struct {
 	ringSize uint32
 }
 
+type (
+	maestrogenLBNew_stale_run_go_generate     func(Config) *LB
+	maestrogenLBProcess_stale_run_go_generate func(*LB, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf LB) maestrogenLBShape { return maestrogenLBShape(nf) }
-	_ func(Config) *LB                           = New
-	_ func(*LB, *maestro.Packet) maestro.Verdict = (*LB).Process
+	_                                           = func(nf LB) maestrogenLB_stale_run_go_generate { return maestrogenLB_stale_run_go_generate(nf) }
+	_ maestrogenLBNew_stale_run_go_generate     = New
+	_ maestrogenLBProcess_stale_run_go_generate = (*LB).Process
 )
 
 // maestrogenLBRETASize is the redirection table size of the NIC profile the keys

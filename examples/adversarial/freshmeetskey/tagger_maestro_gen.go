@@ -34,19 +34,27 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenTaggerShape is Tagger's struct as maestrogen saw it. The conversion below
+// maestrogenTagger_stale_run_go_generate is Tagger's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Tagger is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenTaggerShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenTagger_stale_run_go_generate struct {
 	slots *maestro.Allocator
 	marks *maestro.Vector[uint8]
 }
 
+type (
+	maestrogenTaggerNew_stale_run_go_generate     func(Config) *Tagger
+	maestrogenTaggerProcess_stale_run_go_generate func(*Tagger, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                = func(nf Tagger) maestrogenTaggerShape { return maestrogenTaggerShape(nf) }
-	_ func(Config) *Tagger                           = New
-	_ func(*Tagger, *maestro.Packet) maestro.Verdict = (*Tagger).Process
+	_ = func(nf Tagger) maestrogenTagger_stale_run_go_generate {
+		return maestrogenTagger_stale_run_go_generate(nf)
+	}
+	_ maestrogenTaggerNew_stale_run_go_generate     = New
+	_ maestrogenTaggerProcess_stale_run_go_generate = (*Tagger).Process
 )
 
 // maestrogenTaggerRETASize is the redirection table size of the NIC profile the keys

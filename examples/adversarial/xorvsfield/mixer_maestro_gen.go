@@ -32,18 +32,24 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenMixerShape is Mixer's struct as maestrogen saw it. The conversion below
+// maestrogenMixer_stale_run_go_generate is Mixer's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Mixer is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenMixerShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenMixer_stale_run_go_generate struct {
 	seen *maestro.Table[uint32, struct{}]
 }
 
+type (
+	maestrogenMixerNew_stale_run_go_generate     func(Config) *Mixer
+	maestrogenMixerProcess_stale_run_go_generate func(*Mixer, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                               = func(nf Mixer) maestrogenMixerShape { return maestrogenMixerShape(nf) }
-	_ func(Config) *Mixer                           = New
-	_ func(*Mixer, *maestro.Packet) maestro.Verdict = (*Mixer).Process
+	_                                              = func(nf Mixer) maestrogenMixer_stale_run_go_generate { return maestrogenMixer_stale_run_go_generate(nf) }
+	_ maestrogenMixerNew_stale_run_go_generate     = New
+	_ maestrogenMixerProcess_stale_run_go_generate = (*Mixer).Process
 )
 
 // maestrogenMixerRETASize is the redirection table size of the NIC profile the keys
