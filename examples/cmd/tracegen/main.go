@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/nfmaestro/maestro/internal/buildinfo"
 	"github.com/nfmaestro/maestro/nic/soft"
 	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
@@ -33,6 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.RegisterFlags(fs)
 	out := fs.String("out", ".", "output directory for port<N>.pcap")
 	micro := fs.Bool("micro", false, "write microsecond timestamps (default nanoseconds)")
+	version := buildinfo.Flag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tracegen [flags]\n\nWrites synthetic traffic as DIR/port<N>.pcap, one file per port.\n\nFlags:")
 		fs.PrintDefaults()
@@ -48,6 +50,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "tracegen: %v (see tracegen -h)\n", err)
 		return 2
+	}
+	if *version {
+		fmt.Fprintln(stdout, "tracegen", buildinfo.String())
+		return 0
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "tracegen: unexpected argument %q (flags only; a fraction for -bidir needs -bidir=F)\n", fs.Arg(0))

@@ -129,3 +129,10 @@ func TestHostile(t *testing.T) {
 		t.Errorf("%d frames on the extra port, %d not fully parsed", per, bad)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "tracegen github.com/nfmaestro/maestro ") {
+		t.Errorf("-version: exit %d, %q %q", code, out.String(), errb.String())
+	}
+}
