@@ -90,7 +90,7 @@ func generateCatalog(t *testing.T) map[string]*Generated {
 		p.Package = pkg.Path
 		p.Constructor = "New"
 		p.ConfigType = "Config"
-		g, err := Generate(p, pkg.Types, 1, Options{})
+		g, err := Generate(p, pkg.Types, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -123,7 +123,7 @@ func TestCatalogUpToDate(t *testing.T) {
 		for _, g := range gens {
 			path := filepath.Join(g.Dir, g.Name)
 			if *update {
-				if err := writeIfChanged(path, g.Source); err != nil {
+				if _, err := writeIfChanged(path, g.Source); err != nil {
 					t.Fatal(err)
 				}
 				continue

@@ -31,10 +31,6 @@ type File struct {
 	Keys []rss.Config
 	// RETASize is the NIC profile's redirection table size.
 	RETASize int
-	// Single is true when the NF is the only one in its package: the
-	// constructors are then NewParallel and NewLocked rather than
-	// New<NF>Parallel and New<NF>Locked.
-	Single bool
 }
 
 // FileName returns the generated file's name for NF nf.
@@ -64,13 +60,13 @@ type emitter struct {
 
 func (e *emitter) pf(format string, args ...any) { fmt.Fprintf(&e.buf, format, args...) }
 
-// ctorName returns the exported constructor name for a variant ("Parallel"
-// or "Locked").
+// ctorName returns the exported constructor name for a variant
+// ("Parallel", "ParallelFull" or "Locked"): the NF's constructor's name
+// followed by the variant, NewParallel for New and NewBParallel for NewB.
+// It depends on the NF alone, so adding an NF to a package renames
+// nothing.
 func (e *emitter) ctorName(variant string) string {
-	if e.f.Single {
-		return "New" + variant
-	}
-	return "New" + e.nf + variant
+	return e.f.Plan.Constructor + variant
 }
 
 func (e *emitter) file() {
@@ -121,10 +117,14 @@ func (e *emitter) planComment() {
 
 func (e *emitter) guards() {
 	f := e.f
-	e.pf("// %sShape is %s's struct as maestrogen saw it. The conversion below\n", e.p, e.nf)
+	// The guard types' names end in run_go_generate because the compiler
+	// names them in its error: that is all a user of a stale file sees.
+	stale := e.staleName("")
+	e.pf("// %s is %s's struct as maestrogen saw it. The conversion below\n", stale, e.nf)
 	e.pf("// stops compiling when a field of %s is added, removed, renamed or\n", e.nf)
-	e.pf("// retyped: the plan may have changed, so run go generate again.\n")
-	e.pf("type %sShape struct {\n", e.p)
+	e.pf("// retyped, and the two others when %s or Process change: the plan\n", f.Plan.Constructor)
+	e.pf("// may have changed, so run go generate again.\n")
+	e.pf("type %s struct {\n", stale)
 	for _, fl := range f.Shape.Fields {
 		if fl.Embedded {
 			e.pf("\t%s\n", fl.Type)
@@ -133,12 +133,23 @@ func (e *emitter) guards() {
 		}
 	}
 	e.pf("}\n\n")
+	e.pf("type (\n")
+	e.pf("\t%s func(%s) *%s\n", e.staleName(f.Plan.Constructor), f.Shape.ConfigType, e.nf)
+	e.pf("\t%s func(*%s, *maestro.Packet) maestro.Verdict\n", e.staleName("Process"), e.nf)
+	e.pf(")\n\n")
 	e.pf("// Compile-time guards tying this file to the NF it was generated from.\n")
 	e.pf("var (\n")
-	e.pf("\t_ = func(nf %s) %sShape { return %sShape(nf) }\n", e.nf, e.p, e.p)
-	e.pf("\t_ func(%s) *%s = %s\n", f.Shape.ConfigType, e.nf, f.Plan.Constructor)
-	e.pf("\t_ func(*%s, *maestro.Packet) maestro.Verdict = (*%s).Process\n", e.nf, e.nf)
+	e.pf("\t_ = func(nf %s) %s { return %s(nf) }\n", e.nf, stale, stale)
+	e.pf("\t_ %s = %s\n", e.staleName(f.Plan.Constructor), f.Plan.Constructor)
+	e.pf("\t_ %s = (*%s).Process\n", e.staleName("Process"), e.nf)
 	e.pf(")\n\n")
+}
+
+// staleName names a guard type: maestrogenFW_stale_run_go_generate for the
+// struct, maestrogenFWNew_stale_run_go_generate for the constructor, so
+// that the compiler's error on a stale file says what to do.
+func (e *emitter) staleName(what string) string {
+	return e.p + what + "_stale_run_go_generate"
 }
 
 func hashFieldsExpr(h rss.HashFields) string {

@@ -202,9 +202,8 @@ type Generated struct {
 	Source []byte
 }
 
-// Generate decides p under opts and emits its file for package pkg, in
-// which the NF is one of nfs NFs.
-func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, error) {
+// Generate decides p under opts and emits its file for package pkg.
+func Generate(p *Plan, pkg *types.Package, opts Options) (*Generated, error) {
 	d, err := Decide(p, opts)
 	if err != nil {
 		return nil, err
@@ -218,7 +217,7 @@ func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, e
 	if err != nil {
 		return nil, err
 	}
-	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, Single: nfs == 1})
+	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize})
 	if err != nil {
 		return nil, err
 	}

@@ -38,20 +38,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenCLShape is CL's struct as maestrogen saw it. The conversion below
+// maestrogenCL_stale_run_go_generate is CL's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of CL is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenCLShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenCL_stale_run_go_generate struct {
 	flows     *maestro.Table[maestro.FlowID, struct{}]
 	conns     *maestro.CountMin[pair]
 	threshold uint32
 }
 
+type (
+	maestrogenCLNew_stale_run_go_generate     func(Config) *CL
+	maestrogenCLProcess_stale_run_go_generate func(*CL, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf CL) maestrogenCLShape { return maestrogenCLShape(nf) }
-	_ func(Config) *CL                           = New
-	_ func(*CL, *maestro.Packet) maestro.Verdict = (*CL).Process
+	_                                           = func(nf CL) maestrogenCL_stale_run_go_generate { return maestrogenCL_stale_run_go_generate(nf) }
+	_ maestrogenCLNew_stale_run_go_generate     = New
+	_ maestrogenCLProcess_stale_run_go_generate = (*CL).Process
 )
 
 // maestrogenCLRETASize is the redirection table size of the NIC profile the keys

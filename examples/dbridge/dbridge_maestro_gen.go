@@ -16,21 +16,21 @@ import (
 //
 //	NF DBridge (package github.com/nfmaestro/maestro/examples/dbridge), constructor New(Config)
 //	strategy: locks
-//	  because dbridge.go:74:11: MAE003 the key of macs.Find (packet EthDst) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because dbridge.go:94:14: MAE003 the key of macs.Find (packet EthSrc) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because dbridge.go:103:2: MAE003 the key of macs.Insert (packet EthSrc) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because dbridge.go:75:11: MAE003 the key of macs.Find (packet EthDst) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because dbridge.go:95:14: MAE003 the key of macs.Find (packet EthSrc) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because dbridge.go:104:2: MAE003 the key of macs.Insert (packet EthSrc) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state macs *maestro.Table[maestro.MAC, maestro.Port] (Table)
-//	  dbridge.go:65:2: macs.Expire write on ports [] key ()
-//	  dbridge.go:74:11: macs.Find read on ports [] key (EthDst)
-//	  dbridge.go:78:9: macs.At read on ports [] key (entry [index found by macs.Find at dbridge.go:74:11])
-//	  dbridge.go:94:14: macs.Find read on ports [] key (EthSrc)
-//	  dbridge.go:95:6: macs.At read on ports [] key (entry [index found by macs.Find at dbridge.go:94:14])
-//	  dbridge.go:96:4: macs.Set write on ports [] key (entry [index found by macs.Find at dbridge.go:94:14])
-//	  dbridge.go:98:3: macs.Refresh refresh on ports [] key (entry [index found by macs.Find at dbridge.go:94:14])
-//	  dbridge.go:103:2: macs.Insert write on ports [] key (EthSrc)
+//	  dbridge.go:66:2: macs.Expire write on ports [] key ()
+//	  dbridge.go:75:11: macs.Find read on ports [] key (EthDst)
+//	  dbridge.go:79:9: macs.At read on ports [] key (entry [index found by macs.Find at dbridge.go:75:11])
+//	  dbridge.go:95:14: macs.Find read on ports [] key (EthSrc)
+//	  dbridge.go:96:6: macs.At read on ports [] key (entry [index found by macs.Find at dbridge.go:95:14])
+//	  dbridge.go:97:4: macs.Set write on ports [] key (entry [index found by macs.Find at dbridge.go:95:14])
+//	  dbridge.go:99:3: macs.Refresh refresh on ports [] key (entry [index found by macs.Find at dbridge.go:95:14])
+//	  dbridge.go:104:2: macs.Insert write on ports [] key (EthSrc)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -39,18 +39,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenDBridgeShape is DBridge's struct as maestrogen saw it. The conversion below
+// maestrogenDBridge_stale_run_go_generate is DBridge's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of DBridge is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenDBridgeShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenDBridge_stale_run_go_generate struct {
 	macs *maestro.Table[maestro.MAC, maestro.Port]
 }
 
+type (
+	maestrogenDBridgeNew_stale_run_go_generate     func(Config) *DBridge
+	maestrogenDBridgeProcess_stale_run_go_generate func(*DBridge, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf DBridge) maestrogenDBridgeShape { return maestrogenDBridgeShape(nf) }
-	_ func(Config) *DBridge                           = New
-	_ func(*DBridge, *maestro.Packet) maestro.Verdict = (*DBridge).Process
+	_ = func(nf DBridge) maestrogenDBridge_stale_run_go_generate {
+		return maestrogenDBridge_stale_run_go_generate(nf)
+	}
+	_ maestrogenDBridgeNew_stale_run_go_generate     = New
+	_ maestrogenDBridgeProcess_stale_run_go_generate = (*DBridge).Process
 )
 
 // maestrogenDBridgeRETASize is the redirection table size of the NIC profile the keys

@@ -69,10 +69,11 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeec0000000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
 
-// maestrogenHHHShape is HHH's struct as maestrogen saw it. The conversion below
+// maestrogenHHH_stale_run_go_generate is HHH's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of HHH is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenHHHShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenHHH_stale_run_go_generate struct {
 	t0     *maestro.Table[uint32, Bucket]
 	t1     *maestro.Table[uint32, Bucket]
 	t2     *maestro.Table[uint32, Bucket]
@@ -81,11 +82,16 @@ type maestrogenHHHShape struct {
 	n      int
 }
 
+type (
+	maestrogenHHHNew_stale_run_go_generate     func(Config) *HHH
+	maestrogenHHHProcess_stale_run_go_generate func(*HHH, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf HHH) maestrogenHHHShape { return maestrogenHHHShape(nf) }
-	_ func(Config) *HHH                           = New
-	_ func(*HHH, *maestro.Packet) maestro.Verdict = (*HHH).Process
+	_                                            = func(nf HHH) maestrogenHHH_stale_run_go_generate { return maestrogenHHH_stale_run_go_generate(nf) }
+	_ maestrogenHHHNew_stale_run_go_generate     = New
+	_ maestrogenHHHProcess_stale_run_go_generate = (*HHH).Process
 )
 
 // maestrogenHHHRETASize is the redirection table size of the NIC profile the keys

@@ -16,61 +16,61 @@ import (
 //
 //	NF LB (package github.com/nfmaestro/maestro/examples/lb), constructor New(Config)
 //	strategy: locks
-//	  because lb.go:211:7: MAE004 backends.Valid runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:214:9: MAE004 backends.Key runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:171:30: MAE003 the key of backends.Key (data read by flows.At at lb.go:169:8) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because lb.go:171:6: MAE003 the key of backends.Valid (data read by flows.At at lb.go:169:8) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because lb.go:194:14: MAE003 the key of backends.At (data read by flows.At at lb.go:169:8) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because lb.go:181:41: MAE003 the key of backends.Key (data read by ring.At at lb.go:177:11) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because lb.go:194:14: MAE003 the key of backends.At (data read by ring.At at lb.go:177:11) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because lb.go:223:3: MAE004 ring.Set runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:235:4: MAE004 ring.Set runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:232:8: MAE004 ring.At runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:215:3: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:230:10: MAE004 perms.At runs in a loop over the container's entries, so every packet touches every entry
-//	  because lb.go:237:4: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:212:7: MAE004 backends.Valid runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:215:9: MAE004 backends.Key runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:172:30: MAE003 the key of backends.Key (data read by flows.At at lb.go:170:8) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because lb.go:172:6: MAE003 the key of backends.Valid (data read by flows.At at lb.go:170:8) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because lb.go:195:14: MAE003 the key of backends.At (data read by flows.At at lb.go:170:8) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because lb.go:182:41: MAE003 the key of backends.Key (data read by ring.At at lb.go:178:11) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because lb.go:195:14: MAE003 the key of backends.At (data read by ring.At at lb.go:178:11) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because lb.go:224:3: MAE004 ring.Set runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:236:4: MAE004 ring.Set runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:233:8: MAE004 ring.At runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:216:3: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:231:10: MAE004 perms.At runs in a loop over the container's entries, so every packet touches every entry
+//	  because lb.go:238:4: MAE004 perms.Set runs in a loop over the container's entries, so every packet touches every entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state backends *maestro.Table[uint32, maestro.MAC] (Table)
-//	  lb.go:136:5: backends.Expire write on ports [] key ()
-//	  lb.go:151:14: backends.Find read on ports [0] key (SrcIP&0xffffffff)
-//	  lb.go:152:6: backends.At read on ports [0] key (entry [index found by backends.Find at lb.go:151:14])
-//	  lb.go:153:4: backends.Set write on ports [0] key (entry [index found by backends.Find at lb.go:151:14])
-//	  lb.go:155:3: backends.Refresh refresh on ports [0] key (entry [index found by backends.Find at lb.go:151:14])
-//	  lb.go:158:14: backends.Insert write on ports [0] key (SrcIP&0xffffffff)
-//	  lb.go:171:6: backends.Valid read on ports [1 2] key (entry [data read by flows.At at lb.go:169:8])
-//	  lb.go:171:30: backends.Key read on ports [1 2] key (entry [data read by flows.At at lb.go:169:8])
-//	  lb.go:181:41: backends.Key read on ports [1 2] key (entry [data read by ring.At at lb.go:177:11])
-//	  lb.go:194:14: backends.At read on ports [1 2] key (entry [data read by flows.At at lb.go:169:8])
-//	  lb.go:194:14: backends.At read on ports [1 2] key (entry [data read by ring.At at lb.go:177:11])
-//	  lb.go:211:7: backends.Valid read on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:211:7: backends.Valid read on ports [0] key (opaque [loop variable: iterates over the container])
-//	  lb.go:214:9: backends.Key read on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:214:9: backends.Key read on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:137:5: backends.Expire write on ports [] key ()
+//	  lb.go:152:14: backends.Find read on ports [0] key (SrcIP&0xffffffff)
+//	  lb.go:153:6: backends.At read on ports [0] key (entry [index found by backends.Find at lb.go:152:14])
+//	  lb.go:154:4: backends.Set write on ports [0] key (entry [index found by backends.Find at lb.go:152:14])
+//	  lb.go:156:3: backends.Refresh refresh on ports [0] key (entry [index found by backends.Find at lb.go:152:14])
+//	  lb.go:159:14: backends.Insert write on ports [0] key (SrcIP&0xffffffff)
+//	  lb.go:172:6: backends.Valid read on ports [1 2] key (entry [data read by flows.At at lb.go:170:8])
+//	  lb.go:172:30: backends.Key read on ports [1 2] key (entry [data read by flows.At at lb.go:170:8])
+//	  lb.go:182:41: backends.Key read on ports [1 2] key (entry [data read by ring.At at lb.go:178:11])
+//	  lb.go:195:14: backends.At read on ports [1 2] key (entry [data read by flows.At at lb.go:170:8])
+//	  lb.go:195:14: backends.At read on ports [1 2] key (entry [data read by ring.At at lb.go:178:11])
+//	  lb.go:212:7: backends.Valid read on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:212:7: backends.Valid read on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:215:9: backends.Key read on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:215:9: backends.Key read on ports [0] key (opaque [loop variable: iterates over the container])
 //	state flows *maestro.Table[maestro.FlowID, lb.assignment] (Table)
-//	  lb.go:135:2: flows.Expire write on ports [] key ()
-//	  lb.go:167:14: flows.Find read on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  lb.go:169:8: flows.At read on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:172:4: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:183:3: flows.Set write on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:184:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:167:14])
-//	  lb.go:187:3: flows.Insert write on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  lb.go:136:2: flows.Expire write on ports [] key ()
+//	  lb.go:168:14: flows.Find read on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  lb.go:170:8: flows.At read on ports [1 2] key (entry [index found by flows.Find at lb.go:168:14])
+//	  lb.go:173:4: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:168:14])
+//	  lb.go:184:3: flows.Set write on ports [1 2] key (entry [index found by flows.Find at lb.go:168:14])
+//	  lb.go:185:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:168:14])
+//	  lb.go:188:3: flows.Insert write on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	state ring *maestro.Vector[int32] (Vector)
-//	  lb.go:177:11: ring.At read on ports [1 2] key (opaque [or mixing packet data])
-//	  lb.go:223:3: ring.Set write on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:223:3: ring.Set write on ports [0] key (opaque [loop variable: iterates over the container])
-//	  lb.go:232:8: ring.At read on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:232:8: ring.At read on ports [0] key (opaque [loop variable: iterates over the container])
-//	  lb.go:235:4: ring.Set write on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:235:4: ring.Set write on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:178:11: ring.At read on ports [1 2] key (opaque [or mixing packet data])
+//	  lb.go:224:3: ring.Set write on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:224:3: ring.Set write on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:233:8: ring.At read on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:233:8: ring.At read on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:236:4: ring.Set write on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:236:4: ring.Set write on ports [0] key (opaque [loop variable: iterates over the container])
 //	state perms *maestro.Vector[lb.permState] (Vector)
-//	  lb.go:215:3: perms.Set write on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:215:3: perms.Set write on ports [0] key (opaque [loop variable: iterates over the container])
-//	  lb.go:230:10: perms.At read on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:230:10: perms.At read on ports [0] key (opaque [loop variable: iterates over the container])
-//	  lb.go:237:4: perms.Set write on ports [] key (opaque [loop variable: iterates over the container])
-//	  lb.go:237:4: perms.Set write on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:216:3: perms.Set write on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:216:3: perms.Set write on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:231:10: perms.At read on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:231:10: perms.At read on ports [0] key (opaque [loop variable: iterates over the container])
+//	  lb.go:238:4: perms.Set write on ports [] key (opaque [loop variable: iterates over the container])
+//	  lb.go:238:4: perms.Set write on ports [0] key (opaque [loop variable: iterates over the container])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -79,10 +79,11 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenLBShape is LB's struct as maestrogen saw it. The conversion below
+// maestrogenLB_stale_run_go_generate is LB's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of LB is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLBShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLB_stale_run_go_generate struct {
 	backends *maestro.Table[uint32, maestro.MAC]
 	flows    *maestro.Table[maestro.FlowID, assignment]
 	ring     *maestro.Vector[int32]
@@ -90,11 +91,16 @@ type maestrogenLBShape struct {
 	ringSize uint32
 }
 
+type (
+	maestrogenLBNew_stale_run_go_generate     func(Config) *LB
+	maestrogenLBProcess_stale_run_go_generate func(*LB, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf LB) maestrogenLBShape { return maestrogenLBShape(nf) }
-	_ func(Config) *LB                           = New
-	_ func(*LB, *maestro.Packet) maestro.Verdict = (*LB).Process
+	_                                           = func(nf LB) maestrogenLB_stale_run_go_generate { return maestrogenLB_stale_run_go_generate(nf) }
+	_ maestrogenLBNew_stale_run_go_generate     = New
+	_ maestrogenLBProcess_stale_run_go_generate = (*LB).Process
 )
 
 // maestrogenLBRETASize is the redirection table size of the NIC profile the keys

@@ -41,20 +41,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23ea00edbe7200000000003c000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,SrcPort; RETA 512 entries
 
-// maestrogenNATShape is NAT's struct as maestrogen saw it. The conversion below
+// maestrogenNAT_stale_run_go_generate is NAT's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of NAT is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenNATShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenNAT_stale_run_go_generate struct {
 	flows     *maestro.Table[maestro.FlowID, struct{}]
 	extIP     uint32
 	startPort uint16
 }
 
+type (
+	maestrogenNATNew_stale_run_go_generate     func(Config) *NAT
+	maestrogenNATProcess_stale_run_go_generate func(*NAT, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf NAT) maestrogenNATShape { return maestrogenNATShape(nf) }
-	_ func(Config) *NAT                           = New
-	_ func(*NAT, *maestro.Packet) maestro.Verdict = (*NAT).Process
+	_                                            = func(nf NAT) maestrogenNAT_stale_run_go_generate { return maestrogenNAT_stale_run_go_generate(nf) }
+	_ maestrogenNATNew_stale_run_go_generate     = New
+	_ maestrogenNATProcess_stale_run_go_generate = (*NAT).Process
 )
 
 // maestrogenNATRETASize is the redirection table size of the NIC profile the keys

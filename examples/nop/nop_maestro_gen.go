@@ -29,17 +29,23 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenNOPShape is NOP's struct as maestrogen saw it. The conversion below
+// maestrogenNOP_stale_run_go_generate is NOP's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of NOP is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenNOPShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenNOP_stale_run_go_generate struct {
 }
+
+type (
+	maestrogenNOPNew_stale_run_go_generate     func(Config) *NOP
+	maestrogenNOPProcess_stale_run_go_generate func(*NOP, *maestro.Packet) maestro.Verdict
+)
 
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf NOP) maestrogenNOPShape { return maestrogenNOPShape(nf) }
-	_ func(Config) *NOP                           = New
-	_ func(*NOP, *maestro.Packet) maestro.Verdict = (*NOP).Process
+	_                                            = func(nf NOP) maestrogenNOP_stale_run_go_generate { return maestrogenNOP_stale_run_go_generate(nf) }
+	_ maestrogenNOPNew_stale_run_go_generate     = New
+	_ maestrogenNOPProcess_stale_run_go_generate = (*NOP).Process
 )
 
 // maestrogenNOPRETASize is the redirection table size of the NIC profile the keys

@@ -37,21 +37,29 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23ea00000000015add540000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on DstIP; RETA 512 entries
 
-// maestrogenPolicerShape is Policer's struct as maestrogen saw it. The conversion below
+// maestrogenPolicer_stale_run_go_generate is Policer's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Policer is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenPolicerShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenPolicer_stale_run_go_generate struct {
 	buckets  *maestro.Table[uint32, Bucket]
 	rate     int64
 	full     int64
 	fillTime int64
 }
 
+type (
+	maestrogenPolicerNew_stale_run_go_generate     func(Config) *Policer
+	maestrogenPolicerProcess_stale_run_go_generate func(*Policer, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Policer) maestrogenPolicerShape { return maestrogenPolicerShape(nf) }
-	_ func(Config) *Policer                           = New
-	_ func(*Policer, *maestro.Packet) maestro.Verdict = (*Policer).Process
+	_ = func(nf Policer) maestrogenPolicer_stale_run_go_generate {
+		return maestrogenPolicer_stale_run_go_generate(nf)
+	}
+	_ maestrogenPolicerNew_stale_run_go_generate     = New
+	_ maestrogenPolicerProcess_stale_run_go_generate = (*Policer).Process
 )
 
 // maestrogenPolicerRETASize is the redirection table size of the NIC profile the keys

@@ -46,20 +46,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe72000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP; RETA 512 entries
 
-// maestrogenPSDShape is PSD's struct as maestrogen saw it. The conversion below
+// maestrogenPSD_stale_run_go_generate is PSD's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of PSD is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenPSDShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenPSD_stale_run_go_generate struct {
 	sources *maestro.Table[uint32, source]
 	ports   *maestro.Table[portKey, int64]
 	limit   uint32
 }
 
+type (
+	maestrogenPSDNew_stale_run_go_generate     func(Config) *PSD
+	maestrogenPSDProcess_stale_run_go_generate func(*PSD, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf PSD) maestrogenPSDShape { return maestrogenPSDShape(nf) }
-	_ func(Config) *PSD                           = New
-	_ func(*PSD, *maestro.Packet) maestro.Verdict = (*PSD).Process
+	_                                            = func(nf PSD) maestrogenPSD_stale_run_go_generate { return maestrogenPSD_stale_run_go_generate(nf) }
+	_ maestrogenPSDNew_stale_run_go_generate     = New
+	_ maestrogenPSDProcess_stale_run_go_generate = (*PSD).Process
 )
 
 // maestrogenPSDRETASize is the redirection table size of the NIC profile the keys

@@ -30,18 +30,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenSBridgeShape is SBridge's struct as maestrogen saw it. The conversion below
+// maestrogenSBridge_stale_run_go_generate is SBridge's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of SBridge is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenSBridgeShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenSBridge_stale_run_go_generate struct {
 	macs *maestro.Map[maestro.MAC, maestro.Port]
 }
 
+type (
+	maestrogenSBridgeNew_stale_run_go_generate     func(Config) *SBridge
+	maestrogenSBridgeProcess_stale_run_go_generate func(*SBridge, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf SBridge) maestrogenSBridgeShape { return maestrogenSBridgeShape(nf) }
-	_ func(Config) *SBridge                           = New
-	_ func(*SBridge, *maestro.Packet) maestro.Verdict = (*SBridge).Process
+	_ = func(nf SBridge) maestrogenSBridge_stale_run_go_generate {
+		return maestrogenSBridge_stale_run_go_generate(nf)
+	}
+	_ maestrogenSBridgeNew_stale_run_go_generate     = New
+	_ maestrogenSBridgeProcess_stale_run_go_generate = (*SBridge).Process
 )
 
 // maestrogenSBridgeRETASize is the redirection table size of the NIC profile the keys

@@ -58,21 +58,27 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenMeterShape is Meter's struct as maestrogen saw it. The conversion below
+// maestrogenMeter_stale_run_go_generate is Meter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Meter is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenMeterShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenMeter_stale_run_go_generate struct {
 	flows  *maestro.Table[maestro.FlowID, int]
 	slots  *maestro.Allocator
 	bytes  *maestro.Vector[uint64]
 	budget uint64
 }
 
+type (
+	maestrogenMeterNew_stale_run_go_generate     func(Config) *Meter
+	maestrogenMeterProcess_stale_run_go_generate func(*Meter, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                               = func(nf Meter) maestrogenMeterShape { return maestrogenMeterShape(nf) }
-	_ func(Config) *Meter                           = New
-	_ func(*Meter, *maestro.Packet) maestro.Verdict = (*Meter).Process
+	_                                              = func(nf Meter) maestrogenMeter_stale_run_go_generate { return maestrogenMeter_stale_run_go_generate(nf) }
+	_ maestrogenMeterNew_stale_run_go_generate     = New
+	_ maestrogenMeterProcess_stale_run_go_generate = (*Meter).Process
 )
 
 // maestrogenMeterRETASize is the redirection table size of the NIC profile the keys

@@ -16,16 +16,16 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/canonptr), constructor New(Config)
 //	strategy: locks
-//	  because canonptr.go:61:15: MAE002 the key of flows.Insert (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because canonptr.go:66:14: MAE002 the key of flows.Find (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because canonptr.go:62:15: MAE002 the key of flows.Insert (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because canonptr.go:67:14: MAE002 the key of flows.Find (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  canonptr.go:54:2: flows.Expire write on ports [] key ()
-//	  canonptr.go:61:15: flows.Insert write on ports [0] key (opaque [local variable that may be written by a call of canon])
-//	  canonptr.go:66:14: flows.Find read on ports [1 2] key (opaque [local variable that may be written by a call of canon])
-//	  canonptr.go:67:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at canonptr.go:66:14])
+//	  canonptr.go:55:2: flows.Expire write on ports [] key ()
+//	  canonptr.go:62:15: flows.Insert write on ports [0] key (opaque [local variable that may be written by a call of canon])
+//	  canonptr.go:67:14: flows.Find read on ports [1 2] key (opaque [local variable that may be written by a call of canon])
+//	  canonptr.go:68:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at canonptr.go:67:14])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -34,18 +34,24 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
+// maestrogenFW_stale_run_go_generate is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenFWShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenFW_stale_run_go_generate struct {
 	flows *maestro.Table[maestro.FlowID, struct{}]
 }
 
+type (
+	maestrogenFWNew_stale_run_go_generate     func(Config) *FW
+	maestrogenFWProcess_stale_run_go_generate func(*FW, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf FW) maestrogenFWShape { return maestrogenFWShape(nf) }
-	_ func(Config) *FW                           = New
-	_ func(*FW, *maestro.Packet) maestro.Verdict = (*FW).Process
+	_                                           = func(nf FW) maestrogenFW_stale_run_go_generate { return maestrogenFW_stale_run_go_generate(nf) }
+	_ maestrogenFWNew_stale_run_go_generate     = New
+	_ maestrogenFWProcess_stale_run_go_generate = (*FW).Process
 )
 
 // maestrogenFWRETASize is the redirection table size of the NIC profile the keys

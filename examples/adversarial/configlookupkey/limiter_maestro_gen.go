@@ -16,17 +16,17 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/configlookupkey), constructor New(Config)
 //	strategy: locks
-//	  because configlookupkey.go:73:14: MAE003 the key of budget.Find (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because configlookupkey.go:76:21: MAE003 the key of budget.Insert (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because configlookupkey.go:74:14: MAE003 the key of budget.Find (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because configlookupkey.go:77:21: MAE003 the key of budget.Insert (configuration l.class) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint8, uint32] (Table)
-//	  configlookupkey.go:67:2: budget.Expire write on ports [] key ()
-//	  configlookupkey.go:73:14: budget.Find read on ports [] key (const [configuration l.class])
-//	  configlookupkey.go:74:7: budget.At read on ports [] key (entry [index found by budget.Find at configlookupkey.go:73:14])
-//	  configlookupkey.go:75:3: budget.Set write on ports [] key (entry [index found by budget.Find at configlookupkey.go:73:14])
-//	  configlookupkey.go:76:21: budget.Insert write on ports [] key (const [configuration l.class])
+//	  configlookupkey.go:68:2: budget.Expire write on ports [] key ()
+//	  configlookupkey.go:74:14: budget.Find read on ports [] key (const [configuration l.class])
+//	  configlookupkey.go:75:7: budget.At read on ports [] key (entry [index found by budget.Find at configlookupkey.go:74:14])
+//	  configlookupkey.go:76:3: budget.Set write on ports [] key (entry [index found by budget.Find at configlookupkey.go:74:14])
+//	  configlookupkey.go:77:21: budget.Insert write on ports [] key (const [configuration l.class])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -35,20 +35,28 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
+// maestrogenLimiter_stale_run_go_generate is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLimiterShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLimiter_stale_run_go_generate struct {
 	budget *maestro.Table[uint8, uint32]
 	limit  uint32
 	class  [256]uint8
 }
 
+type (
+	maestrogenLimiterNew_stale_run_go_generate     func(Config) *Limiter
+	maestrogenLimiterProcess_stale_run_go_generate func(*Limiter, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Limiter) maestrogenLimiterShape { return maestrogenLimiterShape(nf) }
-	_ func(Config) *Limiter                           = New
-	_ func(*Limiter, *maestro.Packet) maestro.Verdict = (*Limiter).Process
+	_ = func(nf Limiter) maestrogenLimiter_stale_run_go_generate {
+		return maestrogenLimiter_stale_run_go_generate(nf)
+	}
+	_ maestrogenLimiterNew_stale_run_go_generate     = New
+	_ maestrogenLimiterProcess_stale_run_go_generate = (*Limiter).Process
 )
 
 // maestrogenLimiterRETASize is the redirection table size of the NIC profile the keys

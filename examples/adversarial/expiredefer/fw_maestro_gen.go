@@ -16,15 +16,15 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/expiredefer), constructor New(Config)
 //	strategy: locks
-//	  because expiredefer.go:44:8: MAE017 flows.Expire does not run before flows.Insert at expiredefer.go:49:15 on every packet: a core would keep entries the sequential NF has already expired, so the NF runs with locks; call flows.Expire(p.Time) first thing in Process
+//	  because expiredefer.go:45:8: MAE017 flows.Expire does not run before flows.Insert at expiredefer.go:50:15 on every packet: a core would keep entries the sequential NF has already expired, so the NF runs with locks; call flows.Expire(p.Time) first thing in Process
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  expiredefer.go:44:8: flows.Expire write on ports [] key ()
-//	  expiredefer.go:49:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  expiredefer.go:54:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  expiredefer.go:55:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at expiredefer.go:54:14])
+//	  expiredefer.go:45:8: flows.Expire write on ports [] key ()
+//	  expiredefer.go:50:15: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  expiredefer.go:55:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
+//	  expiredefer.go:56:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at expiredefer.go:55:14])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -33,18 +33,24 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
+// maestrogenFW_stale_run_go_generate is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenFWShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenFW_stale_run_go_generate struct {
 	flows *maestro.Table[maestro.FlowID, struct{}]
 }
 
+type (
+	maestrogenFWNew_stale_run_go_generate     func(Config) *FW
+	maestrogenFWProcess_stale_run_go_generate func(*FW, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf FW) maestrogenFWShape { return maestrogenFWShape(nf) }
-	_ func(Config) *FW                           = New
-	_ func(*FW, *maestro.Packet) maestro.Verdict = (*FW).Process
+	_                                           = func(nf FW) maestrogenFW_stale_run_go_generate { return maestrogenFW_stale_run_go_generate(nf) }
+	_ maestrogenFWNew_stale_run_go_generate     = New
+	_ maestrogenFWProcess_stale_run_go_generate = (*FW).Process
 )
 
 // maestrogenFWRETASize is the redirection table size of the NIC profile the keys

@@ -16,16 +16,16 @@ import (
 //
 //	NF Tagger (package github.com/nfmaestro/maestro/examples/adversarial/freshmeetskey), constructor New(Config)
 //	strategy: locks
-//	  because freshmeetskey.go:54:5: MAE003 marks.At and marks.Set at freshmeetskey.go:50:4 address the same elements, one by an index slots allocates per core and the other by (packet DstPort), so they may meet across cores
+//	  because freshmeetskey.go:55:5: MAE003 marks.At and marks.Set at freshmeetskey.go:51:4 address the same elements, one by an index slots allocates per core and the other by (packet DstPort), so they may meet across cores
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state slots *maestro.Allocator (Allocator)
-//	  freshmeetskey.go:47:2: slots.Expire write on ports [] key ()
-//	  freshmeetskey.go:49:15: slots.Allocate write on ports [0] key (fresh [allocates a new index])
+//	  freshmeetskey.go:48:2: slots.Expire write on ports [] key ()
+//	  freshmeetskey.go:50:15: slots.Allocate write on ports [0] key (fresh [allocates a new index])
 //	state marks *maestro.Vector[uint8] (Vector)
-//	  freshmeetskey.go:50:4: marks.Set write on ports [0] key (fresh [index allocated by slots.Allocate at freshmeetskey.go:49:15])
-//	  freshmeetskey.go:54:5: marks.At read on ports [1 2] key (DstPort&0xff)
+//	  freshmeetskey.go:51:4: marks.Set write on ports [0] key (fresh [index allocated by slots.Allocate at freshmeetskey.go:50:15])
+//	  freshmeetskey.go:55:5: marks.At read on ports [1 2] key (DstPort&0xff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -34,19 +34,27 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenTaggerShape is Tagger's struct as maestrogen saw it. The conversion below
+// maestrogenTagger_stale_run_go_generate is Tagger's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Tagger is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenTaggerShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenTagger_stale_run_go_generate struct {
 	slots *maestro.Allocator
 	marks *maestro.Vector[uint8]
 }
 
+type (
+	maestrogenTaggerNew_stale_run_go_generate     func(Config) *Tagger
+	maestrogenTaggerProcess_stale_run_go_generate func(*Tagger, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                = func(nf Tagger) maestrogenTaggerShape { return maestrogenTaggerShape(nf) }
-	_ func(Config) *Tagger                           = New
-	_ func(*Tagger, *maestro.Packet) maestro.Verdict = (*Tagger).Process
+	_ = func(nf Tagger) maestrogenTagger_stale_run_go_generate {
+		return maestrogenTagger_stale_run_go_generate(nf)
+	}
+	_ maestrogenTaggerNew_stale_run_go_generate     = New
+	_ maestrogenTaggerProcess_stale_run_go_generate = (*Tagger).Process
 )
 
 // maestrogenTaggerRETASize is the redirection table size of the NIC profile the keys

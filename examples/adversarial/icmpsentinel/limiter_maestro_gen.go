@@ -16,17 +16,17 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/icmpsentinel), constructor New(Config)
 //	strategy: locks
-//	  because icmpsentinel.go:66:14: MAE002 the key of budget.Find (depends on the path taken (packet SrcIP or constant 0)) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because icmpsentinel.go:69:21: MAE002 the key of budget.Insert (depends on the path taken (packet SrcIP or constant 0)) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because icmpsentinel.go:67:14: MAE002 the key of budget.Find (depends on the path taken (packet SrcIP or constant 0)) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because icmpsentinel.go:70:21: MAE002 the key of budget.Insert (depends on the path taken (packet SrcIP or constant 0)) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
-//	  icmpsentinel.go:57:2: budget.Expire write on ports [] key ()
-//	  icmpsentinel.go:66:14: budget.Find read on ports [] key (opaque [depends on the path taken (packet SrcIP or constant 0)])
-//	  icmpsentinel.go:67:7: budget.At read on ports [] key (entry [index found by budget.Find at icmpsentinel.go:66:14])
-//	  icmpsentinel.go:68:3: budget.Set write on ports [] key (entry [index found by budget.Find at icmpsentinel.go:66:14])
-//	  icmpsentinel.go:69:21: budget.Insert write on ports [] key (opaque [depends on the path taken (packet SrcIP or constant 0)])
+//	  icmpsentinel.go:58:2: budget.Expire write on ports [] key ()
+//	  icmpsentinel.go:67:14: budget.Find read on ports [] key (opaque [depends on the path taken (packet SrcIP or constant 0)])
+//	  icmpsentinel.go:68:7: budget.At read on ports [] key (entry [index found by budget.Find at icmpsentinel.go:67:14])
+//	  icmpsentinel.go:69:3: budget.Set write on ports [] key (entry [index found by budget.Find at icmpsentinel.go:67:14])
+//	  icmpsentinel.go:70:21: budget.Insert write on ports [] key (opaque [depends on the path taken (packet SrcIP or constant 0)])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -35,19 +35,27 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
+// maestrogenLimiter_stale_run_go_generate is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLimiterShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLimiter_stale_run_go_generate struct {
 	budget *maestro.Table[uint32, uint32]
 	limit  uint32
 }
 
+type (
+	maestrogenLimiterNew_stale_run_go_generate     func(Config) *Limiter
+	maestrogenLimiterProcess_stale_run_go_generate func(*Limiter, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Limiter) maestrogenLimiterShape { return maestrogenLimiterShape(nf) }
-	_ func(Config) *Limiter                           = New
-	_ func(*Limiter, *maestro.Packet) maestro.Verdict = (*Limiter).Process
+	_ = func(nf Limiter) maestrogenLimiter_stale_run_go_generate {
+		return maestrogenLimiter_stale_run_go_generate(nf)
+	}
+	_ maestrogenLimiterNew_stale_run_go_generate     = New
+	_ maestrogenLimiterProcess_stale_run_go_generate = (*Limiter).Process
 )
 
 // maestrogenLimiterRETASize is the redirection table size of the NIC profile the keys

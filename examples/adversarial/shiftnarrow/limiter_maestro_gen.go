@@ -41,19 +41,27 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
+// maestrogenLimiter_stale_run_go_generate is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLimiterShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLimiter_stale_run_go_generate struct {
 	budget *maestro.Table[uint8, uint32]
 	limit  uint32
 }
 
+type (
+	maestrogenLimiterNew_stale_run_go_generate     func(Config) *Limiter
+	maestrogenLimiterProcess_stale_run_go_generate func(*Limiter, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Limiter) maestrogenLimiterShape { return maestrogenLimiterShape(nf) }
-	_ func(Config) *Limiter                           = New
-	_ func(*Limiter, *maestro.Packet) maestro.Verdict = (*Limiter).Process
+	_ = func(nf Limiter) maestrogenLimiter_stale_run_go_generate {
+		return maestrogenLimiter_stale_run_go_generate(nf)
+	}
+	_ maestrogenLimiterNew_stale_run_go_generate     = New
+	_ maestrogenLimiterProcess_stale_run_go_generate = (*Limiter).Process
 )
 
 // maestrogenLimiterRETASize is the redirection table size of the NIC profile the keys

@@ -35,19 +35,25 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenGateShape is Gate's struct as maestrogen saw it. The conversion below
+// maestrogenGate_stale_run_go_generate is Gate's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Gate is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenGateShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenGate_stale_run_go_generate struct {
 	out *maestro.Table[uint32, struct{}]
 	in  *maestro.Table[uint32, struct{}]
 }
 
+type (
+	maestrogenGateNew_stale_run_go_generate     func(Config) *Gate
+	maestrogenGateProcess_stale_run_go_generate func(*Gate, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                              = func(nf Gate) maestrogenGateShape { return maestrogenGateShape(nf) }
-	_ func(Config) *Gate                           = New
-	_ func(*Gate, *maestro.Packet) maestro.Verdict = (*Gate).Process
+	_                                             = func(nf Gate) maestrogenGate_stale_run_go_generate { return maestrogenGate_stale_run_go_generate(nf) }
+	_ maestrogenGateNew_stale_run_go_generate     = New
+	_ maestrogenGateProcess_stale_run_go_generate = (*Gate).Process
 )
 
 // maestrogenGateRETASize is the redirection table size of the NIC profile the keys

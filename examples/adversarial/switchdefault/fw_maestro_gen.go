@@ -38,18 +38,24 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
+// maestrogenFW_stale_run_go_generate is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenFWShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenFW_stale_run_go_generate struct {
 	flows *maestro.Table[maestro.FlowID, struct{}]
 }
 
+type (
+	maestrogenFWNew_stale_run_go_generate     func(Config) *FW
+	maestrogenFWProcess_stale_run_go_generate func(*FW, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf FW) maestrogenFWShape { return maestrogenFWShape(nf) }
-	_ func(Config) *FW                           = New
-	_ func(*FW, *maestro.Packet) maestro.Verdict = (*FW).Process
+	_                                           = func(nf FW) maestrogenFW_stale_run_go_generate { return maestrogenFW_stale_run_go_generate(nf) }
+	_ maestrogenFWNew_stale_run_go_generate     = New
+	_ maestrogenFWProcess_stale_run_go_generate = (*FW).Process
 )
 
 // maestrogenFWRETASize is the redirection table size of the NIC profile the keys

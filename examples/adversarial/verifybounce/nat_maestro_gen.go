@@ -16,24 +16,24 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifybounce), constructor New(Config)
 //	strategy: locks
-//	  because verifybounce.go:86:7: MAE003 flows.Key (port 1) and flows.Refresh at verifybounce.go:71:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:86:7: MAE003 flows.Key (port 1) and flows.Insert at verifybounce.go:72:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:69:12: MAE003 flows.Find (port 0) and flows.Refresh at verifybounce.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:71:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifybounce.go:83:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:71:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifybounce.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:72:21: MAE003 flows.Insert (port 0) and flows.Valid at verifybounce.go:83:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:72:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifybounce.go:90:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:87:7: MAE003 flows.Key (port 1) and flows.Refresh at verifybounce.go:72:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:87:7: MAE003 flows.Key (port 1) and flows.Insert at verifybounce.go:73:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:70:12: MAE003 flows.Find (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:72:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifybounce.go:84:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:72:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:73:21: MAE003 flows.Insert (port 0) and flows.Valid at verifybounce.go:84:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:73:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  verifybounce.go:64:2: flows.Expire write on ports [] key ()
-//	  verifybounce.go:69:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifybounce.go:71:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifybounce.go:69:12])
-//	  verifybounce.go:72:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifybounce.go:83:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
-//	  verifybounce.go:86:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
-//	  verifybounce.go:90:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
+//	  verifybounce.go:65:2: flows.Expire write on ports [] key ()
+//	  verifybounce.go:70:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifybounce.go:72:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifybounce.go:70:12])
+//	  verifybounce.go:73:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifybounce.go:84:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
+//	  verifybounce.go:87:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
+//	  verifybounce.go:91:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -42,20 +42,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenNATShape is NAT's struct as maestrogen saw it. The conversion below
+// maestrogenNAT_stale_run_go_generate is NAT's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of NAT is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenNATShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenNAT_stale_run_go_generate struct {
 	flows     *maestro.Table[maestro.FlowID, struct{}]
 	extIP     uint32
 	startPort uint16
 }
 
+type (
+	maestrogenNATNew_stale_run_go_generate     func(Config) *NAT
+	maestrogenNATProcess_stale_run_go_generate func(*NAT, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf NAT) maestrogenNATShape { return maestrogenNATShape(nf) }
-	_ func(Config) *NAT                           = New
-	_ func(*NAT, *maestro.Packet) maestro.Verdict = (*NAT).Process
+	_                                            = func(nf NAT) maestrogenNAT_stale_run_go_generate { return maestrogenNAT_stale_run_go_generate(nf) }
+	_ maestrogenNATNew_stale_run_go_generate     = New
+	_ maestrogenNATProcess_stale_run_go_generate = (*NAT).Process
 )
 
 // maestrogenNATRETASize is the redirection table size of the NIC profile the keys

@@ -16,24 +16,24 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifyforward), constructor New(Config)
 //	strategy: locks
-//	  because verifyforward.go:89:7: MAE003 flows.Key (port 1) and flows.Refresh at verifyforward.go:74:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:89:7: MAE003 flows.Key (port 1) and flows.Insert at verifyforward.go:75:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:72:12: MAE003 flows.Find (port 0) and flows.Refresh at verifyforward.go:93:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:74:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifyforward.go:86:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:74:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifyforward.go:93:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:75:21: MAE003 flows.Insert (port 0) and flows.Valid at verifyforward.go:86:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:75:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyforward.go:93:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:90:7: MAE003 flows.Key (port 1) and flows.Refresh at verifyforward.go:75:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:90:7: MAE003 flows.Key (port 1) and flows.Insert at verifyforward.go:76:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:73:12: MAE003 flows.Find (port 0) and flows.Refresh at verifyforward.go:94:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:75:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifyforward.go:87:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:75:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifyforward.go:94:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:76:21: MAE003 flows.Insert (port 0) and flows.Valid at verifyforward.go:87:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:76:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyforward.go:94:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  verifyforward.go:67:2: flows.Expire write on ports [] key ()
-//	  verifyforward.go:72:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifyforward.go:74:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifyforward.go:72:12])
-//	  verifyforward.go:75:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  verifyforward.go:86:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
-//	  verifyforward.go:89:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
-//	  verifyforward.go:93:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
+//	  verifyforward.go:68:2: flows.Expire write on ports [] key ()
+//	  verifyforward.go:73:12: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifyforward.go:75:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at verifyforward.go:73:12])
+//	  verifyforward.go:76:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  verifyforward.go:87:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
+//	  verifyforward.go:90:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
+//	  verifyforward.go:94:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -42,20 +42,26 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenNATShape is NAT's struct as maestrogen saw it. The conversion below
+// maestrogenNAT_stale_run_go_generate is NAT's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of NAT is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenNATShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenNAT_stale_run_go_generate struct {
 	flows     *maestro.Table[maestro.FlowID, struct{}]
 	extIP     uint32
 	startPort uint16
 }
 
+type (
+	maestrogenNATNew_stale_run_go_generate     func(Config) *NAT
+	maestrogenNATProcess_stale_run_go_generate func(*NAT, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf NAT) maestrogenNATShape { return maestrogenNATShape(nf) }
-	_ func(Config) *NAT                           = New
-	_ func(*NAT, *maestro.Packet) maestro.Verdict = (*NAT).Process
+	_                                            = func(nf NAT) maestrogenNAT_stale_run_go_generate { return maestrogenNAT_stale_run_go_generate(nf) }
+	_ maestrogenNATNew_stale_run_go_generate     = New
+	_ maestrogenNATProcess_stale_run_go_generate = (*NAT).Process
 )
 
 // maestrogenNATRETASize is the redirection table size of the NIC profile the keys

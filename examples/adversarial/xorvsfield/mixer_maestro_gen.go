@@ -16,14 +16,14 @@ import (
 //
 //	NF Mixer (package github.com/nfmaestro/maestro/examples/adversarial/xorvsfield), constructor New(Config)
 //	strategy: locks
-//	  because xorvsfield.go:48:3: MAE003 seen.Insert (port 0) and seen.Has at xorvsfield.go:51:5 (port 1) may touch the same entry, but their keys share no component RSS can hash
+//	  because xorvsfield.go:49:3: MAE003 seen.Insert (port 0) and seen.Has at xorvsfield.go:52:5 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state seen *maestro.Table[uint32, struct{}] (Table)
-//	  xorvsfield.go:43:2: seen.Expire write on ports [] key ()
-//	  xorvsfield.go:48:3: seen.Insert write on ports [0] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
-//	  xorvsfield.go:51:5: seen.Has read on ports [1 2] key (DstIP&0xffffffff)
+//	  xorvsfield.go:44:2: seen.Expire write on ports [] key ()
+//	  xorvsfield.go:49:3: seen.Insert write on ports [0] key (SrcIP^DstIP&0xffffffff [xor of two packet fields])
+//	  xorvsfield.go:52:5: seen.Has read on ports [1 2] key (DstIP&0xffffffff)
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
@@ -32,18 +32,24 @@ import (
 //	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenMixerShape is Mixer's struct as maestrogen saw it. The conversion below
+// maestrogenMixer_stale_run_go_generate is Mixer's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Mixer is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenMixerShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenMixer_stale_run_go_generate struct {
 	seen *maestro.Table[uint32, struct{}]
 }
 
+type (
+	maestrogenMixerNew_stale_run_go_generate     func(Config) *Mixer
+	maestrogenMixerProcess_stale_run_go_generate func(*Mixer, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                               = func(nf Mixer) maestrogenMixerShape { return maestrogenMixerShape(nf) }
-	_ func(Config) *Mixer                           = New
-	_ func(*Mixer, *maestro.Packet) maestro.Verdict = (*Mixer).Process
+	_                                              = func(nf Mixer) maestrogenMixer_stale_run_go_generate { return maestrogenMixer_stale_run_go_generate(nf) }
+	_ maestrogenMixerNew_stale_run_go_generate     = New
+	_ maestrogenMixerProcess_stale_run_go_generate = (*Mixer).Process
 )
 
 // maestrogenMixerRETASize is the redirection table size of the NIC profile the keys

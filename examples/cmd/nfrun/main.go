@@ -69,6 +69,7 @@ import (
 	"time"
 
 	"github.com/nfmaestro/maestro/examples/catalog"
+	"github.com/nfmaestro/maestro/internal/buildinfo"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -137,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if errors.Is(err, errVersion) {
-		fmt.Fprintln(stdout, version("nfrun"))
+		fmt.Fprintln(stdout, "nfrun", buildinfo.String())
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "nfrun: %v\n", err)
@@ -276,7 +277,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.IntVar(&o.loop, "loop", 1, "replay the input `N` times (each pass shifted in time to follow the previous one)")
 	fs.Float64Var(&o.pacing.PPS, "pps", 0, "replay at this many packets per second (0: as fast as possible)")
 	fs.Float64Var(&o.pacing.Speed, "speed", 0, "replay at this multiple of capture time: 1 real time, 2 twice as fast (0: as fast as possible)")
-	fs.Bool("version", false, "print the version and exit")
+	buildinfo.Flag(fs)
 	o.xdp.register(fs)
 
 	// The NF registers its own flags. A catalog entry that clashes with

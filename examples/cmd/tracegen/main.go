@@ -32,6 +32,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nfmaestro/maestro/internal/buildinfo"
 	"github.com/nfmaestro/maestro/nic/soft"
 	"github.com/nfmaestro/maestro/nic/soft/traffic"
 )
@@ -55,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	out := fs.String("out", ".", "output directory for port<N>.pcap")
 	micro := fs.Bool("micro", false, "write microsecond timestamps (default nanoseconds)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
+	version := buildinfo.Flag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: tracegen [flags]\n\nWrites synthetic traffic as DIR/port<N>.pcap, one file per port.\n\nFlags:")
 		fs.PrintDefaults()
@@ -72,8 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tracegen: %v (see tracegen -h)\n", err)
 		return 2
 	}
-	if *showVersion {
-		fmt.Fprintln(stdout, version("tracegen"))
+	if *version {
+		fmt.Fprintln(stdout, "tracegen", buildinfo.String())
 		return 0
 	}
 	if fs.NArg() > 0 {

@@ -175,3 +175,10 @@ func TestNFFlag(t *testing.T) {
 		t.Errorf("-version: exit %d, %q", code, out.String())
 	}
 }
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "tracegen github.com/nfmaestro/maestro ") {
+		t.Errorf("-version: exit %d, %q %q", code, out.String(), errb.String())
+	}
+}

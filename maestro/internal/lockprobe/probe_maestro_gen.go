@@ -28,20 +28,26 @@ import (
 //	RSS port 1: key 0dddc8654b2bba500470529d5518fb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
 
-// maestrogenProbeShape is Probe's struct as maestrogen saw it. The conversion below
+// maestrogenProbe_stale_run_go_generate is Probe's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Probe is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenProbeShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenProbe_stale_run_go_generate struct {
 	panics  bool
 	weights []uint8
 	flows   *maestro.Table[maestro.FlowID, uint8]
 }
 
+type (
+	maestrogenProbeNew_stale_run_go_generate     func(Config) *Probe
+	maestrogenProbeProcess_stale_run_go_generate func(*Probe, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                               = func(nf Probe) maestrogenProbeShape { return maestrogenProbeShape(nf) }
-	_ func(Config) *Probe                           = New
-	_ func(*Probe, *maestro.Packet) maestro.Verdict = (*Probe).Process
+	_                                              = func(nf Probe) maestrogenProbe_stale_run_go_generate { return maestrogenProbe_stale_run_go_generate(nf) }
+	_ maestrogenProbeNew_stale_run_go_generate     = New
+	_ maestrogenProbeProcess_stale_run_go_generate = (*Probe).Process
 )
 
 // maestrogenProbeRETASize is the redirection table size of the NIC profile the keys
