@@ -15,7 +15,8 @@ type Dispatch func(p *maestro.Packet) int
 
 // HashDispatcher returns a Dispatch that spreads IPv4 packets over cores by
 // FNV-1a of the 5-tuple (addresses and protocol only when the packet has no
-// L4 ports) and sends every non-IPv4 packet to queue 0. It keeps each flow
+// L4 ports), finalised so that every bit of it counts for any number of
+// cores, and sends every non-IPv4 packet to queue 0. It keeps each flow
 // direction on one core but, unlike a symmetric RSS key, may send a flow's
 // replies elsewhere: use RSSDispatcher with the NF's generated configuration
 // when state must be sharded.

@@ -149,3 +149,34 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestHashDispatcherMixes: at a power-of-two core count, the 5-tuple hash
+// sends a flow's reply to the request's core about once in cores (FNV-1a's
+// low bits alone depend only on the low bits of each byte, and put nearly
+// every reply on its request's core), and spreads the flows evenly.
+func TestHashDispatcherMixes(t *testing.T) {
+	const cores, flows = 4, 4000
+	d := soft.HashDispatcher(cores)
+	same := 0
+	load := make([]int, cores)
+	for i := range flows {
+		f := maestro.Frame{SrcIP: 0x0a000000 + uint32(i)*7919, DstIP: 0x0b000001 + uint32(i%13), SrcPort: uint16(1024 + i), DstPort: 53, Proto: maestro.ProtoUDP, Size: 60}
+		var req, rep maestro.Packet
+		req.Reset(maestro.AppendFrame(nil, f), 0, 0)
+		f.SrcIP, f.DstIP, f.SrcPort, f.DstPort = f.DstIP, f.SrcIP, f.DstPort, f.SrcPort
+		rep.Reset(maestro.AppendFrame(nil, f), 1, 0)
+		q := d(&req)
+		load[q]++
+		if d(&rep) == q {
+			same++
+		}
+	}
+	if share := float64(same) / flows; share < 0.15 || share > 0.35 {
+		t.Errorf("%.2f of the replies reach their request's core, want about 1/%d", share, cores)
+	}
+	for core, n := range load {
+		if n < flows/cores*8/10 || n > flows/cores*12/10 {
+			t.Errorf("core %d gets %d of %d flows", core, n, flows)
+		}
+	}
+}
