@@ -372,6 +372,7 @@ func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("xdp: %w", err)
 	}
+	r.countStranded()
 	res := &Result{Info: info}
 	res.Elapsed = elapsed
 	res.Ports = make([]nic.Stats, r.ports)
@@ -407,6 +408,26 @@ func getStats(fd int, st *unix.XDPStatistics) error {
 		return e
 	}
 	return nil
+}
+
+// countStranded counts the frames in handoff bursts that no worker
+// processed before the run stopped as missed on their input ports.
+func (r *runner) countStranded() {
+	stranded := func(h *handoff) {
+		for i := range h.n {
+			r.workers[0].cnt[4*h.in[i]+3].Add(1)
+		}
+	}
+	for _, w := range r.workers {
+		for len(w.in) > 0 {
+			stranded(<-w.in)
+		}
+		for _, h := range w.out {
+			if h != nil {
+				stranded(h)
+			}
+		}
+	}
 }
 
 // packets returns the packets processed so far.
