@@ -91,6 +91,9 @@ type Info struct {
 	ZeroCopy bool
 	// Queues is the number of receive queues (one socket each) per port.
 	Queues []int
+	// Steered reports that the XDP program steers by the plan's RSS (else
+	// every frame goes to worker 0).
+	Steered bool
 	// Notes are remarks for the user, e.g. fewer queues than cores.
 	Notes []string
 }
@@ -135,7 +138,7 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor) (*Result, error) {
 
 	r := &runner{proc: proc, cores: cores, ports: len(ifs), sink: cfg.Sink}
 	defer r.close()
-	info := Info{ZeroCopy: true}
+	info := Info{ZeroCopy: true, Steered: len(cfg.RSS) > 0}
 	for port, ifi := range ifs {
 		queues := rxQueues(ifi.Name)
 		info.Queues = append(info.Queues, queues)
@@ -458,5 +461,9 @@ func (i Info) String() string {
 	for p, n := range i.Queues {
 		q[p] = fmt.Sprint(n)
 	}
-	return fmt.Sprintf("XDP %v mode, AF_XDP %s, receive queues per port %s, RSS in the XDP program", i.Mode, copyMode, strings.Join(q, ","))
+	steer := "the plan's RSS in the XDP program"
+	if !i.Steered {
+		steer = "one worker"
+	}
+	return fmt.Sprintf("XDP %v mode, AF_XDP %s, receive queues per port %s, %s", i.Mode, copyMode, strings.Join(q, ","), steer)
 }
