@@ -91,6 +91,9 @@ type Info struct {
 	ZeroCopy bool
 	// Queues is the number of receive queues (one socket each) per port.
 	Queues []int
+	// Steered reports that the XDP program steers by the plan's RSS (else
+	// every frame goes to worker 0).
+	Steered bool
 	// Notes are remarks for the user, e.g. fewer queues than cores.
 	Notes []string
 }
@@ -135,7 +138,7 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor) (*Result, error) {
 
 	r := &runner{proc: proc, cores: cores, ports: len(ifs), sink: cfg.Sink}
 	defer r.close()
-	info := Info{ZeroCopy: true}
+	info := Info{ZeroCopy: true, Steered: len(cfg.RSS) > 0}
 	for port, ifi := range ifs {
 		queues := rxQueues(ifi.Name)
 		info.Queues = append(info.Queues, queues)
@@ -372,6 +375,7 @@ func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("xdp: %w", err)
 	}
+	r.countStranded()
 	res := &Result{Info: info}
 	res.Elapsed = elapsed
 	res.Ports = make([]nic.Stats, r.ports)
@@ -409,6 +413,26 @@ func getStats(fd int, st *unix.XDPStatistics) error {
 	return nil
 }
 
+// countStranded counts the frames in handoff bursts that no worker
+// processed before the run stopped as missed on their input ports.
+func (r *runner) countStranded() {
+	stranded := func(h *handoff) {
+		for i := range h.n {
+			r.workers[0].cnt[4*h.in[i]+3].Add(1)
+		}
+	}
+	for _, w := range r.workers {
+		for len(w.in) > 0 {
+			stranded(<-w.in)
+		}
+		for _, h := range w.out {
+			if h != nil {
+				stranded(h)
+			}
+		}
+	}
+}
+
 // packets returns the packets processed so far.
 func (r *runner) packets() uint64 {
 	var n uint64
@@ -437,5 +461,9 @@ func (i Info) String() string {
 	for p, n := range i.Queues {
 		q[p] = fmt.Sprint(n)
 	}
-	return fmt.Sprintf("XDP %v mode, AF_XDP %s, receive queues per port %s, RSS in the XDP program", i.Mode, copyMode, strings.Join(q, ","))
+	steer := "the plan's RSS in the XDP program"
+	if !i.Steered {
+		steer = "one worker"
+	}
+	return fmt.Sprintf("XDP %v mode, AF_XDP %s, receive queues per port %s, %s", i.Mode, copyMode, strings.Join(q, ","), steer)
 }

@@ -229,6 +229,7 @@ func generalUsage(w io.Writer) {
 	fmt.Fprintln(w, `usage: nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
              [-loop N] [-pps R | -speed X] [-json] [-backend soft|dpdk] [-eal "..."]
              [-check] [-version] [NF flags] [traffic flags]
+       nfrun -nf NAME -backend xdp -iface IF0,IF1 [-cores N] [-xdp-mode native|generic] [-duration D] [-out DIR]
 
 Runs a catalog NF. "nfrun -nf NAME -h" lists every flag of that NF.
 
