@@ -65,6 +65,7 @@ func (r *reporter) parseAcks(nfs []*nfDecl) []*ack {
 	}
 	var out []*ack
 	for _, f := range r.pass.Files {
+		var code map[int]bool // lines where code starts or ends, once needed
 		for _, g := range f.Comments {
 			for _, c := range g.List {
 				arg, ok := directive("ack", &ast.CommentGroup{List: []*ast.Comment{c}})
@@ -78,15 +79,39 @@ func (r *reporter) parseAcks(nfs []*nfDecl) []*ack {
 				if d := docOf[g]; d != nil {
 					a.nf = d
 				} else {
+					if code == nil {
+						code = r.codeLines(f)
+					}
 					p := r.pass.Fset.Position(c.Pos())
 					a.file = p.Filename
-					a.lines = [2]int{p.Line, r.pass.Fset.Position(g.End()).Line + 1}
+					a.lines = [2]int{p.Line, p.Line}
+					if !code[p.Line] {
+						// A comment line of its own: it covers the code
+						// below its comment group.
+						a.lines[1] = r.pass.Fset.Position(g.End()).Line + 1
+					}
 				}
 				out = append(out, a)
 			}
 		}
 	}
 	return out
+}
+
+// codeLines returns the lines of f on which a syntax node starts or ends:
+// a comment on such a line trails code.
+func (r *reporter) codeLines(f *ast.File) map[int]bool {
+	lines := map[int]bool{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n.(type) {
+		case nil, *ast.Comment, *ast.CommentGroup:
+			return false
+		}
+		lines[r.pass.Fset.Position(n.Pos()).Line] = true
+		lines[r.pass.Fset.Position(n.End()).Line] = true
+		return true
+	})
+	return lines
 }
 
 // parseAck parses the argument of one //maestro:ack; nil when it is

@@ -72,7 +72,7 @@ func TestQuietPlan(t *testing.T) {
 // category (what go vet -json prints), with the code of its message.
 func TestCategories(t *testing.T) {
 	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "ack")
-	want := map[string]string{"MAE001": "MAE001/blocking", "MAE003": "MAE003/locks", "MAE020": "MAE020/warning"}
+	want := map[string]string{"MAE001": "MAE001/blocking", "MAE002": "MAE002/locks", "MAE003": "MAE003/locks", "MAE020": "MAE020/warning"}
 	seen := map[string]bool{}
 	for _, r := range res {
 		for _, d := range r.Diagnostics {

@@ -56,6 +56,7 @@ func NewLines(Config) *Lines { return &Lines{} }
 
 func (l *Lines) Process(p *maestro.Packet) maestro.Verdict {
 	l.byHash.Insert(p.SrcIP%1021, 0, p.Time) //maestro:ack MAE002 hashed on purpose
+	l.byHash.Insert(p.DstIP%7, 0, p.Time)    // want `MAE002: the key of byHash.Insert comes from opaque data`
 	// The next line's key is a MAC, and that is fine.
 	//maestro:ack MAE003 a MAC key
 	l.macs.Insert(p.EthSrc, 0, p.Time)
