@@ -7,7 +7,9 @@ import (
 	"github.com/nfmaestro/maestro/maestro"
 )
 
-// FW is examples/fw with its flow table in a concurrent Map: LAN packets
+// FW is the paper's firewall (examples/fwbasic; examples/fw matches it on
+// TCP and UDP traffic, all the benchmarks send) with its flow table in a
+// concurrent Map: LAN packets
 // create or refresh their 5-tuple, WAN packets pass if the reversed 5-tuple
 // is live.
 type FW struct {
