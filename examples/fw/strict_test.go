@@ -1,11 +1,16 @@
+//go:build !maestrogen
+
 package fw
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/nfmaestro/maestro/examples/fwbasic"
 	"github.com/nfmaestro/maestro/maestro"
+	"github.com/nfmaestro/maestro/maestro/maestrotest"
 )
 
 const router = 0xc6330001 // a router on the path, not the server
@@ -175,4 +180,49 @@ func TestFragments(t *testing.T) {
 
 	// Known datagrams expire like flows.
 	wantVerdict(t, "later fragment after the datagram expired", verdict(f, WAN, rest, 3+10*sec+1), drop)
+}
+
+// TestHostileTracesCatchFiveTupleSharding runs the strict FW with the
+// paper FW's RSS configuration (examples/fwbasic: symmetric 5-tuple
+// sharding), which is wrong for it: ICMP errors come from routers and
+// fragments carry no ports the NIC hashes, so they land on cores that never
+// saw their flow. The hostile traces must show it (as WAN packets the
+// sequential FW admits and the parallel one drops), and the standard
+// traces, all TCP and UDP, must not: the mistake hides there.
+func TestHostileTracesCatchFiveTupleSharding(t *testing.T) {
+	hostile, err := maestrotest.HostileTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	standard, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	basic, err := fwbasic.NewParallel(fwbasic.Config{Capacity: testConfig.Capacity, Timeout: testConfig.Timeout}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range append(hostile, standard...) {
+		par, err := NewParallel(testConfig, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := maestrotest.Run(New(testConfig), par, tr.Trace, maestrotest.Options{RSS: basic.RSS()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		isHostile := slices.ContainsFunc(hostile, func(h maestrotest.Trace) bool { return h.Name == tr.Name })
+		switch {
+		case isHostile && rep.Mismatches == 0:
+			t.Errorf("%s: 5-tuple sharding of the strict FW went unnoticed", tr.Name)
+		case !isHostile && rep.Mismatches != 0:
+			t.Errorf("%s: %d mismatches on TCP and UDP flows alone: %v", tr.Name, rep.Mismatches, rep.Err())
+		}
+		for _, m := range rep.First {
+			if m.Port != WAN || m.Seq != maestro.Forward(LAN) || m.Par != maestro.Drop {
+				t.Errorf("%s: unexpected mismatch %v", tr.Name, m)
+			}
+		}
+		t.Logf("%s: %d of %d packets differ", tr.Name, rep.Mismatches, rep.Packets)
+	}
 }
