@@ -5,6 +5,8 @@
 //	      [-backend soft|dpdk] [-eal "..."] [-check] [NF flags] [traffic flags]
 //
 // The i-th -in file is port i; the files' packets are merged by timestamp.
+// An -in pcap may be a FIFO or a pipe (pcapng must be a regular file);
+// SIGINT reaches a read waiting on it.
 // Without -in, nfrun generates traffic in memory (package
 // nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
 // traffic flag whose name the NF already uses is renamed -gen-NAME); a
@@ -450,6 +452,10 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runtimeErr(err)
 		}
 		defer r.Close()
+		// An input that is a FIFO or a pipe may block in read() for ever:
+		// an interrupt must reach it there.
+		stop := context.AfterFunc(ctx, func() { r.Interrupt(ctx.Err()) })
+		defer stop()
 		src, input, pcapIn = r, "pcap: "+strings.Join(o.in, " "), r
 	} else {
 		tr, err := traffic.Generate(o.gen)
