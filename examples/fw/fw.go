@@ -126,7 +126,7 @@ func New(cfg Config) *FW {
 	}
 }
 
-// ICMP types the FW tells apart.
+// ICMP types the FW tells apart, and the header sizes it reads.
 const (
 	icmpEchoReply     = 0
 	icmpUnreachable   = 3
@@ -236,7 +236,7 @@ func l4Bounds(p *maestro.Packet) (l4, end int) {
 }
 
 // flowOf returns p's flow key, with p's own addresses (not reversed), and
-// its class. p must be IPv4 (IsIPv4) and not a later fragment. The key is
+// its class. p must be IPv4 (IsIPv4) and not a later fragment. The key
 // is one literal built from p's address fields on every path (only the
 // ports differ), so the analysis sees which packet fields it holds.
 func flowOf(p *maestro.Packet) (maestro.FlowID, class) {
