@@ -62,7 +62,9 @@ const (
 // hostile traffic built around them (traffic.Kind: ICMP echoes and errors,
 // malformed, truncated and fragmented frames, ARP, IPv6 and LLDP, spoofed
 // and wrong-protocol replies, unsolicited WAN traffic, request-reply
-// bursts within 1 µs, VLAN tags, IPv4 options and TTLs of 0 and 1):
+// bursts within 1 µs, VLAN tags, IPv4 options and TTLs of 0 and 1; pings
+// by identifier, ICMP errors from routers quoting live and dead flows, and
+// fragmented replies with later fragments of unknown datagrams):
 //
 //   - "hostile": uniform flows;
 //   - "hostile-pool": Zipf-skewed flows from small pools of adjacent

@@ -9,6 +9,8 @@
 // With -backend xdp (AF_XDP, Linux, root) the i-th -iface interface is
 // port i and the run lasts -duration or until SIGINT (see nic/xdp).
 // The i-th -in file is port i; the files' packets are merged by timestamp.
+// An -in pcap may be a FIFO or a pipe (pcapng must be a regular file);
+// SIGINT reaches a read waiting on it.
 // Without -in, nfrun generates traffic in memory (package
 // nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
 // traffic flag whose name the NF already uses is renamed -gen-NAME); a
@@ -511,10 +513,17 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		input = "pcap: " + strings.Join(o.in, " ")
 		open = func() (soft.Source, error) {
 			r, err := soft.OpenPcaps(o.in...)
-			if err == nil && firstPcap == nil {
+			if err != nil {
+				return nil, err
+			}
+			if firstPcap == nil {
 				firstPcap = r
 			}
-			return r, err
+			// An input that is a FIFO or a pipe may block in read() for
+			// ever: an interrupt must reach it there. Interrupt is safe
+			// on a reader a later pass has closed.
+			context.AfterFunc(ctx, func() { r.Interrupt(ctx.Err()) })
+			return r, nil
 		}
 	} else {
 		input = fmt.Sprintf("generated: %d packets, %d %v %v flows, bidir %g, seed %d", o.gen.Packets, o.gen.Flows, o.gen.Dist, o.gen.Proto, o.gen.Bidir, o.gen.Seed)
