@@ -22,8 +22,8 @@ func TestHashFieldsHashed(t *testing.T) {
 		{HashIPv4All | HashL4DstOnly, Dp},
 		{HashIPv4All | HashL3DstOnly | HashL4DstOnly, D | Dp},
 		{HashIPv4All | HashL3SrcOnly | HashL4DstOnly, S | Dp},
-		{HashIPv4All | HashL3SrcOnly | HashL3DstOnly, AllFields},         // both flags of a layer: neither
-		{HashIPv4All | HashL4SrcOnly | HashL4DstOnly, AllFields},         // idem
+		{HashIPv4All | HashL3SrcOnly | HashL3DstOnly, AllFields},          // both flags of a layer: neither
+		{HashIPv4All | HashL4SrcOnly | HashL4DstOnly, AllFields},          // idem
 		{HashIPv4All | HashL3SrcOnly | HashL3DstOnly | HashL4SrcOnly, Sp}, // L3 pair cleared, L4 alone drops L3
 		{HashIPv4 | HashL3DstOnly, D},
 	} {
