@@ -175,7 +175,12 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 			}
 		}
 		def := p.HasDefault() && c.Port == p.DefaultPort
-		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(), RETASize: len(c.RETA), RETA: c.RETA})
+		var spread []string
+		for _, fs := range sol.Ports[i].Spread {
+			spread = append(spread, fs.String())
+		}
+		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(),
+			Hashes: strings.Split(c.Fields.Hashed().String(), ","), Spread: spread, RETASize: len(c.RETA), RETA: c.RETA})
 	}
 	keys := make([]rss.Config, len(sol.Configs))
 	for i, c := range sol.Configs {

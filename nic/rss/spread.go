@@ -243,10 +243,14 @@ func excludesLow(c Constraint, port int, f Field, low uint32) bool {
 	return two && q == port && other.fieldMask(f)&low != low
 }
 
+// constraintName names c for a limit: the constraint itself and the first
+// of its reasons (the analyzer joins one per access with "; ").
 func constraintName(c Constraint) string {
-	if c.Why != "" {
-		return c.Why
+	why, rest, more := strings.Cut(c.Why, "; ")
+	if more && rest != "" {
+		why += "; ..."
 	}
+	c.Why = why
 	return c.String()
 }
 
