@@ -31,6 +31,9 @@ type File struct {
 	Keys []rss.Config
 	// RETASize is the NIC profile's redirection table size.
 	RETASize int
+	// RETA is the kind of RETA the keys were solved for
+	// (rss.Solution.RETA): the generated RSS function builds it.
+	RETA rss.RETAKind
 	// Single is true when the NF is the only one in its package: the
 	// constructors are then NewParallel and NewLocked rather than
 	// New<NF>Parallel and New<NF>Locked.
@@ -169,7 +172,7 @@ func (e *emitter) rssData() {
 	e.pf("// %sRSS returns the RSS configuration of every port for cores queues:\n", e.p)
 	e.pf("// the solved Toeplitz keys and hash fields (the *Only flags narrow the\n")
 	e.pf("// input to the fields the port's queue may depend on), and one\n")
-	e.pf("// round-robin RETA\n")
+	e.pf("// RETA shared by all ports (%s: the kind the keys' spread certificate\n// was proven for).\n", f.RETA)
 	e.pf("// shared by all ports. The configurations are prepared for Queue.\n")
 	e.pf("func %sRSS(cores int) ([]rss.Config, error) {\n", e.p)
 	e.pf("\tcfgs := []rss.Config{\n")
@@ -190,7 +193,11 @@ func (e *emitter) rssData() {
 		e.pf("\n\t\t\t},\n\t\t},\n")
 	}
 	e.pf("\t}\n")
-	e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
+	if f.RETA == rss.RETABlocks {
+		e.pf("\treturn rss.ForCoresKind(cfgs, rss.RETABlocks, %sRETASize, cores)\n}\n\n", e.p)
+	} else {
+		e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
+	}
 }
 
 func (e *emitter) sharedNothing(typ, ctor, full string) {

@@ -180,7 +180,7 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 			spread = append(spread, fs.String())
 		}
 		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(),
-			Hashes: strings.Split(c.Fields.Hashed().String(), ","), Spread: spread, RETASize: len(c.RETA), RETA: c.RETA})
+			Hashes: strings.Split(c.Fields.Hashed().String(), ","), Spread: spread, RETAKind: sol.RETA.String(), RETASize: len(c.RETA), RETA: c.RETA})
 	}
 	keys := make([]rss.Config, len(sol.Configs))
 	for i, c := range sol.Configs {
@@ -223,7 +223,7 @@ func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, e
 	if err != nil {
 		return nil, err
 	}
-	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, Single: nfs == 1})
+	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, RETA: d.Solution.RETA, Single: nfs == 1})
 	if err != nil {
 		return nil, err
 	}

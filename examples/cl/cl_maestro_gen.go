@@ -31,24 +31,24 @@ import (
 //	  cl.go:119:5: conns.Estimate read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff)
 //	  cl.go:125:2: conns.Add write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff)
 //	RSS constraint: port 0 DependsOnly(SrcIP,DstIP)
-//	RSS port 0: key 1b9341338365dd9205dac600000000006e7bf91e805136cb214ca137e087a07f0741dca8a00427adcdd42c0796827b2507879767
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries
-//	RSS port 1: key 5795ca42a24faa442eed68fbb4f70c7286e84f04b2883c84a61526e9df43b58e735bb38ac89fcc47ccc08c97f8b76d3170eae13f
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 2d37b560d847dfe368c0d353cbf9f3b14e76a34a803b41e585965ec4026faffafd840ed55643892c6636ef18b7891e60e1dba7c0
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key 32c25b8ff95859574af87c000000000002a12f033eae270542baad694b8a8e538aad6d9312de72bede53414921d0b67e8ac34cc8
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
+//	RSS port 1: key 41646ffaf1fbc2d8418da3603c334a0e74f6f1210b4148212f255429136edec4a00ae89ef6ae2015d98f69fe35ba0a62c78d878d
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key ac3996d650ed4e33140e63e46e2b91391cd2dd7c24cc4cf6004b2c713a435c8130ddaeecef772e360543927182cf7d544284221c
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /29, 8 /29, 16 /27, 32 /27
-//	  DstIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of DstIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 0 DependsOnly(SrcIP,DstIP) [cl.go:111:14: flows.Find keyed by (packet SrcIP, packet DstIP, packet SrcPort, packet DstPort); ...]
+//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /27, 32 /27
+//	  DstIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /28, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /11, 32 /11
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /14, 4 /13, 8 /12, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /29, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /13, 4 /13, 8 /13, 16 /9, 32 /9
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 //	  DstPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /11
 
 // maestrogenCLShape is CL's struct as maestrogen saw it. The conversion below
@@ -74,7 +74,8 @@ const maestrogenCLRETASize = 512
 // maestrogenCLRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenCLRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -82,20 +83,20 @@ func maestrogenCLRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x1b, 0x93, 0x41, 0x33, 0x83, 0x65, 0xdd, 0x92, 0x05, 0xda, 0xc6, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0x6e, 0x7b, 0xf9, 0x1e, 0x80, 0x51, 0x36, 0xcb, 0x21, 0x4c,
-				0xa1, 0x37, 0xe0, 0x87, 0xa0, 0x7f, 0x07, 0x41, 0xdc, 0xa8, 0xa0, 0x04, 0x27,
-				0xad, 0xcd, 0xd4, 0x2c, 0x07, 0x96, 0x82, 0x7b, 0x25, 0x07, 0x87, 0x97, 0x67,
+				0x32, 0xc2, 0x5b, 0x8f, 0xf9, 0x58, 0x59, 0x57, 0x4a, 0xf8, 0x7c, 0x00, 0x00,
+				0x00, 0x00, 0x00, 0x02, 0xa1, 0x2f, 0x03, 0x3e, 0xae, 0x27, 0x05, 0x42, 0xba,
+				0xad, 0x69, 0x4b, 0x8a, 0x8e, 0x53, 0x8a, 0xad, 0x6d, 0x93, 0x12, 0xde, 0x72,
+				0xbe, 0xde, 0x53, 0x41, 0x49, 0x21, 0xd0, 0xb6, 0x7e, 0x8a, 0xc3, 0x4c, 0xc8,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x57, 0x95, 0xca, 0x42, 0xa2, 0x4f, 0xaa, 0x44, 0x2e, 0xed, 0x68, 0xfb, 0xb4,
-				0xf7, 0x0c, 0x72, 0x86, 0xe8, 0x4f, 0x04, 0xb2, 0x88, 0x3c, 0x84, 0xa6, 0x15,
-				0x26, 0xe9, 0xdf, 0x43, 0xb5, 0x8e, 0x73, 0x5b, 0xb3, 0x8a, 0xc8, 0x9f, 0xcc,
-				0x47, 0xcc, 0xc0, 0x8c, 0x97, 0xf8, 0xb7, 0x6d, 0x31, 0x70, 0xea, 0xe1, 0x3f,
+				0x41, 0x64, 0x6f, 0xfa, 0xf1, 0xfb, 0xc2, 0xd8, 0x41, 0x8d, 0xa3, 0x60, 0x3c,
+				0x33, 0x4a, 0x0e, 0x74, 0xf6, 0xf1, 0x21, 0x0b, 0x41, 0x48, 0x21, 0x2f, 0x25,
+				0x54, 0x29, 0x13, 0x6e, 0xde, 0xc4, 0xa0, 0x0a, 0xe8, 0x9e, 0xf6, 0xae, 0x20,
+				0x15, 0xd9, 0x8f, 0x69, 0xfe, 0x35, 0xba, 0x0a, 0x62, 0xc7, 0x8d, 0x87, 0x8d,
 			},
 		},
 		{
@@ -105,14 +106,14 @@ func maestrogenCLRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x2d, 0x37, 0xb5, 0x60, 0xd8, 0x47, 0xdf, 0xe3, 0x68, 0xc0, 0xd3, 0x53, 0xcb,
-				0xf9, 0xf3, 0xb1, 0x4e, 0x76, 0xa3, 0x4a, 0x80, 0x3b, 0x41, 0xe5, 0x85, 0x96,
-				0x5e, 0xc4, 0x02, 0x6f, 0xaf, 0xfa, 0xfd, 0x84, 0x0e, 0xd5, 0x56, 0x43, 0x89,
-				0x2c, 0x66, 0x36, 0xef, 0x18, 0xb7, 0x89, 0x1e, 0x60, 0xe1, 0xdb, 0xa7, 0xc0,
+				0xac, 0x39, 0x96, 0xd6, 0x50, 0xed, 0x4e, 0x33, 0x14, 0x0e, 0x63, 0xe4, 0x6e,
+				0x2b, 0x91, 0x39, 0x1c, 0xd2, 0xdd, 0x7c, 0x24, 0xcc, 0x4c, 0xf6, 0x00, 0x4b,
+				0x2c, 0x71, 0x3a, 0x43, 0x5c, 0x81, 0x30, 0xdd, 0xae, 0xec, 0xef, 0x77, 0x2e,
+				0x36, 0x05, 0x43, 0x92, 0x71, 0x82, 0xcf, 0x7d, 0x54, 0x42, 0x84, 0x22, 0x1c,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenCLRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenCLRETASize, cores)
 }
 
 // CLParallel is CL parallelized shared-nothing by maestrogen: every core runs

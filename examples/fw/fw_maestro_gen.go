@@ -33,27 +33,27 @@ import (
 //	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS port 0: key 8bb1e6a61c03751ba615e8a6bf1af6a7d575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 7900bb1ba615e8a61c03751af6a6bf1be368f51593365d7c4303ba806985e95655cdbebf68b887a1175a260c22cb354f12762163
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 02dae31ba615e8a61c03751af6a6bf1b3078d75cac75ccc526415e8a80abd614cacb5746ca28238b14c20d5c79b7be30ec0fa50c
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key e00cf94f62ef02685541dd4f0269b34e1f65cac3b0573a6a3621f18e1656cb7bc6f03cdd3e18dc507ba5c0260b6547cbc8caab02
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key 4612d6685541dd4f62ef0269b34f02683a1030f8aa248bf71032e59de545f0281c00d57553f0bf621585e5384ac0f07a7a22efb4
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key 676420685541dd4f62ef0269b34f0268c40f23cd016372df0ff4a4d251126c8f4f92624d72cd49301f62d5417490826051e562d0
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /25
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /25
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /25
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 
 // maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
@@ -76,7 +76,8 @@ const maestrogenFWRETASize = 512
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -84,20 +85,20 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x8b, 0xb1, 0xe6, 0xa6, 0x1c, 0x03, 0x75, 0x1b, 0xa6, 0x15, 0xe8, 0xa6, 0xbf,
-				0x1a, 0xf6, 0xa7, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39, 0x2c, 0x8a,
-				0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03, 0x2c, 0x6b,
-				0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a, 0x54, 0xa2,
+				0xe0, 0x0c, 0xf9, 0x4f, 0x62, 0xef, 0x02, 0x68, 0x55, 0x41, 0xdd, 0x4f, 0x02,
+				0x69, 0xb3, 0x4e, 0x1f, 0x65, 0xca, 0xc3, 0xb0, 0x57, 0x3a, 0x6a, 0x36, 0x21,
+				0xf1, 0x8e, 0x16, 0x56, 0xcb, 0x7b, 0xc6, 0xf0, 0x3c, 0xdd, 0x3e, 0x18, 0xdc,
+				0x50, 0x7b, 0xa5, 0xc0, 0x26, 0x0b, 0x65, 0x47, 0xcb, 0xc8, 0xca, 0xab, 0x02,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x79, 0x00, 0xbb, 0x1b, 0xa6, 0x15, 0xe8, 0xa6, 0x1c, 0x03, 0x75, 0x1a, 0xf6,
-				0xa6, 0xbf, 0x1b, 0xe3, 0x68, 0xf5, 0x15, 0x93, 0x36, 0x5d, 0x7c, 0x43, 0x03,
-				0xba, 0x80, 0x69, 0x85, 0xe9, 0x56, 0x55, 0xcd, 0xbe, 0xbf, 0x68, 0xb8, 0x87,
-				0xa1, 0x17, 0x5a, 0x26, 0x0c, 0x22, 0xcb, 0x35, 0x4f, 0x12, 0x76, 0x21, 0x63,
+				0x46, 0x12, 0xd6, 0x68, 0x55, 0x41, 0xdd, 0x4f, 0x62, 0xef, 0x02, 0x69, 0xb3,
+				0x4f, 0x02, 0x68, 0x3a, 0x10, 0x30, 0xf8, 0xaa, 0x24, 0x8b, 0xf7, 0x10, 0x32,
+				0xe5, 0x9d, 0xe5, 0x45, 0xf0, 0x28, 0x1c, 0x00, 0xd5, 0x75, 0x53, 0xf0, 0xbf,
+				0x62, 0x15, 0x85, 0xe5, 0x38, 0x4a, 0xc0, 0xf0, 0x7a, 0x7a, 0x22, 0xef, 0xb4,
 			},
 		},
 		{
@@ -107,14 +108,14 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x02, 0xda, 0xe3, 0x1b, 0xa6, 0x15, 0xe8, 0xa6, 0x1c, 0x03, 0x75, 0x1a, 0xf6,
-				0xa6, 0xbf, 0x1b, 0x30, 0x78, 0xd7, 0x5c, 0xac, 0x75, 0xcc, 0xc5, 0x26, 0x41,
-				0x5e, 0x8a, 0x80, 0xab, 0xd6, 0x14, 0xca, 0xcb, 0x57, 0x46, 0xca, 0x28, 0x23,
-				0x8b, 0x14, 0xc2, 0x0d, 0x5c, 0x79, 0xb7, 0xbe, 0x30, 0xec, 0x0f, 0xa5, 0x0c,
+				0x67, 0x64, 0x20, 0x68, 0x55, 0x41, 0xdd, 0x4f, 0x62, 0xef, 0x02, 0x69, 0xb3,
+				0x4f, 0x02, 0x68, 0xc4, 0x0f, 0x23, 0xcd, 0x01, 0x63, 0x72, 0xdf, 0x0f, 0xf4,
+				0xa4, 0xd2, 0x51, 0x12, 0x6c, 0x8f, 0x4f, 0x92, 0x62, 0x4d, 0x72, 0xcd, 0x49,
+				0x30, 0x1f, 0x62, 0xd5, 0x41, 0x74, 0x90, 0x82, 0x60, 0x51, 0xe5, 0x62, 0xd0,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenFWRETASize, cores)
 }
 
 // FWParallel is FW parallelized shared-nothing by maestrogen: every core runs

@@ -62,21 +62,21 @@ import (
 //	RSS constraint: port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16)
 //	RSS constraint: port 1 DependsOnly(SrcIP/16)
 //	RSS constraint: port 2 DependsOnly(SrcIP/16)
-//	RSS port 0: key 84affa528e9eb61a256ecf8b4112c1ac28982a5fc16107eb445350f8dbf03f41bd5f4abd5ba0ee9766d41ba5d01eeeee3e395be2
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 36a45c4862000001f2dae135257a6b881be071f9a36559555a743ff08fd4ad884ac4e16492cd2e00b8c782162e9479985ca3e502
-//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP/16; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4e583448620000011fbda7dcbc42f5234817dd5fa92a9176b6693cc11919e53a16f610fd32be16ae4939b3baf0946d0f4292ccd2
-//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP/16; RETA 512 entries
+//	RSS port 0: key f5faa32e1b4db6623d5f42c65e9d530a6d89f4a33a97f2d52582d19b5649fb46ec987640dbf883602ab20e313c4d42cdafd730cc
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key c9dfe99c02000001c76224fe7a963a3bc4231c49b8d5a19be25daf23aa5b3a5da820959cfb8d6e1dc2cd642efc44f3e7256a5393
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP/16; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key eb7c6b9c02000000df373efa5d02513e73cfb3368e6a56732c5d108be4ed64f81f87ae52487e998cd0d6b7dfdac2ddd85bfa0d86
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP/16; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
 //	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /13, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /14, 4 /14, 8 /12, 16 /12, 32 /11
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
 //	RSS spread, port 1 (hashes SrcIP):
-//	  SrcIP: 2 cores /7, 4 /7, 8 /7, 16 /7, 32 /7; the low 8 bits of SrcIP do not reach 2 cores: the queue may depend on only 0 of them, because of port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]; port 1 DependsOnly(SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]
+//	  SrcIP: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11; the low 8 bits of SrcIP do not reach 2 cores (blocks RETA): the queue may depend on only 0 of them, because of port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]; port 1 DependsOnly(SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]
 //	RSS spread, port 2 (hashes SrcIP):
-//	  SrcIP: 2 cores /7, 4 /7, 8 /7, 16 /7, 32 /7; the low 8 bits of SrcIP do not reach 2 cores: the queue may depend on only 0 of them, because of port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]; port 2 DependsOnly(SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]
+//	  SrcIP: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11; the low 8 bits of SrcIP do not reach 2 cores (blocks RETA): the queue may depend on only 0 of them, because of port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]; port 2 DependsOnly(SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]
 
 // maestrogenHHHShape is HHH's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of HHH is added, removed, renamed or
@@ -104,7 +104,8 @@ const maestrogenHHHRETASize = 512
 // maestrogenHHHRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -112,20 +113,20 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x84, 0xaf, 0xfa, 0x52, 0x8e, 0x9e, 0xb6, 0x1a, 0x25, 0x6e, 0xcf, 0x8b, 0x41,
-				0x12, 0xc1, 0xac, 0x28, 0x98, 0x2a, 0x5f, 0xc1, 0x61, 0x07, 0xeb, 0x44, 0x53,
-				0x50, 0xf8, 0xdb, 0xf0, 0x3f, 0x41, 0xbd, 0x5f, 0x4a, 0xbd, 0x5b, 0xa0, 0xee,
-				0x97, 0x66, 0xd4, 0x1b, 0xa5, 0xd0, 0x1e, 0xee, 0xee, 0x3e, 0x39, 0x5b, 0xe2,
+				0xf5, 0xfa, 0xa3, 0x2e, 0x1b, 0x4d, 0xb6, 0x62, 0x3d, 0x5f, 0x42, 0xc6, 0x5e,
+				0x9d, 0x53, 0x0a, 0x6d, 0x89, 0xf4, 0xa3, 0x3a, 0x97, 0xf2, 0xd5, 0x25, 0x82,
+				0xd1, 0x9b, 0x56, 0x49, 0xfb, 0x46, 0xec, 0x98, 0x76, 0x40, 0xdb, 0xf8, 0x83,
+				0x60, 0x2a, 0xb2, 0x0e, 0x31, 0x3c, 0x4d, 0x42, 0xcd, 0xaf, 0xd7, 0x30, 0xcc,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0x36, 0xa4, 0x5c, 0x48, 0x62, 0x00, 0x00, 0x01, 0xf2, 0xda, 0xe1, 0x35, 0x25,
-				0x7a, 0x6b, 0x88, 0x1b, 0xe0, 0x71, 0xf9, 0xa3, 0x65, 0x59, 0x55, 0x5a, 0x74,
-				0x3f, 0xf0, 0x8f, 0xd4, 0xad, 0x88, 0x4a, 0xc4, 0xe1, 0x64, 0x92, 0xcd, 0x2e,
-				0x00, 0xb8, 0xc7, 0x82, 0x16, 0x2e, 0x94, 0x79, 0x98, 0x5c, 0xa3, 0xe5, 0x02,
+				0xc9, 0xdf, 0xe9, 0x9c, 0x02, 0x00, 0x00, 0x01, 0xc7, 0x62, 0x24, 0xfe, 0x7a,
+				0x96, 0x3a, 0x3b, 0xc4, 0x23, 0x1c, 0x49, 0xb8, 0xd5, 0xa1, 0x9b, 0xe2, 0x5d,
+				0xaf, 0x23, 0xaa, 0x5b, 0x3a, 0x5d, 0xa8, 0x20, 0x95, 0x9c, 0xfb, 0x8d, 0x6e,
+				0x1d, 0xc2, 0xcd, 0x64, 0x2e, 0xfc, 0x44, 0xf3, 0xe7, 0x25, 0x6a, 0x53, 0x93,
 			},
 		},
 		{
@@ -135,14 +136,14 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0x4e, 0x58, 0x34, 0x48, 0x62, 0x00, 0x00, 0x01, 0x1f, 0xbd, 0xa7, 0xdc, 0xbc,
-				0x42, 0xf5, 0x23, 0x48, 0x17, 0xdd, 0x5f, 0xa9, 0x2a, 0x91, 0x76, 0xb6, 0x69,
-				0x3c, 0xc1, 0x19, 0x19, 0xe5, 0x3a, 0x16, 0xf6, 0x10, 0xfd, 0x32, 0xbe, 0x16,
-				0xae, 0x49, 0x39, 0xb3, 0xba, 0xf0, 0x94, 0x6d, 0x0f, 0x42, 0x92, 0xcc, 0xd2,
+				0xeb, 0x7c, 0x6b, 0x9c, 0x02, 0x00, 0x00, 0x00, 0xdf, 0x37, 0x3e, 0xfa, 0x5d,
+				0x02, 0x51, 0x3e, 0x73, 0xcf, 0xb3, 0x36, 0x8e, 0x6a, 0x56, 0x73, 0x2c, 0x5d,
+				0x10, 0x8b, 0xe4, 0xed, 0x64, 0xf8, 0x1f, 0x87, 0xae, 0x52, 0x48, 0x7e, 0x99,
+				0x8c, 0xd0, 0xd6, 0xb7, 0xdf, 0xda, 0xc2, 0xdd, 0xd8, 0x5b, 0xfa, 0x0d, 0x86,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenHHHRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenHHHRETASize, cores)
 }
 
 // HHHParallel is HHH parallelized shared-nothing by maestrogen: every core runs

@@ -87,6 +87,10 @@ type Solution struct {
 	Dimension int
 	// Seed is the seed Solve was given; the same seed gives the same keys.
 	Seed int64
+	// RETA is the kind of RETA the keys were chosen for (the one that
+	// spreads clustered traffic better; PortReport.Spread certifies it).
+	// WithCores builds it.
+	RETA RETAKind
 }
 
 // InfeasibleError reports that no RSS configuration satisfies the constraints
@@ -458,7 +462,10 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 			}
 		}
 		sol := &Solution{Profile: p, RETABits: b, Constraints: cs, Dimension: nfree, Seed: seed}
-		ok, score, perfect := true, 0, true
+		ok := true
+		var reps [2][]PortReport
+		var scores [2]int
+		perfects := [2]bool{true, true}
 		for port := 0; port < ports; port++ {
 			key := make([]byte, p.KeyLen)
 			for i := range key {
@@ -473,18 +480,26 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 					key[j/8] &^= mask
 				}
 			}
-			rep, sc, pf := s.report(port, keyPrefix(key))
-			if rep.Rank < b {
-				ok = false
-				if rep.Rank < minRank {
-					minRank, minPort = rep.Rank, port
+			for kind := range reps {
+				rep, sc, pf := s.report(port, keyPrefix(key), RETAKind(kind))
+				if kind == 0 && rep.Rank < b {
+					ok = false
+					if rep.Rank < minRank {
+						minRank, minPort = rep.Rank, port
+					}
 				}
+				scores[kind] += sc
+				perfects[kind] = perfects[kind] && pf
+				reps[kind] = append(reps[kind], rep)
 			}
-			score += sc
-			perfect = perfect && pf
 			sol.Configs = append(sol.Configs, Config{Port: port, Key: key, Fields: s.fields[port]})
-			sol.Ports = append(sol.Ports, rep)
 		}
+		kind := RETARoundRobin
+		if scores[RETABlocks] > scores[RETARoundRobin] {
+			kind = RETABlocks
+		}
+		sol.RETA, sol.Ports = kind, reps[kind]
+		score, perfect := scores[kind], perfects[kind]
 		if !ok {
 			// A few failures in a row usually mean the constraints pin a
 			// hash bit; that is exact and cheap to prove, so stop early.
@@ -512,7 +527,7 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 // met, weighted so that spread of clustered traffic (the low bits of each
 // field, at every core count) dominates, and perfect says whether all that
 // could apply did, with every field spreading from its lowest bits up.
-func (s *system) report(port int, k key128) (rep PortReport, score int, perfect bool) {
+func (s *system) report(port int, k key128, kind RETAKind) (rep PortReport, score int, perfect bool) {
 	a, l := s.allowed[port], s.lay[port]
 	rep.Port = port
 	for f := Field(0); f < numFields; f++ {
@@ -541,7 +556,7 @@ func (s *system) report(port int, k key128) (rep PortReport, score int, perfect 
 		if rep.Allowed[f] == 0 {
 			continue
 		}
-		sp := fieldSpread(k, l, f, rep.Allowed[f], min(s.b, SpreadBits))
+		sp := fieldSpread(k, l, f, rep.Allowed[f], min(s.b, SpreadBits), s.b, kind)
 		// Clustered traffic: reaching every core from the low 8 bits counts
 		// most, then from the low 16, then the fewer bits the better.
 		best := bestSpread(f, rep.Allowed[f], min(s.b, SpreadBits))
@@ -707,9 +722,10 @@ func describeBit(t int) string {
 }
 
 // WithCores returns the per-port configurations for cores queues, all ports
-// sharing one round-robin RETA of the profile's size, ready for Queue.
+// sharing one RETA of the profile's size and the solution's kind (s.RETA),
+// ready for Queue.
 func (s *Solution) WithCores(cores int) ([]Config, error) {
-	return ForCores(s.Configs, s.Profile.RETASize, cores)
+	return ForCoresKind(s.Configs, s.RETA, s.Profile.RETASize, cores)
 }
 
 // WithRETA returns the per-port configurations with the given RETA (e.g. from

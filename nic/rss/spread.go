@@ -11,9 +11,9 @@ import (
 // Rank over a whole field says that uniformly random values of it spread.
 // Real traffic is clustered: a /24 of clients, one server's many ports. With
 // a round-robin RETA over 2^j cores (j <= b) the queue is the low j hash
-// bits, so traffic in which only the low L bits of field f vary reaches
-// every core exactly when the low j hash bits, as a linear map of those L
-// input bits, have rank j. FieldSpread records, per core count, the least
+// bits (with RETABlocks, the high j of the b index bits), so traffic in
+// which only the low L bits of field f vary reaches every core exactly when
+// those j hash bits, as a linear map of the L input bits, have rank j. FieldSpread records, per core count, the least
 // such L: the longest prefix that still reaches every core.
 
 // SpreadBits is the largest number of queue bits the certificate covers:
@@ -29,8 +29,9 @@ const ClusterBits = 8
 type FieldSpread struct {
 	Field Field
 	// MinBits[j-1] is the least L such that traffic varying only in the low
-	// L bits of Field (a /(width-L) prefix) reaches all 2^j cores of a
-	// round-robin RETA; 0 if no variation of the field alone does.
+	// L bits of Field (a /(width-L) prefix) reaches all 2^j cores of the
+	// solution's RETA (Solution.RETA); 0 if no variation of the field alone
+	// does.
 	MinBits [SpreadBits]int
 	// Limit says why traffic varying in the low ClusterBits bits does not
 	// reach every core at some core count, naming the constraint; "" when
@@ -85,8 +86,9 @@ func (fs FieldSpread) String() string {
 }
 
 // fieldSpread computes the certificate of field f (allowed bits mask) under
-// key k and layout l, for 2 to 2^J cores.
-func fieldSpread(k key128, l *layout, f Field, mask uint32, J int) FieldSpread {
+// key k and layout l, for 2 to 2^J cores and a RETA of 2^b entries of the
+// given kind.
+func fieldSpread(k key128, l *layout, f Field, mask uint32, J, b int, kind RETAKind) FieldSpread {
 	fs := FieldSpread{Field: f}
 	var basis [SpreadBits][32]uint32
 	var rank [SpreadBits]int
@@ -97,7 +99,7 @@ func fieldSpread(k key128, l *layout, f Field, mask uint32, J int) FieldSpread {
 		}
 		col := l.col(k, f.inputBit(m))
 		for j := 1; j <= J; j++ {
-			if rank[j-1] < j && addBasis(&basis[j-1], col&(1<<j-1)) {
+			if rank[j-1] < j && addBasis(&basis[j-1], col>>kind.shift(b, j)&(1<<j-1)) {
 				rank[j-1]++
 				if rank[j-1] == j {
 					fs.MinBits[j-1] = m + 1
@@ -151,7 +153,7 @@ func explainLimits(sol *Solution, s *system) {
 // f on port cannot reach 2^j cores.
 func limitReason(sol *Solution, s *system, port int, f Field, j int) string {
 	low := uint32(1)<<ClusterBits - 1
-	where := fmt.Sprintf("the low %d bits of %v do not reach %d cores", ClusterBits, f, 1<<j)
+	where := fmt.Sprintf("the low %d bits of %v do not reach %d cores (%s RETA)", ClusterBits, f, 1<<j, sol.RETA)
 	// Too few allowed bits: the constraints that exclude low bits of f.
 	if n := popcount32(s.allowed[port].fieldMask(f) & low); n < j {
 		var blamed []string
@@ -162,7 +164,7 @@ func limitReason(sol *Solution, s *system, port int, f Field, j int) string {
 		}
 		return fmt.Sprintf("%s: the queue may depend on only %d of them, because of %s", where, n, strings.Join(blamed, "; "))
 	}
-	if k := pinnedHashBit(s, port, f, low, j); k >= 0 {
+	if k := pinnedHashBit(s, sol.RETA, port, f, low, j); k >= 0 {
 		// The usual cause: constraints that make the port's queue ignore
 		// bits it hashes, pinning the key bits those share with f's low
 		// bits. Failing that, constraints whose removal alone frees them.
@@ -179,7 +181,7 @@ func limitReason(sol *Solution, s *system, port int, f Field, j int) string {
 			}
 			rest := slices.Delete(slices.Clone(sol.Constraints), i, i+1)
 			t, err := build(sol.Profile, len(sol.Ports), rest)
-			if err == nil && pinnedHashBit(t, port, f, low, j) < 0 {
+			if err == nil && pinnedHashBit(t, sol.RETA, port, f, low, j) < 0 {
 				blamed = append(blamed, constraintName(c))
 			}
 		}
@@ -196,11 +198,12 @@ func limitReason(sol *Solution, s *system, port int, f Field, j int) string {
 	return fmt.Sprintf("%s: no such key found among the %d draws", where, maxAttempts)
 }
 
-// pinnedHashBit returns a hash bit k < j that every key of s makes ignore
-// the allowed bits of f within low on port, or -1 if there is none.
-func pinnedHashBit(s *system, port int, f Field, low uint32, j int) int {
+// pinnedHashBit returns a hash bit of the queue with 2^j cores (a RETA of
+// the given kind) that every key of s makes ignore the allowed bits of f
+// within low on port, or -1 if there is none.
+func pinnedHashBit(s *system, kind RETAKind, port int, f Field, low uint32, j int) int {
 	a := s.allowed[port]
-	for k := 0; k < j; k++ {
+	for k := kind.shift(s.b, j); k < kind.shift(s.b, j)+j; k++ {
 		pinned := true
 		for m := 0; m < f.Width() && pinned; m++ {
 			t := f.inputBit(m)
@@ -265,10 +268,11 @@ func popcount32(x uint32) int {
 // SpreadCertificate formats, for people, each port's hashed fields and the
 // spread certificate of every field its queue may depend on: the prefix
 // lengths at which traffic varying only in that field still reaches every
-// core of a round-robin RETA, at 2 to 32 cores, and why not where it
-// cannot.
+// core of the solution's RETA (s.RETA), at 2 to 32 cores, and why not
+// where it cannot.
 func (s *Solution) SpreadCertificate() string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "RETA %s, %d entries\n", s.RETA, s.Profile.RETASize)
 	for i, r := range s.Ports {
 		fmt.Fprintf(&b, "port %d hashes %v (%v)\n", r.Port, s.Configs[i].Fields.Hashed(), s.Configs[i].Fields)
 		for _, fs := range r.Spread {

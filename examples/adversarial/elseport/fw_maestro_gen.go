@@ -35,34 +35,34 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 3 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS port 0: key c8effe27a3209a4c1ee25026564c0a266ef620172703d37e6490e5adb1c21e08327732398ec2af073880e03ef55c2982766e5f01
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key eeceda27a3209a4c1ee25026564c0a27cfae3d315874a5a37b95f6292cbdb45bfe5c30ba1a98f5cae3b46745caba19759d6bacf1
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2: key 7dd2764c1ee25027a3209a4c0a26564d273c44b816dad5593f65d6ec00d6ba42e172e36b21f69654cb586e67206aa8f7648dbc2d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 3 (and every port not declared): key bae6ca27a3209a4c1ee25026564c0a265177814f72a09cbe3c059e8f4ad2cdc3316d542af29321ce55ee153919656afb67db21df
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key 51cd88608ec8ce1795125e604616ca607b0beeacd0dc71dd9b1cb2cc3e208f92677edcbfaee0431c4d3bde3a762935aefda170b5
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key 9abf0e608ec8ce1795125e604616ca611be97c7fe75f6581d889431baa2b1a7983fc2b618986beb06c8de0c96e196237a1b34bd8
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 2: key 81cdac1795125e608ec8ce16ca604616bcd1b3f5403c009d3a900f0b62f9f8ea572226dd5c0a91a55e9da01a72740a4d4afa48d4
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 3 (and every port not declared): key 32bd64608ec8ce1795125e604616ca601bf75ba18170f274370fc464e2d326a7a998fba7948f68b33f6936bbc233f409f45242a2
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /10
-//	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /10
-//	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
 //	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /10
-//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
-//	RSS spread, port 3 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
 //	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /10
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	RSS spread, port 3 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 
 // maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
@@ -85,7 +85,8 @@ const maestrogenFWRETASize = 512
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -93,30 +94,30 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xc8, 0xef, 0xfe, 0x27, 0xa3, 0x20, 0x9a, 0x4c, 0x1e, 0xe2, 0x50, 0x26, 0x56,
-				0x4c, 0x0a, 0x26, 0x6e, 0xf6, 0x20, 0x17, 0x27, 0x03, 0xd3, 0x7e, 0x64, 0x90,
-				0xe5, 0xad, 0xb1, 0xc2, 0x1e, 0x08, 0x32, 0x77, 0x32, 0x39, 0x8e, 0xc2, 0xaf,
-				0x07, 0x38, 0x80, 0xe0, 0x3e, 0xf5, 0x5c, 0x29, 0x82, 0x76, 0x6e, 0x5f, 0x01,
+				0x51, 0xcd, 0x88, 0x60, 0x8e, 0xc8, 0xce, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x46,
+				0x16, 0xca, 0x60, 0x7b, 0x0b, 0xee, 0xac, 0xd0, 0xdc, 0x71, 0xdd, 0x9b, 0x1c,
+				0xb2, 0xcc, 0x3e, 0x20, 0x8f, 0x92, 0x67, 0x7e, 0xdc, 0xbf, 0xae, 0xe0, 0x43,
+				0x1c, 0x4d, 0x3b, 0xde, 0x3a, 0x76, 0x29, 0x35, 0xae, 0xfd, 0xa1, 0x70, 0xb5,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xee, 0xce, 0xda, 0x27, 0xa3, 0x20, 0x9a, 0x4c, 0x1e, 0xe2, 0x50, 0x26, 0x56,
-				0x4c, 0x0a, 0x27, 0xcf, 0xae, 0x3d, 0x31, 0x58, 0x74, 0xa5, 0xa3, 0x7b, 0x95,
-				0xf6, 0x29, 0x2c, 0xbd, 0xb4, 0x5b, 0xfe, 0x5c, 0x30, 0xba, 0x1a, 0x98, 0xf5,
-				0xca, 0xe3, 0xb4, 0x67, 0x45, 0xca, 0xba, 0x19, 0x75, 0x9d, 0x6b, 0xac, 0xf1,
+				0x9a, 0xbf, 0x0e, 0x60, 0x8e, 0xc8, 0xce, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x46,
+				0x16, 0xca, 0x61, 0x1b, 0xe9, 0x7c, 0x7f, 0xe7, 0x5f, 0x65, 0x81, 0xd8, 0x89,
+				0x43, 0x1b, 0xaa, 0x2b, 0x1a, 0x79, 0x83, 0xfc, 0x2b, 0x61, 0x89, 0x86, 0xbe,
+				0xb0, 0x6c, 0x8d, 0xe0, 0xc9, 0x6e, 0x19, 0x62, 0x37, 0xa1, 0xb3, 0x4b, 0xd8,
 			},
 		},
 		{
 			Port:   2,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x7d, 0xd2, 0x76, 0x4c, 0x1e, 0xe2, 0x50, 0x27, 0xa3, 0x20, 0x9a, 0x4c, 0x0a,
-				0x26, 0x56, 0x4d, 0x27, 0x3c, 0x44, 0xb8, 0x16, 0xda, 0xd5, 0x59, 0x3f, 0x65,
-				0xd6, 0xec, 0x00, 0xd6, 0xba, 0x42, 0xe1, 0x72, 0xe3, 0x6b, 0x21, 0xf6, 0x96,
-				0x54, 0xcb, 0x58, 0x6e, 0x67, 0x20, 0x6a, 0xa8, 0xf7, 0x64, 0x8d, 0xbc, 0x2d,
+				0x81, 0xcd, 0xac, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x8e, 0xc8, 0xce, 0x16, 0xca,
+				0x60, 0x46, 0x16, 0xbc, 0xd1, 0xb3, 0xf5, 0x40, 0x3c, 0x00, 0x9d, 0x3a, 0x90,
+				0x0f, 0x0b, 0x62, 0xf9, 0xf8, 0xea, 0x57, 0x22, 0x26, 0xdd, 0x5c, 0x0a, 0x91,
+				0xa5, 0x5e, 0x9d, 0xa0, 0x1a, 0x72, 0x74, 0x0a, 0x4d, 0x4a, 0xfa, 0x48, 0xd4,
 			},
 		},
 		{
@@ -126,14 +127,14 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xba, 0xe6, 0xca, 0x27, 0xa3, 0x20, 0x9a, 0x4c, 0x1e, 0xe2, 0x50, 0x26, 0x56,
-				0x4c, 0x0a, 0x26, 0x51, 0x77, 0x81, 0x4f, 0x72, 0xa0, 0x9c, 0xbe, 0x3c, 0x05,
-				0x9e, 0x8f, 0x4a, 0xd2, 0xcd, 0xc3, 0x31, 0x6d, 0x54, 0x2a, 0xf2, 0x93, 0x21,
-				0xce, 0x55, 0xee, 0x15, 0x39, 0x19, 0x65, 0x6a, 0xfb, 0x67, 0xdb, 0x21, 0xdf,
+				0x32, 0xbd, 0x64, 0x60, 0x8e, 0xc8, 0xce, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x46,
+				0x16, 0xca, 0x60, 0x1b, 0xf7, 0x5b, 0xa1, 0x81, 0x70, 0xf2, 0x74, 0x37, 0x0f,
+				0xc4, 0x64, 0xe2, 0xd3, 0x26, 0xa7, 0xa9, 0x98, 0xfb, 0xa7, 0x94, 0x8f, 0x68,
+				0xb3, 0x3f, 0x69, 0x36, 0xbb, 0xc2, 0x33, 0xf4, 0x09, 0xf4, 0x52, 0x42, 0xa2,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenFWRETASize, cores)
 }
 
 // FWParallel is FW parallelized shared-nothing by maestrogen: every core runs

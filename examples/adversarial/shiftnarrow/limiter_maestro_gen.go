@@ -34,27 +34,27 @@ import (
 //	RSS constraint: port 0 DependsOnly(SrcIP&0x00ff0000)
 //	RSS constraint: port 1 DependsOnly(SrcIP&0x00ff0000)
 //	RSS constraint: port 2 DependsOnly(SrcIP&0x00ff0000)
-//	RSS port 0: key b59abfa156594759ff40ac562b1b86eb2d1be97c7fe75f6581d889431baa2b1a7983fc2b618986beb06c8de0c96e196237a1b34b
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key d881cd025afcc763c61f7e1c0b3001d71cbcd1b3f5403c009d3a900f0b62f9f8ea572226dd5c0a91a55e9da01a72740a4d4afa48
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key d432bdcfaf0ba29e64c56189921cc153881bf75ba18170f274370fc464e2d326a7a998fba7948f68b33f6936bbc233f409f45242
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key f5faa32e1b4db6623d5f42c65e9d530a6d89f4a33a97f2d52582d19b5649fb46ec987640dbf883602ab20e313c4d42cdafd730cc
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key c9dfe80b884ae441c76224fe7a963a3bc4231c49b8d5a19be25daf23aa5b3a5da820959cfb8d6e1dc2cd642efc44f3e7256a5393
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key eb7c6b9c02c189e4df373efa5d02513e73cfb3368e6a56732c5d108be4ed64f81f87ae52487e998cd0d6b7dfdac2ddd85bfa0d86
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /28, 32 /25
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /27
-//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /9
+//	  SrcIP: 2 cores /30, 4 /29, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /30, 4 /29, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /11, 32 /11
 //	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /26
-//	  DstIP: 2 cores /29, 4 /29, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /12, 32 /10
+//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /14, 4 /14, 8 /13, 16 /10, 32 /10
+//	  DstPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /11
 
 // maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
@@ -78,7 +78,8 @@ const maestrogenLimiterRETASize = 512
 // maestrogenLimiterRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -86,20 +87,20 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xb5, 0x9a, 0xbf, 0xa1, 0x56, 0x59, 0x47, 0x59, 0xff, 0x40, 0xac, 0x56, 0x2b,
-				0x1b, 0x86, 0xeb, 0x2d, 0x1b, 0xe9, 0x7c, 0x7f, 0xe7, 0x5f, 0x65, 0x81, 0xd8,
-				0x89, 0x43, 0x1b, 0xaa, 0x2b, 0x1a, 0x79, 0x83, 0xfc, 0x2b, 0x61, 0x89, 0x86,
-				0xbe, 0xb0, 0x6c, 0x8d, 0xe0, 0xc9, 0x6e, 0x19, 0x62, 0x37, 0xa1, 0xb3, 0x4b,
+				0xf5, 0xfa, 0xa3, 0x2e, 0x1b, 0x4d, 0xb6, 0x62, 0x3d, 0x5f, 0x42, 0xc6, 0x5e,
+				0x9d, 0x53, 0x0a, 0x6d, 0x89, 0xf4, 0xa3, 0x3a, 0x97, 0xf2, 0xd5, 0x25, 0x82,
+				0xd1, 0x9b, 0x56, 0x49, 0xfb, 0x46, 0xec, 0x98, 0x76, 0x40, 0xdb, 0xf8, 0x83,
+				0x60, 0x2a, 0xb2, 0x0e, 0x31, 0x3c, 0x4d, 0x42, 0xcd, 0xaf, 0xd7, 0x30, 0xcc,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xd8, 0x81, 0xcd, 0x02, 0x5a, 0xfc, 0xc7, 0x63, 0xc6, 0x1f, 0x7e, 0x1c, 0x0b,
-				0x30, 0x01, 0xd7, 0x1c, 0xbc, 0xd1, 0xb3, 0xf5, 0x40, 0x3c, 0x00, 0x9d, 0x3a,
-				0x90, 0x0f, 0x0b, 0x62, 0xf9, 0xf8, 0xea, 0x57, 0x22, 0x26, 0xdd, 0x5c, 0x0a,
-				0x91, 0xa5, 0x5e, 0x9d, 0xa0, 0x1a, 0x72, 0x74, 0x0a, 0x4d, 0x4a, 0xfa, 0x48,
+				0xc9, 0xdf, 0xe8, 0x0b, 0x88, 0x4a, 0xe4, 0x41, 0xc7, 0x62, 0x24, 0xfe, 0x7a,
+				0x96, 0x3a, 0x3b, 0xc4, 0x23, 0x1c, 0x49, 0xb8, 0xd5, 0xa1, 0x9b, 0xe2, 0x5d,
+				0xaf, 0x23, 0xaa, 0x5b, 0x3a, 0x5d, 0xa8, 0x20, 0x95, 0x9c, 0xfb, 0x8d, 0x6e,
+				0x1d, 0xc2, 0xcd, 0x64, 0x2e, 0xfc, 0x44, 0xf3, 0xe7, 0x25, 0x6a, 0x53, 0x93,
 			},
 		},
 		{
@@ -109,14 +110,14 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xd4, 0x32, 0xbd, 0xcf, 0xaf, 0x0b, 0xa2, 0x9e, 0x64, 0xc5, 0x61, 0x89, 0x92,
-				0x1c, 0xc1, 0x53, 0x88, 0x1b, 0xf7, 0x5b, 0xa1, 0x81, 0x70, 0xf2, 0x74, 0x37,
-				0x0f, 0xc4, 0x64, 0xe2, 0xd3, 0x26, 0xa7, 0xa9, 0x98, 0xfb, 0xa7, 0x94, 0x8f,
-				0x68, 0xb3, 0x3f, 0x69, 0x36, 0xbb, 0xc2, 0x33, 0xf4, 0x09, 0xf4, 0x52, 0x42,
+				0xeb, 0x7c, 0x6b, 0x9c, 0x02, 0xc1, 0x89, 0xe4, 0xdf, 0x37, 0x3e, 0xfa, 0x5d,
+				0x02, 0x51, 0x3e, 0x73, 0xcf, 0xb3, 0x36, 0x8e, 0x6a, 0x56, 0x73, 0x2c, 0x5d,
+				0x10, 0x8b, 0xe4, 0xed, 0x64, 0xf8, 0x1f, 0x87, 0xae, 0x52, 0x48, 0x7e, 0x99,
+				0x8c, 0xd0, 0xd6, 0xb7, 0xdf, 0xda, 0xc2, 0xdd, 0xd8, 0x5b, 0xfa, 0x0d, 0x86,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenLimiterRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenLimiterRETASize, cores)
 }
 
 // LimiterParallel is Limiter parallelized with locks by maestrogen (the plan's strategy). One

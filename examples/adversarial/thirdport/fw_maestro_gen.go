@@ -32,13 +32,13 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS port 0: key d86ed5c763ec22baa5a5d7c77ebb7dc7aaf8aa2dcf4787d4f34aaff29b9813c7fece8ca92859a930cc580d99472c59c52a41340f
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS port 1: key 0d6194baa5a5d7c763ec22bb7dc77ebab310d85ac8828d2d4602900bdc3822949c996c9a5d2385627acdc8a58a46755e9b93245e
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS port 2: key a257d6baa5a5d7c763ec22bb7dc77ebbe2c89b26251e529865217fa75082b083a3970998b55f76ff9a959059121ef1f4ee5e6a64
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS port 3 (and every port not declared): key c559467cbe21db9d431acf29f83cdfd6bf51c58f232c8eba3e63ad86a215042a47c98ca159a41ad150c91dae491301ffff9a3a16
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
 //	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
 //	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
@@ -81,7 +81,8 @@ const maestrogenFWRETASize = 512
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{

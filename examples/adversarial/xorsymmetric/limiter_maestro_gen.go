@@ -36,20 +36,20 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP)
 //	RSS port 0: key e00cf80162ef020162ef0200000000001f65cac3b0573a6a3621f18e1656cb7bc6f03cdd3e18dc507ba5c0260b6547cbc8caab02
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
 //	RSS port 1: key 4612d60162ef020162ef0200000000003a1030f8aa248bf71032e59de545f0281c00d57553f0bf621585e5384ac0f07a7a22efb4
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
 //	RSS port 2 (and every port not declared): key 6764200162ef020162ef020000000000c40f23cd016372df0ff4a4d251126c8f4f92624d72cd49301f62d5417490826051e562d0
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of SrcIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 0 (SrcIP,DstIP) SameQueue port 0 (DstIP,SrcIP) [the key XORs SrcIP and DstIP]; port 0 (SrcIP,DstIP) SameQueue port 1 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 0 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 0 DependsOnly(SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]
-//	  DstIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of DstIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 0 (SrcIP,DstIP) SameQueue port 0 (DstIP,SrcIP) [the key XORs SrcIP and DstIP]; port 0 (SrcIP,DstIP) SameQueue port 1 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 0 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 0 DependsOnly(SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of SrcIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 1 (SrcIP,DstIP) SameQueue port 1 (DstIP,SrcIP) [the key XORs SrcIP and DstIP]; port 0 (SrcIP,DstIP) SameQueue port 1 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 1 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 1 DependsOnly(SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]
-//	  DstIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of DstIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 1 (SrcIP,DstIP) SameQueue port 1 (DstIP,SrcIP) [the key XORs SrcIP and DstIP]; port 0 (SrcIP,DstIP) SameQueue port 1 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 1 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 1 DependsOnly(SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of SrcIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 2 (SrcIP,DstIP) SameQueue port 2 (DstIP,SrcIP) [the key XORs SrcIP and DstIP]; port 0 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 1 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 2 DependsOnly(SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]
-//	  DstIP: 2 cores /23, 4 /23, 8 /23, 16 /23, 32 /23; the low 8 bits of DstIP do not reach 2 cores: every key meeting the constraints makes hash bit 0 ignore them (the port hashes SrcIP,DstIP,SrcPort,DstPort), because of port 2 (SrcIP,DstIP) SameQueue port 2 (DstIP,SrcIP) [the key XORs SrcIP and DstIP]; port 0 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 1 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]; port 2 DependsOnly(SrcIP,DstIP) [xorsymmetric.go:63:14: budget.Find keyed by (packet SrcIP xor DstIP); ...]
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
 
 // maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
@@ -73,7 +73,8 @@ const maestrogenLimiterRETASize = 512
 // maestrogenLimiterRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -111,7 +112,7 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenLimiterRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenLimiterRETASize, cores)
 }
 
 // LimiterParallel is Limiter parallelized shared-nothing by maestrogen: every core runs

@@ -23,20 +23,20 @@ import (
 //	state flows *maestro.Table[maestro.FlowID, uint8] (Table)
 //	  probe.go: flows.Insert write on ports [] key ()
 //	RSS constraints: none
-//	RSS port 0: key 744846fdeb880c164b6c264a86174f8f8b257aa97b069ac3058bbc8bed1934202df8bef5601d842cbd30b7ac153529958439bcd7
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key f782d43aeb678d0d005e98dc0b15168885a5b06b0e058484affb6e220db22791b5e3efc2bea41e28982a5fc16107eb445350f8db
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key c6d9912e7f5b91c34664e3ce4bdb56397108a7a9654afa87ea399f6eea689794e66c93d8dfb87ad5d233318da765bc3b18377588
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key ef5c598f666384a5e072c268020f576a582e67bcd7c5a9b26f3f4948b830d91d04a698b19388b65a5bd1b7fc2cdc70fd4ad5ae01
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
+//	  SrcIP: 2 cores /28, 4 /28, 8 /28, 16 /28, 32 /27
 //	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
 //	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /12, 32 /10
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /10
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /27, 32 /27
-//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /14, 8 /12, 16 /12, 32 /11
-//	  DstPort: 2 cores /13, 4 /13, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /30, 4 /29, 8 /29, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /12, 32 /11
 
 // maestrogenProbeShape is Probe's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Probe is added, removed, renamed or
@@ -61,7 +61,8 @@ const maestrogenProbeRETASize = 512
 // maestrogenProbeRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// round-robin RETA
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenProbeRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -69,24 +70,24 @@ func maestrogenProbeRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x74, 0x48, 0x46, 0xfd, 0xeb, 0x88, 0x0c, 0x16, 0x4b, 0x6c, 0x26, 0x4a, 0x86,
-				0x17, 0x4f, 0x8f, 0x8b, 0x25, 0x7a, 0xa9, 0x7b, 0x06, 0x9a, 0xc3, 0x05, 0x8b,
-				0xbc, 0x8b, 0xed, 0x19, 0x34, 0x20, 0x2d, 0xf8, 0xbe, 0xf5, 0x60, 0x1d, 0x84,
-				0x2c, 0xbd, 0x30, 0xb7, 0xac, 0x15, 0x35, 0x29, 0x95, 0x84, 0x39, 0xbc, 0xd7,
+				0xc6, 0xd9, 0x91, 0x2e, 0x7f, 0x5b, 0x91, 0xc3, 0x46, 0x64, 0xe3, 0xce, 0x4b,
+				0xdb, 0x56, 0x39, 0x71, 0x08, 0xa7, 0xa9, 0x65, 0x4a, 0xfa, 0x87, 0xea, 0x39,
+				0x9f, 0x6e, 0xea, 0x68, 0x97, 0x94, 0xe6, 0x6c, 0x93, 0xd8, 0xdf, 0xb8, 0x7a,
+				0xd5, 0xd2, 0x33, 0x31, 0x8d, 0xa7, 0x65, 0xbc, 0x3b, 0x18, 0x37, 0x75, 0x88,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xf7, 0x82, 0xd4, 0x3a, 0xeb, 0x67, 0x8d, 0x0d, 0x00, 0x5e, 0x98, 0xdc, 0x0b,
-				0x15, 0x16, 0x88, 0x85, 0xa5, 0xb0, 0x6b, 0x0e, 0x05, 0x84, 0x84, 0xaf, 0xfb,
-				0x6e, 0x22, 0x0d, 0xb2, 0x27, 0x91, 0xb5, 0xe3, 0xef, 0xc2, 0xbe, 0xa4, 0x1e,
-				0x28, 0x98, 0x2a, 0x5f, 0xc1, 0x61, 0x07, 0xeb, 0x44, 0x53, 0x50, 0xf8, 0xdb,
+				0xef, 0x5c, 0x59, 0x8f, 0x66, 0x63, 0x84, 0xa5, 0xe0, 0x72, 0xc2, 0x68, 0x02,
+				0x0f, 0x57, 0x6a, 0x58, 0x2e, 0x67, 0xbc, 0xd7, 0xc5, 0xa9, 0xb2, 0x6f, 0x3f,
+				0x49, 0x48, 0xb8, 0x30, 0xd9, 0x1d, 0x04, 0xa6, 0x98, 0xb1, 0x93, 0x88, 0xb6,
+				0x5a, 0x5b, 0xd1, 0xb7, 0xfc, 0x2c, 0xdc, 0x70, 0xfd, 0x4a, 0xd5, 0xae, 0x01,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenProbeRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenProbeRETASize, cores)
 }
 
 // ProbeParallel is Probe parallelized with locks by maestrogen (the plan's strategy). One
