@@ -32,27 +32,27 @@ import (
 //	  dbridge.go:98:3: macs.Refresh refresh on ports [] key (entry [index found by macs.Find at dbridge.go:94:14])
 //	  dbridge.go:103:2: macs.Insert write on ports [] key (EthSrc)
 //	RSS constraints: none
-//	RSS port 0: key f5faa32e1b4db6623d5f42c65e9d530a6d89f4a33a97f2d52582d19b5649fb46ec987640dbf883602ab20e313c4d42cdafd730cc
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 1: key c9dfe80b884ae441c76224fe7a963a3bc4231c49b8d5a19be25daf23aa5b3a5da820959cfb8d6e1dc2cd642efc44f3e7256a5393
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 2 (and every port not declared): key eb7c6b9c02c189e4df373efa5d02513e73cfb3368e6a56732c5d108be4ed64f81f87ae52487e998cd0d6b7dfdac2ddd85bfa0d86
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 0: key 8bb1e67e403121f0d40bf3365b7f30abd575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key 7900bb6a2a577505f572e86868505a1de368f51593365d7c4303ba806985e95655cdbebf68b887a1175a260c22cb354f12762163
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 2 (and every port not declared): key 02dae215a615e8f81c0375e0f6a6bf1b3078d75cac75ccc526415e8a80abd614cacb5746ca28238b14c20d5c79b7be30ec0fa50c
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
+//	  SrcIP: 2 cores /28, 4 /28, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /10, 8 /10, 16 /10, 32 /10
+//	  DstPort: 2 cores /15, 4 /14, 8 /9, 16 /9, 32 /9
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /29, 8 /28, 16 /28, 32 /27
-//	  DstIP: 2 cores /30, 4 /29, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /11, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /30, 4 /30, 8 /26, 16 /26, 32 /26
+//	  DstIP: 2 cores /29, 4 /29, 8 /29, 16 /28, 32 /26
+//	  SrcPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /10
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
 //	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /27, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /14, 8 /13, 16 /10, 32 /10
-//	  DstPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /11
+//	  DstIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 
 // maestrogenDBridgeShape is DBridge's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of DBridge is added, removed, renamed or
@@ -75,7 +75,7 @@ const maestrogenDBridgeRETASize = 512
 // maestrogenDBridgeRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
 // was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenDBridgeRSS(cores int) ([]rss.Config, error) {
@@ -84,20 +84,20 @@ func maestrogenDBridgeRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xf5, 0xfa, 0xa3, 0x2e, 0x1b, 0x4d, 0xb6, 0x62, 0x3d, 0x5f, 0x42, 0xc6, 0x5e,
-				0x9d, 0x53, 0x0a, 0x6d, 0x89, 0xf4, 0xa3, 0x3a, 0x97, 0xf2, 0xd5, 0x25, 0x82,
-				0xd1, 0x9b, 0x56, 0x49, 0xfb, 0x46, 0xec, 0x98, 0x76, 0x40, 0xdb, 0xf8, 0x83,
-				0x60, 0x2a, 0xb2, 0x0e, 0x31, 0x3c, 0x4d, 0x42, 0xcd, 0xaf, 0xd7, 0x30, 0xcc,
+				0x8b, 0xb1, 0xe6, 0x7e, 0x40, 0x31, 0x21, 0xf0, 0xd4, 0x0b, 0xf3, 0x36, 0x5b,
+				0x7f, 0x30, 0xab, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39, 0x2c, 0x8a,
+				0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03, 0x2c, 0x6b,
+				0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a, 0x54, 0xa2,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xc9, 0xdf, 0xe8, 0x0b, 0x88, 0x4a, 0xe4, 0x41, 0xc7, 0x62, 0x24, 0xfe, 0x7a,
-				0x96, 0x3a, 0x3b, 0xc4, 0x23, 0x1c, 0x49, 0xb8, 0xd5, 0xa1, 0x9b, 0xe2, 0x5d,
-				0xaf, 0x23, 0xaa, 0x5b, 0x3a, 0x5d, 0xa8, 0x20, 0x95, 0x9c, 0xfb, 0x8d, 0x6e,
-				0x1d, 0xc2, 0xcd, 0x64, 0x2e, 0xfc, 0x44, 0xf3, 0xe7, 0x25, 0x6a, 0x53, 0x93,
+				0x79, 0x00, 0xbb, 0x6a, 0x2a, 0x57, 0x75, 0x05, 0xf5, 0x72, 0xe8, 0x68, 0x68,
+				0x50, 0x5a, 0x1d, 0xe3, 0x68, 0xf5, 0x15, 0x93, 0x36, 0x5d, 0x7c, 0x43, 0x03,
+				0xba, 0x80, 0x69, 0x85, 0xe9, 0x56, 0x55, 0xcd, 0xbe, 0xbf, 0x68, 0xb8, 0x87,
+				0xa1, 0x17, 0x5a, 0x26, 0x0c, 0x22, 0xcb, 0x35, 0x4f, 0x12, 0x76, 0x21, 0x63,
 			},
 		},
 		{
@@ -107,14 +107,14 @@ func maestrogenDBridgeRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xeb, 0x7c, 0x6b, 0x9c, 0x02, 0xc1, 0x89, 0xe4, 0xdf, 0x37, 0x3e, 0xfa, 0x5d,
-				0x02, 0x51, 0x3e, 0x73, 0xcf, 0xb3, 0x36, 0x8e, 0x6a, 0x56, 0x73, 0x2c, 0x5d,
-				0x10, 0x8b, 0xe4, 0xed, 0x64, 0xf8, 0x1f, 0x87, 0xae, 0x52, 0x48, 0x7e, 0x99,
-				0x8c, 0xd0, 0xd6, 0xb7, 0xdf, 0xda, 0xc2, 0xdd, 0xd8, 0x5b, 0xfa, 0x0d, 0x86,
+				0x02, 0xda, 0xe2, 0x15, 0xa6, 0x15, 0xe8, 0xf8, 0x1c, 0x03, 0x75, 0xe0, 0xf6,
+				0xa6, 0xbf, 0x1b, 0x30, 0x78, 0xd7, 0x5c, 0xac, 0x75, 0xcc, 0xc5, 0x26, 0x41,
+				0x5e, 0x8a, 0x80, 0xab, 0xd6, 0x14, 0xca, 0xcb, 0x57, 0x46, 0xca, 0x28, 0x23,
+				0x8b, 0x14, 0xc2, 0x0d, 0x5c, 0x79, 0xb7, 0xbe, 0x30, 0xec, 0x0f, 0xa5, 0x0c,
 			},
 		},
 	}
-	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenDBridgeRETASize, cores)
+	return rss.ForCores(cfgs, maestrogenDBridgeRETASize, cores)
 }
 
 // DBridgeParallel is DBridge parallelized with locks by maestrogen (the plan's strategy). One

@@ -35,7 +35,7 @@ const maxAttempts = 256
 // improvement looking for a key that better meets the preferences (spread of
 // the 2-tuple hash, spread over each allowed field alone and over its low
 // bits at every core count).
-const prefAttempts = 48
+const prefAttempts = 16
 
 // earlyCheck is the failed draw after which Solve looks for a proof that no
 // draw can succeed.
@@ -150,15 +150,14 @@ func Solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, error)
 			return nil, fmt.Errorf("rss: constraint %d (%v): %w", i, c, err)
 		}
 	}
-	sol, ierr := solve(p, ports, cs, seed)
+	sol, sys, ierr := solve(p, ports, cs, seed)
 	if ierr == nil {
 		// Check the answer by an independent route before anyone programs a
 		// NIC with it.
 		if err := CheckConfigsFor(sol.Configs, p.RETASize, cs); err != nil {
 			return nil, fmt.Errorf("rss: internal error: solved keys fail the check: %w", err)
 		}
-		s, _ := build(p, ports, cs) // solve built the same system
-		explainLimits(sol, s)
+		explainLimits(sol, sys)
 		return sol, nil
 	}
 	// Blame a minimal infeasible subset: drop each constraint in turn and keep
@@ -166,7 +165,7 @@ func Solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, error)
 	core := slices.Clone(cs)
 	for i := 0; i < len(core); {
 		trial := slices.Delete(slices.Clone(core), i, i+1)
-		if _, e := solve(p, ports, trial, seed); e != nil {
+		if _, _, e := solve(p, ports, trial, seed); e != nil {
 			core, ierr = trial, e
 		} else {
 			i++
@@ -427,10 +426,10 @@ func build(p Profile, ports int, cs []Constraint) (*system, *InfeasibleError) {
 	return s, nil
 }
 
-func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *InfeasibleError) {
+func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *system, *InfeasibleError) {
 	s, ierr := build(p, ports, cs)
 	if ierr != nil {
-		return nil, ierr
+		return nil, nil, ierr
 	}
 	b := s.b
 	s.isFree = make([]uint64, s.words)
@@ -505,28 +504,29 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 			// hash bit; that is exact and cheap to prove, so stop early.
 			if attempt == earlyCheck {
 				if ie := s.diagnose(minPort, minRank); ie.constant {
-					return nil, ie
+					return nil, nil, ie
 				}
 			}
 			continue
 		}
 		if perfect {
-			return sol, nil
+			return sol, s, nil
 		}
 		if score > bestScore {
 			best, bestScore, bestAt = sol, score, attempt
 		}
 	}
 	if best != nil {
-		return best, nil
+		return best, s, nil
 	}
-	return nil, s.diagnose(minPort, minRank)
+	return nil, nil, s.diagnose(minPort, minRank)
 }
 
 // report computes the ranks of a port's key; score counts the preferences
 // met, weighted so that spread of clustered traffic (the low bits of each
 // field, at every core count) dominates, and perfect says whether all that
-// could apply did, with every field spreading from its lowest bits up.
+// could apply did, with every field's low ClusterBits bits reaching every
+// core (or its lowest allowed bits, where those start higher).
 func (s *system) report(port int, k key128, kind RETAKind) (rep PortReport, score int, perfect bool) {
 	a, l := s.allowed[port], s.lay[port]
 	rep.Port = port
@@ -571,7 +571,10 @@ func (s *system) report(port int, k key128, kind RETAKind) (rep PortReport, scor
 				score += 1 << 8
 			}
 			score += f.Width() - m
-			if m != best.MinBits[j] {
+			// Good enough: clustered traffic (the low ClusterBits bits)
+			// spreads, or, where the allowed bits start higher, the
+			// fewest bits possible do.
+			if m > max(ClusterBits, best.MinBits[j]) {
 				perfect = false
 			}
 		}

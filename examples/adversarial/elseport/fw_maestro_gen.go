@@ -35,34 +35,34 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 3 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS port 0: key 51cd88608ec8ce1795125e604616ca607b0beeacd0dc71dd9b1cb2cc3e208f92677edcbfaee0431c4d3bde3a762935aefda170b5
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 1: key 9abf0e608ec8ce1795125e604616ca611be97c7fe75f6581d889431baa2b1a7983fc2b618986beb06c8de0c96e196237a1b34bd8
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 2: key 81cdac1795125e608ec8ce16ca604616bcd1b3f5403c009d3a900f0b62f9f8ea572226dd5c0a91a55e9da01a72740a4d4afa48d4
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 3 (and every port not declared): key 32bd64608ec8ce1795125e604616ca601bf75ba18170f274370fc464e2d326a7a998fba7948f68b33f6936bbc233f409f45242a2
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 0: key 9df3bd2e1fee5c5ff4cf7d2e5c5e1d2fdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0dddc8
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key 2619a32e1fee5c5ff4cf7d2e5c5e1d2f323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce4f23
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 2: key ebdb7a5ff4cf7d2e1fee5c5e1d2e5c5fe759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a1faa
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 3 (and every port not declared): key 2e50cb2e1fee5c5ff4cf7d2e5c5e1d2f30a6a7d575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /29, 8 /29, 16 /26, 32 /26
+//	  SrcPort: 2 cores /15, 4 /12, 8 /12, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /10, 32 /10
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /29, 8 /29, 16 /26, 32 /26
+//	  SrcPort: 2 cores /15, 4 /12, 8 /12, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /10, 32 /10
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /31, 4 /29, 8 /29, 16 /26, 32 /26
+//	  DstIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /13, 8 /13, 16 /10, 32 /10
+//	  DstPort: 2 cores /15, 4 /12, 8 /12, 16 /12, 32 /11
 //	RSS spread, port 3 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /31, 4 /28, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /29, 8 /29, 16 /26, 32 /26
+//	  SrcPort: 2 cores /15, 4 /12, 8 /12, 16 /12, 32 /11
+//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /10, 32 /10
 
 // maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
@@ -85,7 +85,7 @@ const maestrogenFWRETASize = 512
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
 // was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
@@ -94,30 +94,30 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x51, 0xcd, 0x88, 0x60, 0x8e, 0xc8, 0xce, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x46,
-				0x16, 0xca, 0x60, 0x7b, 0x0b, 0xee, 0xac, 0xd0, 0xdc, 0x71, 0xdd, 0x9b, 0x1c,
-				0xb2, 0xcc, 0x3e, 0x20, 0x8f, 0x92, 0x67, 0x7e, 0xdc, 0xbf, 0xae, 0xe0, 0x43,
-				0x1c, 0x4d, 0x3b, 0xde, 0x3a, 0x76, 0x29, 0x35, 0xae, 0xfd, 0xa1, 0x70, 0xb5,
+				0x9d, 0xf3, 0xbd, 0x2e, 0x1f, 0xee, 0x5c, 0x5f, 0xf4, 0xcf, 0x7d, 0x2e, 0x5c,
+				0x5e, 0x1d, 0x2f, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60, 0x2c, 0x69,
+				0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a, 0xdf, 0x05,
+				0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d, 0xdd, 0xc8,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x9a, 0xbf, 0x0e, 0x60, 0x8e, 0xc8, 0xce, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x46,
-				0x16, 0xca, 0x61, 0x1b, 0xe9, 0x7c, 0x7f, 0xe7, 0x5f, 0x65, 0x81, 0xd8, 0x89,
-				0x43, 0x1b, 0xaa, 0x2b, 0x1a, 0x79, 0x83, 0xfc, 0x2b, 0x61, 0x89, 0x86, 0xbe,
-				0xb0, 0x6c, 0x8d, 0xe0, 0xc9, 0x6e, 0x19, 0x62, 0x37, 0xa1, 0xb3, 0x4b, 0xd8,
+				0x26, 0x19, 0xa3, 0x2e, 0x1f, 0xee, 0x5c, 0x5f, 0xf4, 0xcf, 0x7d, 0x2e, 0x5c,
+				0x5e, 0x1d, 0x2f, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06, 0x20, 0x5d,
+				0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23, 0x63, 0xec,
+				0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce, 0x4f, 0x23,
 			},
 		},
 		{
 			Port:   2,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x81, 0xcd, 0xac, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x8e, 0xc8, 0xce, 0x16, 0xca,
-				0x60, 0x46, 0x16, 0xbc, 0xd1, 0xb3, 0xf5, 0x40, 0x3c, 0x00, 0x9d, 0x3a, 0x90,
-				0x0f, 0x0b, 0x62, 0xf9, 0xf8, 0xea, 0x57, 0x22, 0x26, 0xdd, 0x5c, 0x0a, 0x91,
-				0xa5, 0x5e, 0x9d, 0xa0, 0x1a, 0x72, 0x74, 0x0a, 0x4d, 0x4a, 0xfa, 0x48, 0xd4,
+				0xeb, 0xdb, 0x7a, 0x5f, 0xf4, 0xcf, 0x7d, 0x2e, 0x1f, 0xee, 0x5c, 0x5e, 0x1d,
+				0x2e, 0x5c, 0x5f, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51, 0x3a, 0x69,
+				0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6, 0xf4, 0xb3,
+				0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a, 0x1f, 0xaa,
 			},
 		},
 		{
@@ -127,14 +127,14 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x32, 0xbd, 0x64, 0x60, 0x8e, 0xc8, 0xce, 0x17, 0x95, 0x12, 0x5e, 0x60, 0x46,
-				0x16, 0xca, 0x60, 0x1b, 0xf7, 0x5b, 0xa1, 0x81, 0x70, 0xf2, 0x74, 0x37, 0x0f,
-				0xc4, 0x64, 0xe2, 0xd3, 0x26, 0xa7, 0xa9, 0x98, 0xfb, 0xa7, 0x94, 0x8f, 0x68,
-				0xb3, 0x3f, 0x69, 0x36, 0xbb, 0xc2, 0x33, 0xf4, 0x09, 0xf4, 0x52, 0x42, 0xa2,
+				0x2e, 0x50, 0xcb, 0x2e, 0x1f, 0xee, 0x5c, 0x5f, 0xf4, 0xcf, 0x7d, 0x2e, 0x5c,
+				0x5e, 0x1d, 0x2f, 0x30, 0xa6, 0xa7, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac,
+				0x39, 0x2c, 0x8a, 0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39,
+				0x03, 0x2c, 0x6b, 0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e,
 			},
 		},
 	}
-	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenFWRETASize, cores)
+	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
 }
 
 // FWParallel is FW parallelized shared-nothing by maestrogen: every core runs

@@ -31,27 +31,27 @@ import (
 //	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS port 0: key e00cf94f62ef02685541dd4f0269b34e1f65cac3b0573a6a3621f18e1656cb7bc6f03cdd3e18dc507ba5c0260b6547cbc8caab02
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 1: key 4612d6685541dd4f62ef0269b34f02683a1030f8aa248bf71032e59de545f0281c00d57553f0bf621585e5384ac0f07a7a22efb4
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 2 (and every port not declared): key 676420685541dd4f62ef0269b34f0268c40f23cd016372df0ff4a4d251126c8f4f92624d72cd49301f62d5417490826051e562d0
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 0: key 5ffd9d215add556aedbe7320e96a3d20cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key ddc8276aedbe73215add556a3d20e96a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	  DstPort: 2 cores /11, 4 /11, 8 /11, 16 /11, 32 /11
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  SrcPort: 2 cores /11, 4 /11, 8 /11, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  SrcPort: 2 cores /11, 4 /11, 8 /11, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 
 // maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
@@ -74,7 +74,7 @@ const maestrogenFWRETASize = 512
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
 // was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
@@ -83,20 +83,20 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xe0, 0x0c, 0xf9, 0x4f, 0x62, 0xef, 0x02, 0x68, 0x55, 0x41, 0xdd, 0x4f, 0x02,
-				0x69, 0xb3, 0x4e, 0x1f, 0x65, 0xca, 0xc3, 0xb0, 0x57, 0x3a, 0x6a, 0x36, 0x21,
-				0xf1, 0x8e, 0x16, 0x56, 0xcb, 0x7b, 0xc6, 0xf0, 0x3c, 0xdd, 0x3e, 0x18, 0xdc,
-				0x50, 0x7b, 0xa5, 0xc0, 0x26, 0x0b, 0x65, 0x47, 0xcb, 0xc8, 0xca, 0xab, 0x02,
+				0x5f, 0xfd, 0x9d, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0xed, 0xbe, 0x73, 0x20, 0xe9,
+				0x6a, 0x3d, 0x20, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
+				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x46, 0x12, 0xd6, 0x68, 0x55, 0x41, 0xdd, 0x4f, 0x62, 0xef, 0x02, 0x69, 0xb3,
-				0x4f, 0x02, 0x68, 0x3a, 0x10, 0x30, 0xf8, 0xaa, 0x24, 0x8b, 0xf7, 0x10, 0x32,
-				0xe5, 0x9d, 0xe5, 0x45, 0xf0, 0x28, 0x1c, 0x00, 0xd5, 0x75, 0x53, 0xf0, 0xbf,
-				0x62, 0x15, 0x85, 0xe5, 0x38, 0x4a, 0xc0, 0xf0, 0x7a, 0x7a, 0x22, 0xef, 0xb4,
+				0xdd, 0xc8, 0x27, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
+				0x20, 0xe9, 0x6a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
+				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
 		},
 		{
@@ -106,14 +106,14 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x67, 0x64, 0x20, 0x68, 0x55, 0x41, 0xdd, 0x4f, 0x62, 0xef, 0x02, 0x69, 0xb3,
-				0x4f, 0x02, 0x68, 0xc4, 0x0f, 0x23, 0xcd, 0x01, 0x63, 0x72, 0xdf, 0x0f, 0xf4,
-				0xa4, 0xd2, 0x51, 0x12, 0x6c, 0x8f, 0x4f, 0x92, 0x62, 0x4d, 0x72, 0xcd, 0x49,
-				0x30, 0x1f, 0x62, 0xd5, 0x41, 0x74, 0x90, 0x82, 0x60, 0x51, 0xe5, 0x62, 0xd0,
+				0x4f, 0x23, 0xeb, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
+				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}
-	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenFWRETASize, cores)
+	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
 }
 
 // FWParallel is FW parallelized shared-nothing by maestrogen: every core runs

@@ -28,24 +28,24 @@ import (
 //	  statealias.go:49:2: in.Expire write on ports [] key ()
 //	  statealias.go:57:5: in.Has read on ports [1 2] key (DstIP&0xffffffff)
 //	RSS constraint: port 0 DependsOnly(SrcIP)
-//	RSS port 0: key 32c25b8ff95859574af87dc338ea6ca802a12f033eae270542baad694b8a8e538aad6d9312de72bede53414921d0b67e8ac34cc8
-//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP; RETA 512 entries (blocks)
-//	RSS port 1: key 41646ffaf1fbc2d8418da3603c334a0e74f6f1210b4148212f255429136edec4a00ae89ef6ae2015d98f69fe35ba0a62c78d878d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 2 (and every port not declared): key ac3996d650ed4e33140e63e46e2b91391cd2dd7c24cc4cf6004b2c713a435c8130ddaeecef772e360543927182cf7d544284221c
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 0: key 8bb1e67e403121f0d40bf3365b7f30abd575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP; RETA 512 entries (round-robin)
+//	RSS port 1: key 7900bb6a2a577505f572e86868505a1de368f51593365d7c4303ba806985e95655cdbebf68b887a1175a260c22cb354f12762163
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 2 (and every port not declared): key 02dae215a615e8f81c0375e0f6a6bf1b3078d75cac75ccc526415e8a80abd614cacb5746ca28238b14c20d5c79b7be30ec0fa50c
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS spread, port 0 (hashes SrcIP):
-//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /27, 32 /27
+//	  SrcIP: 2 cores /28, 4 /28, 8 /28, 16 /28, 32 /27
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /14, 4 /13, 8 /12, 16 /11, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /30, 4 /30, 8 /26, 16 /26, 32 /26
+//	  DstIP: 2 cores /29, 4 /29, 8 /29, 16 /28, 32 /26
+//	  SrcPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /10
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
 //	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /11
+//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /27, 32 /27
+//	  DstIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 
 // maestrogenGateShape is Gate's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Gate is added, removed, renamed or
@@ -69,7 +69,7 @@ const maestrogenGateRETASize = 512
 // maestrogenGateRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
 // was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenGateRSS(cores int) ([]rss.Config, error) {
@@ -78,20 +78,20 @@ func maestrogenGateRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0x32, 0xc2, 0x5b, 0x8f, 0xf9, 0x58, 0x59, 0x57, 0x4a, 0xf8, 0x7d, 0xc3, 0x38,
-				0xea, 0x6c, 0xa8, 0x02, 0xa1, 0x2f, 0x03, 0x3e, 0xae, 0x27, 0x05, 0x42, 0xba,
-				0xad, 0x69, 0x4b, 0x8a, 0x8e, 0x53, 0x8a, 0xad, 0x6d, 0x93, 0x12, 0xde, 0x72,
-				0xbe, 0xde, 0x53, 0x41, 0x49, 0x21, 0xd0, 0xb6, 0x7e, 0x8a, 0xc3, 0x4c, 0xc8,
+				0x8b, 0xb1, 0xe6, 0x7e, 0x40, 0x31, 0x21, 0xf0, 0xd4, 0x0b, 0xf3, 0x36, 0x5b,
+				0x7f, 0x30, 0xab, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39, 0x2c, 0x8a,
+				0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03, 0x2c, 0x6b,
+				0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a, 0x54, 0xa2,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x41, 0x64, 0x6f, 0xfa, 0xf1, 0xfb, 0xc2, 0xd8, 0x41, 0x8d, 0xa3, 0x60, 0x3c,
-				0x33, 0x4a, 0x0e, 0x74, 0xf6, 0xf1, 0x21, 0x0b, 0x41, 0x48, 0x21, 0x2f, 0x25,
-				0x54, 0x29, 0x13, 0x6e, 0xde, 0xc4, 0xa0, 0x0a, 0xe8, 0x9e, 0xf6, 0xae, 0x20,
-				0x15, 0xd9, 0x8f, 0x69, 0xfe, 0x35, 0xba, 0x0a, 0x62, 0xc7, 0x8d, 0x87, 0x8d,
+				0x79, 0x00, 0xbb, 0x6a, 0x2a, 0x57, 0x75, 0x05, 0xf5, 0x72, 0xe8, 0x68, 0x68,
+				0x50, 0x5a, 0x1d, 0xe3, 0x68, 0xf5, 0x15, 0x93, 0x36, 0x5d, 0x7c, 0x43, 0x03,
+				0xba, 0x80, 0x69, 0x85, 0xe9, 0x56, 0x55, 0xcd, 0xbe, 0xbf, 0x68, 0xb8, 0x87,
+				0xa1, 0x17, 0x5a, 0x26, 0x0c, 0x22, 0xcb, 0x35, 0x4f, 0x12, 0x76, 0x21, 0x63,
 			},
 		},
 		{
@@ -101,14 +101,14 @@ func maestrogenGateRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xac, 0x39, 0x96, 0xd6, 0x50, 0xed, 0x4e, 0x33, 0x14, 0x0e, 0x63, 0xe4, 0x6e,
-				0x2b, 0x91, 0x39, 0x1c, 0xd2, 0xdd, 0x7c, 0x24, 0xcc, 0x4c, 0xf6, 0x00, 0x4b,
-				0x2c, 0x71, 0x3a, 0x43, 0x5c, 0x81, 0x30, 0xdd, 0xae, 0xec, 0xef, 0x77, 0x2e,
-				0x36, 0x05, 0x43, 0x92, 0x71, 0x82, 0xcf, 0x7d, 0x54, 0x42, 0x84, 0x22, 0x1c,
+				0x02, 0xda, 0xe2, 0x15, 0xa6, 0x15, 0xe8, 0xf8, 0x1c, 0x03, 0x75, 0xe0, 0xf6,
+				0xa6, 0xbf, 0x1b, 0x30, 0x78, 0xd7, 0x5c, 0xac, 0x75, 0xcc, 0xc5, 0x26, 0x41,
+				0x5e, 0x8a, 0x80, 0xab, 0xd6, 0x14, 0xca, 0xcb, 0x57, 0x46, 0xca, 0x28, 0x23,
+				0x8b, 0x14, 0xc2, 0x0d, 0x5c, 0x79, 0xb7, 0xbe, 0x30, 0xec, 0x0f, 0xa5, 0x0c,
 			},
 		},
 	}
-	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenGateRETASize, cores)
+	return rss.ForCores(cfgs, maestrogenGateRETASize, cores)
 }
 
 // GateParallel is Gate parallelized shared-nothing by maestrogen: every core runs

@@ -23,20 +23,20 @@ import (
 //	state flows *maestro.Table[maestro.FlowID, uint8] (Table)
 //	  probe.go: flows.Insert write on ports [] key ()
 //	RSS constraints: none
-//	RSS port 0: key c6d9912e7f5b91c34664e3ce4bdb56397108a7a9654afa87ea399f6eea689794e66c93d8dfb87ad5d233318da765bc3b18377588
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
-//	RSS port 1: key ef5c598f666384a5e072c268020f576a582e67bcd7c5a9b26f3f4948b830d91d04a698b19388b65a5bd1b7fc2cdc70fd4ad5ae01
-//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 0: key db7a8a254e0f2ce65779c98db3c281e559e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a1faa2e
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key 50ca8a2e2db650a9888b89cee092a8a4a6a7d575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /28, 4 /28, 8 /28, 16 /28, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /26
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /10
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /25
+//	  SrcPort: 2 cores /15, 4 /11, 8 /11, 16 /11, 32 /11
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /11, 32 /11
 //	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
-//	  SrcIP: 2 cores /30, 4 /29, 8 /29, 16 /27, 32 /27
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11
-//	  DstPort: 2 cores /15, 4 /13, 8 /13, 16 /12, 32 /11
+//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /26, 32 /26
+//	  DstIP: 2 cores /31, 4 /29, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /13, 8 /13, 16 /9, 32 /9
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /10
 
 // maestrogenProbeShape is Probe's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Probe is added, removed, renamed or
@@ -61,7 +61,7 @@ const maestrogenProbeRETASize = 512
 // maestrogenProbeRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
 // was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenProbeRSS(cores int) ([]rss.Config, error) {
@@ -70,24 +70,24 @@ func maestrogenProbeRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xc6, 0xd9, 0x91, 0x2e, 0x7f, 0x5b, 0x91, 0xc3, 0x46, 0x64, 0xe3, 0xce, 0x4b,
-				0xdb, 0x56, 0x39, 0x71, 0x08, 0xa7, 0xa9, 0x65, 0x4a, 0xfa, 0x87, 0xea, 0x39,
-				0x9f, 0x6e, 0xea, 0x68, 0x97, 0x94, 0xe6, 0x6c, 0x93, 0xd8, 0xdf, 0xb8, 0x7a,
-				0xd5, 0xd2, 0x33, 0x31, 0x8d, 0xa7, 0x65, 0xbc, 0x3b, 0x18, 0x37, 0x75, 0x88,
+				0xdb, 0x7a, 0x8a, 0x25, 0x4e, 0x0f, 0x2c, 0xe6, 0x57, 0x79, 0xc9, 0x8d, 0xb3,
+				0xc2, 0x81, 0xe5, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51, 0x3a, 0x69, 0x69,
+				0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6, 0xf4, 0xb3, 0x66,
+				0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a, 0x1f, 0xaa, 0x2e,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xef, 0x5c, 0x59, 0x8f, 0x66, 0x63, 0x84, 0xa5, 0xe0, 0x72, 0xc2, 0x68, 0x02,
-				0x0f, 0x57, 0x6a, 0x58, 0x2e, 0x67, 0xbc, 0xd7, 0xc5, 0xa9, 0xb2, 0x6f, 0x3f,
-				0x49, 0x48, 0xb8, 0x30, 0xd9, 0x1d, 0x04, 0xa6, 0x98, 0xb1, 0x93, 0x88, 0xb6,
-				0x5a, 0x5b, 0xd1, 0xb7, 0xfc, 0x2c, 0xdc, 0x70, 0xfd, 0x4a, 0xd5, 0xae, 0x01,
+				0x50, 0xca, 0x8a, 0x2e, 0x2d, 0xb6, 0x50, 0xa9, 0x88, 0x8b, 0x89, 0xce, 0xe0,
+				0x92, 0xa8, 0xa4, 0xa6, 0xa7, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39,
+				0x2c, 0x8a, 0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03,
+				0x2c, 0x6b, 0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a,
 			},
 		},
 	}
-	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenProbeRETASize, cores)
+	return rss.ForCores(cfgs, maestrogenProbeRETASize, cores)
 }
 
 // ProbeParallel is Probe parallelized with locks by maestrogen (the plan's strategy). One
