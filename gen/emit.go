@@ -31,6 +31,9 @@ type File struct {
 	Keys []rss.Config
 	// RETASize is the NIC profile's redirection table size.
 	RETASize int
+	// RETA is the kind of RETA the keys were solved for
+	// (rss.Solution.RETA): the generated RSS function builds it.
+	RETA rss.RETAKind
 }
 
 // FileName returns the generated file's name for NF nf.
@@ -157,12 +160,14 @@ func hashFieldsExpr(h rss.HashFields) string {
 	for _, x := range []struct {
 		f    rss.HashFields
 		name string
-	}{{rss.HashIPv4TCP, "rss.HashIPv4TCP"}, {rss.HashIPv4UDP, "rss.HashIPv4UDP"}, {rss.HashIPv4, "rss.HashIPv4"}} {
+	}{{rss.HashIPv4TCP, "rss.HashIPv4TCP"}, {rss.HashIPv4UDP, "rss.HashIPv4UDP"}, {rss.HashIPv4, "rss.HashIPv4"},
+		{rss.HashL3SrcOnly, "rss.HashL3SrcOnly"}, {rss.HashL3DstOnly, "rss.HashL3DstOnly"},
+		{rss.HashL4SrcOnly, "rss.HashL4SrcOnly"}, {rss.HashL4DstOnly, "rss.HashL4DstOnly"}} {
 		if h&x.f != 0 {
 			parts = append(parts, x.name)
 		}
 	}
-	if rest := h &^ rss.HashIPv4All; rest != 0 {
+	if rest := h &^ (rss.HashIPv4All | rss.HashOnly); rest != 0 {
 		parts = append(parts, fmt.Sprintf("rss.HashFields(%#x)", uint8(rest)))
 	}
 	if len(parts) == 0 {
@@ -176,7 +181,9 @@ func (e *emitter) rssData() {
 	e.pf("// %sRETASize is the redirection table size of the NIC profile the keys\n// were solved for.\n", e.p)
 	e.pf("const %sRETASize = %d\n\n", e.p, f.RETASize)
 	e.pf("// %sRSS returns the RSS configuration of every port for cores queues:\n", e.p)
-	e.pf("// the solved Toeplitz keys and hash fields, and one round-robin RETA\n")
+	e.pf("// the solved Toeplitz keys and hash fields (the *Only flags narrow the\n")
+	e.pf("// input to the fields the port's queue may depend on), and one\n")
+	e.pf("// RETA shared by all ports (%s: the kind the keys' spread certificate\n// was proven for).\n", f.RETA)
 	e.pf("// shared by all ports. The configurations are prepared for Queue.\n")
 	e.pf("func %sRSS(cores int) ([]rss.Config, error) {\n", e.p)
 	e.pf("\tcfgs := []rss.Config{\n")
@@ -197,7 +204,11 @@ func (e *emitter) rssData() {
 		e.pf("\n\t\t\t},\n\t\t},\n")
 	}
 	e.pf("\t}\n")
-	e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
+	if f.RETA == rss.RETABlocks {
+		e.pf("\treturn rss.ForCoresKind(cfgs, rss.RETABlocks, %sRETASize, cores)\n}\n\n", e.p)
+	} else {
+		e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
+	}
 }
 
 func (e *emitter) sharedNothing(typ, ctor, full string) {

@@ -175,7 +175,12 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 			}
 		}
 		def := p.HasDefault() && c.Port == p.DefaultPort
-		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(), RETASize: len(c.RETA), RETA: c.RETA})
+		var spread []string
+		for _, fs := range sol.Ports[i].Spread {
+			spread = append(spread, fs.String())
+		}
+		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(),
+			Hashes: strings.Split(c.Fields.Hashed().String(), ","), Spread: spread, RETAKind: sol.RETA.String(), RETASize: len(c.RETA), RETA: c.RETA})
 	}
 	keys := make([]rss.Config, len(sol.Configs))
 	for i, c := range sol.Configs {
@@ -217,7 +222,7 @@ func Generate(p *Plan, pkg *types.Package, opts Options) (*Generated, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize})
+	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, RETA: d.Solution.RETA})
 	if err != nil {
 		return nil, err
 	}

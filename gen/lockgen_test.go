@@ -38,7 +38,7 @@ func TestWritesFramePlumbed(t *testing.T) {
 		if got := strings.Contains(explain, "saves the whole frame"); got != writes {
 			t.Errorf("WritesFrame %v: -explain says\n%s", writes, explain)
 		}
-		src, err := Source(&File{Plan: d.Plan, Shape: shapeOf(t, gens["dbridge"]), PkgName: "dbridge", Keys: d.Keys, RETASize: d.Profile.RETASize})
+		src, err := Source(&File{Plan: d.Plan, Shape: shapeOf(t, gens["dbridge"]), PkgName: "dbridge", Keys: d.Keys, RETASize: d.Profile.RETASize, RETA: d.Solution.RETA})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -74,6 +74,12 @@ func HashDispatcher(cores int) Dispatch {
 // every IPv4 type (rss.HashIPv4All), since a NIC with RSS hashing nothing
 // would not be worth configuring.
 //
+// Field selection (rss.HashL3DstOnly and the other *Only flags) narrows the
+// input as the NIC does: only the selected fields, concatenated in the
+// NIC's order (rss.HashFields.Hashed; rss.Config.Hash documents the
+// layout), so the dispatcher and a NIC programmed with the same
+// configuration pick the same queue.
+//
 // cfgs must pass rss.CheckConfigs. The configurations are copied and
 // prepared (table-driven hashing); cfgs itself is not modified.
 func RSSDispatcher(cfgs ...rss.Config) (Dispatch, error) {
