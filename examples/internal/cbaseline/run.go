@@ -1,0 +1,96 @@
+package cbaseline
+
+import (
+	"fmt"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/nfmaestro/maestro/examples/fw"
+	"github.com/nfmaestro/maestro/maestro"
+)
+
+// Impls are the Go implementations RunGo runs: examples/fw's FW one packet
+// at a time, and IdiomaticFW.
+var Impls = []string{"go", "idiomatic"}
+
+// Result is what one run of a FW over a trace reports.
+type Result struct {
+	Packets, Passed int
+	// CPUNs is the process CPU time of the processing loop alone.
+	CPUNs int64
+	// StateBytes is the heap the FW's state holds after the run (live
+	// heap after a GC, less the live heap before the FW was built).
+	StateBytes int64
+}
+
+// String formats r as the C program's result line.
+func (r Result) String() string {
+	return fmt.Sprintf("packets=%d passed=%d cpu_ns=%d state_bytes=%d", r.Packets, r.Passed, r.CPUNs, r.StateBytes)
+}
+
+// cpuNs returns the process's user and system CPU time (getrusage, as fw.c
+// reads it).
+func cpuNs() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+func liveHeap() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
+// RunGo runs implementation impl (one of Impls) with capacity flows and
+// timeout over pkts, timing only the loop as fw.c does. If verdicts is not
+// nil it receives each packet's verdict.
+func RunGo(impl string, pkts []Packet, capacity int, timeout time.Duration, verdicts []maestro.Verdict) (Result, error) {
+	r := Result{Packets: len(pkts)}
+	h0 := liveHeap()
+	var t0, t1 int64
+	switch impl {
+	case "go":
+		nf := fw.New(fw.Config{Capacity: capacity, Timeout: timeout})
+		var p maestro.Packet
+		t0 = cpuNs()
+		for i := range pkts {
+			p.Reset(pkts[i].Frame, pkts[i].Port, pkts[i].Time)
+			v := nf.Process(&p)
+			if !v.IsDrop() {
+				r.Passed++
+			}
+			if verdicts != nil {
+				verdicts[i] = v
+			}
+		}
+		t1 = cpuNs()
+		r.StateBytes = liveHeap() - h0
+		runtime.KeepAlive(nf)
+	case "idiomatic":
+		nf := NewIdiomaticFW(capacity, int64(timeout))
+		var p maestro.Packet
+		t0 = cpuNs()
+		for i := range pkts {
+			p.Reset(pkts[i].Frame, pkts[i].Port, pkts[i].Time)
+			v := nf.Process(&p)
+			if !v.IsDrop() {
+				r.Passed++
+			}
+			if verdicts != nil {
+				verdicts[i] = v
+			}
+		}
+		t1 = cpuNs()
+		r.StateBytes = liveHeap() - h0
+		runtime.KeepAlive(nf)
+	default:
+		return r, fmt.Errorf("unknown implementation %q (have %v)", impl, Impls)
+	}
+	r.CPUNs = t1 - t0
+	return r, nil
+}
