@@ -2,7 +2,10 @@ package cbaseline
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,11 +25,14 @@ type Result struct {
 	// StateBytes is the heap the FW's state holds after the run (live
 	// heap after a GC, less the live heap before the FW was built).
 	StateBytes int64
+	// PeakRSSKB is the process's peak resident set (VmHWM) after the
+	// run, in KiB; -1 if unknown.
+	PeakRSSKB int64
 }
 
 // String formats r as the C program's result line.
 func (r Result) String() string {
-	return fmt.Sprintf("packets=%d passed=%d cpu_ns=%d state_bytes=%d", r.Packets, r.Passed, r.CPUNs, r.StateBytes)
+	return fmt.Sprintf("packets=%d passed=%d cpu_ns=%d state_bytes=%d peak_rss_kb=%d", r.Packets, r.Passed, r.CPUNs, r.StateBytes, r.PeakRSSKB)
 }
 
 // cpuNs returns the process's user and system CPU time (getrusage, as fw.c
@@ -37,6 +43,25 @@ func cpuNs() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// peakRSSKB returns VmHWM, this process's peak resident set in KiB, or -1.
+// (ru_maxrss would include the parent's resident set at the fork.)
+func peakRSSKB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return kb
+		}
+	}
+	return -1
 }
 
 func liveHeap() int64 {
@@ -71,6 +96,7 @@ func RunGo(impl string, pkts []Packet, capacity int, timeout time.Duration, verd
 		t1 = cpuNs()
 		r.StateBytes = liveHeap() - h0
 		runtime.KeepAlive(nf)
+		runtime.KeepAlive(pkts) // the trace counts in both heap samples
 	case "idiomatic":
 		nf := NewIdiomaticFW(capacity, int64(timeout))
 		var p maestro.Packet
@@ -88,9 +114,11 @@ func RunGo(impl string, pkts []Packet, capacity int, timeout time.Duration, verd
 		t1 = cpuNs()
 		r.StateBytes = liveHeap() - h0
 		runtime.KeepAlive(nf)
+		runtime.KeepAlive(pkts) // the trace counts in both heap samples
 	default:
 		return r, fmt.Errorf("unknown implementation %q (have %v)", impl, Impls)
 	}
 	r.CPUNs = t1 - t0
+	r.PeakRSSKB = peakRSSKB()
 	return r, nil
 }

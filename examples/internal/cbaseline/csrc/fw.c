@@ -336,6 +336,22 @@ static int64_t cpu_ns(void)
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
+/* peak_rss_kb returns VmHWM, the peak resident set of this process's own
+ * memory (ru_maxrss would include the parent's at the time of the fork). */
+static long peak_rss_kb(void)
+{
+	FILE *fp = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof line, fp))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb;
+}
+
 int main(int argc, char **argv)
 {
 	int verbose = 0;
@@ -399,7 +415,7 @@ int main(int argc, char **argv)
 	 * chain cells and timestamps. */
 	double bytes = (double)(2 * cap * sizeof(map_slot) + cap * sizeof(flow_id) +
 				(cap + 1) * sizeof(dchain_cell) + cap * sizeof(int64_t)) / (double)cap;
-	printf("packets=%u passed=%llu cpu_ns=%lld flows=%lld state_bytes_per_flow=%.2f\n", count,
-	       (unsigned long long)passed, (long long)(t1 - t0), (long long)f.n, bytes);
+	printf("packets=%u passed=%llu cpu_ns=%lld flows=%lld state_bytes_per_flow=%.2f peak_rss_kb=%ld\n", count,
+	       (unsigned long long)passed, (long long)(t1 - t0), (long long)f.n, bytes, peak_rss_kb());
 	return 0;
 }
