@@ -31,10 +31,11 @@ type tableData[K comparable, V any] struct {
 // their last refresh (never, if timeout <= 0).
 func NewTable[K comparable, V any](capacity int, timeout int64) *Table[K, V] {
 	c := scaleCapacity(capacity)
+	keys := make([]K, c)
 	return &Table[K, V]{s: &tableData[K, V]{
-		idx:   newKeyIndex[K](c),
+		idx:   newKeyIndex(keys),
 		chain: newChain(c, timeout),
-		keys:  make([]K, c),
+		keys:  keys,
 		vals:  make([]V, c),
 	}}
 }
@@ -148,7 +149,7 @@ func (t *Table[K, V]) Insert(k K, v V, now int64) (int, bool) {
 	j, _ := s.chain.allocate(now) // not full: cannot fail
 	s.keys[j] = k
 	s.vals[j] = v
-	s.idx.insert(slot, &k, hv, int32(j))
+	s.idx.insert(slot, hv, int32(j))
 	return j, true
 }
 
@@ -213,7 +214,7 @@ func (t *Table[K, V]) expire(now int64) int {
 }
 
 func (s *tableData[K, V]) removeAt(i int32) {
-	s.idx.remove(&s.keys[i])
+	s.idx.remove(i)
 	s.chain.release(i)
 	var zk K
 	var zv V
