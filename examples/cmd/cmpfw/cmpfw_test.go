@@ -27,6 +27,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"-impls", "rust"},
 		{"extra"},
 		{"-worker", "go", "trace"},
+		{"-flows", "1,2", "-trace-out", "x"},
 	} {
 		var stderr bytes.Buffer
 		if code := run(args, &bytes.Buffer{}, &stderr); code != 2 {

@@ -16,6 +16,8 @@
 // Usage:
 //
 //	cmpfw [-flows 40000,1000000] [-packets 2000000] [-pairs 5] [-impls go,idiomatic]
+//	cmpfw -flows N [-packets P] -trace-out FILE   (write the trace only)
+//	cmpfw -worker IMPL -capacity C [-timeout T] FILE   (one Go run, as compare makes them)
 package main
 
 import (
@@ -49,6 +51,9 @@ type options struct {
 	// its result line.
 	worker   string
 	capacity int
+	// traceOut, when set, makes cmpfw only write the trace of the (single)
+	// flow count there, for running fwc or a worker by hand.
+	traceOut string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
@@ -62,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
 	impls := fs.String("impls", strings.Join(cbaseline.Impls, ","), "Go implementations to compare with C")
 	fs.StringVar(&o.worker, "worker", "", "internal: run one Go implementation over a trace file")
 	fs.IntVar(&o.capacity, "capacity", 0, "internal: the worker's flow capacity")
+	fs.StringVar(&o.traceOut, "trace-out", "", "only write the trace of the one -flows count to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -83,6 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, []string, error) {
 	}
 	if o.packets < 1 || o.packets > 1<<26 {
 		return nil, nil, fmt.Errorf("-packets %d: want 1..2^26", o.packets)
+	}
+	if o.traceOut != "" && len(o.flows) != 1 {
+		return nil, nil, errors.New("-trace-out writes one trace: give one -flows count")
 	}
 	if o.pairs < 1 {
 		return nil, nil, fmt.Errorf("-pairs %d: want at least 1", o.pairs)
@@ -108,9 +117,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if o.worker != "" {
+	switch {
+	case o.worker != "":
 		err = worker(o, rest[0], stdout)
-	} else {
+	case o.traceOut != "":
+		err = writeTrace(o.traceOut, o.flows[0], o.packets)
+	default:
 		err = compare(o, stdout, stderr)
 	}
 	if err != nil {
