@@ -16,16 +16,16 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/canonptr), constructor New(Config)
 //	strategy: locks
-//	  because canonptr.go:61:15: MAE002 the key of flows.Insert (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because canonptr.go:66:14: MAE002 the key of flows.Find (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because canonptr.go:60:15: MAE002 the key of flows.Insert (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because canonptr.go:65:14: MAE002 the key of flows.Find (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  canonptr.go:54:2: flows.Expire write on ports [] key ()
-//	  canonptr.go:61:15: flows.Insert write on ports [0] key (opaque [local variable that may be written by a call of canon])
-//	  canonptr.go:66:14: flows.Find read on ports [1 2] key (opaque [local variable that may be written by a call of canon])
-//	  canonptr.go:67:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at canonptr.go:66:14])
+//	  canonptr.go:53:2: flows.Expire write on ports [] key ()
+//	  canonptr.go:60:15: flows.Insert write on ports [0] key (opaque [local variable that may be written by a call of canon])
+//	  canonptr.go:65:14: flows.Find read on ports [1 2] key (opaque [local variable that may be written by a call of canon])
+//	  canonptr.go:66:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at canonptr.go:65:14])
 //	RSS constraints: none
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
 //	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
