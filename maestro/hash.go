@@ -123,19 +123,26 @@ func rawHashable(t reflect.Type) bool {
 	return false
 }
 
-// hash returns k's hash. Raw keys go to maphash.Bytes over their memory
-// rather than maphash.Comparable: for structs and arrays Comparable calls
-// the type's generated hasher, which hashes field runs one by one (FlowID's
-// blank field splits it), about twice as slow as one memhash of the
-// whole key.
+// hash returns k's hash: word keys by wordHash, other raw keys by
+// maphash.Bytes over their memory rather than maphash.Comparable (for
+// structs and arrays Comparable calls the type's generated hasher, which
+// hashes field runs one by one, about twice as slow as one memhash of the
+// whole key), the rest by maphash.Comparable.
 func (h *keyHasher[K]) hash(k *K) uint64 {
-	switch h.words {
-	case 1:
-		return wordHash(*(*uint64)(unsafe.Pointer(k)), 0, &h.sec)
-	case 2:
-		w := (*[2]uint64)(unsafe.Pointer(k))
-		return wordHash(w[0], w[1], &h.sec)
+	// Word keys first, small enough to inline into the lookups.
+	if h.words != 0 {
+		a := *(*uint64)(unsafe.Pointer(k))
+		var b uint64
+		if h.words == 2 {
+			b = *(*uint64)(unsafe.Add(unsafe.Pointer(k), 8))
+		}
+		return wordHash(a, b, &h.sec)
 	}
+	return h.hashMem(k)
+}
+
+// hashMem hashes the keys that are not words, through the runtime.
+func (h *keyHasher[K]) hashMem(k *K) uint64 {
 	if h.raw {
 		return maphash.Bytes(h.seed, unsafe.Slice((*byte)(unsafe.Pointer(k)), h.size))
 	}

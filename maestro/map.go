@@ -71,6 +71,10 @@ func (m *Map[K, V]) Get(k K) (V, bool) {
 	return zero, false
 }
 
+// Prefetch loads into the cache what a lookup of k will read (k's home slot
+// and the key it holds); it changes nothing. See Table.Prefetch.
+func (m *Map[K, V]) Prefetch(k K) { m.s.idx.touch(&k) }
+
 // Has reports whether k is present.
 func (m *Map[K, V]) Has(k K) bool {
 	if OwnershipCheck {
