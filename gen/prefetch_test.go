@@ -6,7 +6,9 @@ import (
 )
 
 func TestKeyExpr(t *testing.T) {
-	pkt := func(field string, mask uint32) Component { return Component{Source: "packet", Field: field, Mask: mask} }
+	pkt := func(field string, mask uint32) Component {
+		return Component{Source: "packet", Field: field, Mask: mask}
+	}
 	rev := []Component{pkt("DstIP", 0xffffffff), pkt("SrcIP", 0xffffffff), pkt("DstPort", 0xffff), pkt("SrcPort", 0xffff), pkt("Proto", 0xff)}
 	for _, c := range []struct {
 		typ  string
