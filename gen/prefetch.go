@@ -122,7 +122,7 @@ func posLess(a, b string) bool {
 	return ca < cb
 }
 
-// prefetchCall returns, for each port of the plan, the Prefetch call of the
+// prefetchCalls returns, for each port of the plan, the Prefetch call of the
 // port's first keyed access ("" when there is none to prefetch).
 func (e *emitter) prefetchCalls() map[int]string {
 	type first struct{ pos, call string }
