@@ -288,12 +288,12 @@ func (x *%[1]s) Instance(core int) *%[2]s { return x.nfs.Get(core) }
 func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
-	for i := range pkts {
+	%[11]sfor i := range pkts {
 		verdicts[i] = nf.Process(&pkts[i])
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true))
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.prefetchLoop())
 }
 
 // distinctCheck returns the code that refuses instances whose written

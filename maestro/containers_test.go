@@ -47,7 +47,7 @@ func TestHashSpread(t *testing.T) {
 	n := 0
 	for s := range uint32(64) {
 		for d := range uint16(256) {
-			k := FlowID{SrcIP: 0x0a000000 + s, DstIP: 0x0b000001, SrcPort: 1000 + d, DstPort: 80, Proto: ProtoTCP}
+			k := MakeFlowID(0x0a000000+s, 0x0b000001, 1000+d, 80, ProtoTCP)
 			count[h.hash(&k)&(buckets-1)]++
 			n++
 		}
@@ -331,7 +331,7 @@ func TestContainersDoNotAllocate(t *testing.T) {
 	var now int64
 	allocs := testing.AllocsPerRun(1000, func() {
 		now++
-		k := FlowID{SrcIP: uint32(now % 2000), DstIP: 1}
+		k := MakeFlowID(uint32(now%2000), 1, 0, 0, 0)
 		if i, ok := tb.Find(k); ok {
 			tb.Refresh(i, now)
 		} else {
@@ -357,7 +357,7 @@ func BenchmarkTableFindHit(b *testing.B) {
 	keys := make([]FlowID, n)
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := range keys {
-		keys[i] = FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: 80, Proto: ProtoUDP}
+		keys[i] = MakeFlowID(r.Uint32(), r.Uint32(), uint16(r.Uint32()), 80, ProtoUDP)
 		tb.Insert(keys[i], struct{}{}, 0)
 	}
 	// Probe in a shuffled order so that the table pays the cache misses of

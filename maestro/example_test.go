@@ -12,9 +12,8 @@ import (
 func ExampleTable() {
 	const second = int64(1e9)
 	flows := maestro.NewTable[maestro.FlowID, int](1024, 10*second)
-	a := maestro.FlowID{SrcIP: 0x0a000001, DstIP: 0x08080808, SrcPort: 5000, DstPort: 53, Proto: maestro.ProtoUDP}
-	b := a
-	b.SrcPort = 5001
+	a := maestro.MakeFlowID(0x0a000001, 0x08080808, 5000, 53, maestro.ProtoUDP)
+	b := maestro.MakeFlowID(0x0a000001, 0x08080808, 5001, 53, maestro.ProtoUDP)
 
 	i, _ := flows.Insert(a, 100, 0)
 	flows.Insert(b, 200, 0)

@@ -214,7 +214,7 @@ func TestFloodOldFlowAttack(t *testing.T) {
 	const n = 32768
 	tb := NewTable[FlowID, int](65536, 0)
 	for i := range n {
-		k := FlowID{SrcIP: 0xa0b428db, DstIP: 0xe7037ed1, SrcPort: uint16(i), DstPort: 53, Proto: ProtoUDP}
+		k := MakeFlowID(0xa0b428db, 0xe7037ed1, uint16(i), 53, ProtoUDP)
 		if _, ok := tb.Insert(k, i, 0); !ok {
 			t.Fatalf("insert %d refused (long chains %d)", i, tb.LongChains())
 		}

@@ -2,6 +2,7 @@ package maestro
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"reflect"
 	"unsafe"
 )
@@ -32,6 +33,20 @@ import (
 //     treats +0 and -0 alike) and allocation-free, but slower because the
 //     type's hasher walks its fields.
 //
+//   - Raw keys of exactly one or two machine words (uint64, FlowID) are
+//     hashed from those words, read as words, by a keyed multiply-mix
+//     (wordHash): four 64-bit secrets drawn at random per container, XORed
+//     into the words before the 64x64->128-bit multiplications that mix
+//     them. No call, no memory but the key's own words: for the keys of the
+//     hot path of most NFs this is a few cycles instead of a runtime call,
+//     and a key that was just built in registers and stored as words is
+//     read back through store forwarding, where a 16-byte load of two
+//     8-byte stores would stall. Each word is XORed with a secret before it
+//     is multiplied, so no word value an attacker can choose without the
+//     secrets zeroes a product (the flaw of the old mixer, whose first
+//     word was multiplied unkeyed): there is no collision that holds
+//     whatever the seed.
+//
 // The classification uses package reflect once at construction; hashing
 // never does. Each index draws its own random seed, so that what collides
 // in one container (or one run) tells nothing about another. Sketches are
@@ -50,9 +65,11 @@ import (
 
 // keyHasher hashes keys of type K.
 type keyHasher[K comparable] struct {
-	raw  bool
-	size uintptr
-	seed maphash.Seed
+	raw   bool
+	words uintptr // 1 or 2 for a raw key of that many 64-bit words, else 0
+	size  uintptr
+	seed  maphash.Seed
+	sec   [4]uint64 // wordHash's secrets
 }
 
 // sketchSeed seeds every CountMin's hasher (see above).
@@ -64,11 +81,20 @@ func newKeyHasher[K comparable]() keyHasher[K] { return seededKeyHasher[K](mapha
 // seededKeyHasher returns a hasher seeded with ms.
 func seededKeyHasher[K comparable](ms maphash.Seed) keyHasher[K] {
 	var zero K
-	return keyHasher[K]{
+	h := keyHasher[K]{
 		raw:  rawHashable(reflect.TypeFor[K]()),
 		size: unsafe.Sizeof(zero),
 		seed: ms,
 	}
+	if h.raw && (h.size == 8 || h.size == 16) && unsafe.Alignof(zero) == 8 {
+		h.words = h.size / 8
+		// The secrets derive from the seed, so that a hasher is a
+		// function of its seed alone (sketches share one).
+		for i := range h.sec {
+			h.sec[i] = maphash.Comparable(ms, uint64(i)) | 1
+		}
+	}
+	return h
 }
 
 // rawHashable reports whether equality of values of t is equality of their
@@ -97,14 +123,38 @@ func rawHashable(t reflect.Type) bool {
 	return false
 }
 
-// hash returns k's hash. Raw keys go to maphash.Bytes over their memory
-// rather than maphash.Comparable: for structs and arrays Comparable calls
-// the type's generated hasher, which hashes field runs one by one (FlowID's
-// blank field splits it), about twice as slow as one memhash of the
-// whole key.
+// hash returns k's hash: word keys by wordHash, other raw keys by
+// maphash.Bytes over their memory rather than maphash.Comparable (for
+// structs and arrays Comparable calls the type's generated hasher, which
+// hashes field runs one by one, about twice as slow as one memhash of the
+// whole key), the rest by maphash.Comparable.
 func (h *keyHasher[K]) hash(k *K) uint64 {
+	// Word keys first, small enough to inline into the lookups.
+	if h.words != 0 {
+		a := *(*uint64)(unsafe.Pointer(k))
+		var b uint64
+		if h.words == 2 {
+			b = *(*uint64)(unsafe.Add(unsafe.Pointer(k), 8))
+		}
+		return wordHash(a, b, &h.sec)
+	}
+	return h.hashMem(k)
+}
+
+// hashMem hashes the keys that are not words, through the runtime.
+func (h *keyHasher[K]) hashMem(k *K) uint64 {
 	if h.raw {
 		return maphash.Bytes(h.seed, unsafe.Slice((*byte)(unsafe.Pointer(k)), h.size))
 	}
 	return maphash.Comparable(h.seed, *k)
+}
+
+// wordHash mixes a key of one or two words (b is 0 for one) with the
+// secrets sec: each word is XORed with a secret and the two are multiplied
+// into 128 bits, folded by XOR; a second multiplication with the other
+// secrets spreads every input bit over the low bits, which pick the slot.
+func wordHash(a, b uint64, sec *[4]uint64) uint64 {
+	hi, lo := bits.Mul64(a^sec[0], b^sec[1])
+	hi, lo = bits.Mul64(hi^lo^sec[2], sec[3])
+	return hi ^ lo
 }

@@ -39,7 +39,7 @@ func BenchmarkHashKey(b *testing.B) {
 	})
 	b.Run("16B", func(b *testing.B) {
 		benchHash(b, func(r *rand.Rand, k *FlowID) {
-			*k = FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: 80, Proto: ProtoUDP}
+			*k = MakeFlowID(r.Uint32(), r.Uint32(), uint16(r.Uint32()), 80, ProtoUDP)
 		})
 	})
 }

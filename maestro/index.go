@@ -20,10 +20,13 @@ func roundCapacity(n int) int {
 // keyIndex maps keys to entry indexes 0..cap-1 by open addressing with linear
 // probing. It has twice as many slots as entries, so probes stay short, and
 // deletes by backward shifting (no tombstones): a table under steady churn
-// never degrades and never needs rehashing. Each slot caches the low 32 bits
-// of the key's hash (at most 2^31 slots, so that is enough to find its home
-// slot): shifting never rehashes, and most mismatches are rejected before
-// keys are compared.
+// never degrades and never needs rehashing. Each slot is 8 bytes: the low 32
+// bits of the key's hash (at most 2^31 slots, so that is enough to find its
+// home slot) and the entry index. The key itself is stored once, in the
+// owner's key array (keys, indexed by entry), as libVig's map keeps it in a
+// vector: shifting never rehashes, and most mismatches are rejected by the
+// hash before the key is read. Two slots per entry cost 16 bytes, a third
+// of what slots holding the key took.
 //
 // Probe chains are bounded, the second line of defence against hash
 // flooding after the keyed hash: no key sits more than limit slots past its
@@ -33,17 +36,19 @@ func roundCapacity(n int) int {
 // ever missing a present key, because every present key lies within the
 // limit of its home (backward shifting only moves keys closer to home).
 type keyIndex[K comparable] struct {
-	slots []islot[K]
+	slots []islot
+	keys  []K // the owner's keys, by entry index
 	mask  uint64
 	limit uint64 // greatest displacement of a key from its home slot
 	h     keyHasher[K]
 	// longChains counts inserts refused because every slot within the
 	// limit was taken.
 	longChains uint64
+	// sink receives what touch loads, so that the compiler keeps the loads.
+	sink uint64
 }
 
-type islot[K comparable] struct {
-	key  K
+type islot struct {
 	hash uint32 // low 32 bits of the key's hash: home slot and quick filter
 	pos  int32  // entry index + 1; 0 marks an empty slot
 }
@@ -62,29 +67,48 @@ func probeLimit(n int) uint64 {
 	return uint64(min(n-1, 8*bits.Len(uint(n))))
 }
 
-func newKeyIndex[K comparable](capacity int) keyIndex[K] {
-	n := 2 * capacity
-	return keyIndex[K]{slots: make([]islot[K], n), mask: uint64(n - 1), limit: probeLimit(n), h: newKeyHasher[K]()}
+// newKeyIndex returns an index for len(keys) entries whose keys the owner
+// keeps in keys.
+func newKeyIndex[K comparable](keys []K) keyIndex[K] {
+	n := 2 * len(keys)
+	return keyIndex[K]{slots: make([]islot, n), keys: keys, mask: uint64(n - 1), limit: probeLimit(n), h: newKeyHasher[K]()}
 }
 
 // find returns k's entry index.
 func (x *keyIndex[K]) find(k *K) (int32, bool) {
-	hv := x.h.hash(k)
+	return x.findHashed(k, x.h.hash(k))
+}
+
+// findHashed is find with k's hash hv already computed.
+func (x *keyIndex[K]) findHashed(k *K, hv uint64) (int32, bool) {
 	tag := uint32(hv)
 	i := hv & x.mask
 	end := (i + x.limit) & x.mask
 	for ; ; i = (i + 1) & x.mask {
-		s := &x.slots[i]
+		s := x.slots[i]
 		if s.pos == 0 {
 			return -1, false
 		}
-		if s.hash == tag && s.key == *k {
+		if s.hash == tag && x.keys[s.pos-1] == *k {
 			return s.pos - 1, true
 		}
 		if i == end {
 			return -1, false // every present key lies within the limit
 		}
 	}
+}
+
+// touch loads what a lookup of k reads first, k's home slot and the key of
+// the entry it holds, and returns that entry's index + 1 (0 if the slot is
+// empty). It changes nothing but sink. Issued for a burst of packets before
+// any is processed, these loads miss the cache together instead of one
+// packet after the other (see Table.Prefetch).
+func (x *keyIndex[K]) touch(k *K) int32 {
+	s := x.slots[x.h.hash(k)&x.mask]
+	if s.pos != 0 && x.keys[s.pos-1] == *k {
+		x.sink++
+	}
+	return s.pos
 }
 
 // noSlot is lookup's answer when k is absent and no empty slot lies within
@@ -100,11 +124,11 @@ func (x *keyIndex[K]) lookup(k *K) (idx int32, found bool, slot, hv uint64) {
 	i := hv & x.mask
 	end := (i + x.limit) & x.mask
 	for ; ; i = (i + 1) & x.mask {
-		s := &x.slots[i]
+		s := x.slots[i]
 		if s.pos == 0 {
 			return -1, false, i, hv
 		}
-		if s.hash == tag && s.key == *k {
+		if s.hash == tag && x.keys[s.pos-1] == *k {
 			return s.pos - 1, true, 0, hv
 		}
 		if i == end {
@@ -113,32 +137,33 @@ func (x *keyIndex[K]) lookup(k *K) (idx int32, found bool, slot, hv uint64) {
 	}
 }
 
-// insert records k -> idx in slot, which lookup returned for k, with no
-// change to the index since.
-func (x *keyIndex[K]) insert(slot uint64, k *K, hv uint64, idx int32) {
-	x.slots[slot] = islot[K]{key: *k, hash: uint32(hv), pos: idx + 1}
+// insert records entry idx, whose key the owner has stored in keys[idx], in
+// slot, which lookup returned for that key with hash hv, with no change to
+// the index since.
+func (x *keyIndex[K]) insert(slot, hv uint64, idx int32) {
+	x.slots[slot] = islot{hash: uint32(hv), pos: idx + 1}
 }
 
-// remove deletes k and returns its entry index.
-func (x *keyIndex[K]) remove(k *K) (int32, bool) {
-	hv := x.h.hash(k)
+// remove deletes entry idx, whose key is still in keys[idx], from the index.
+// It reports whether the entry was indexed.
+func (x *keyIndex[K]) remove(idx int32) bool {
+	hv := x.h.hash(&x.keys[idx])
 	tag := uint32(hv)
 	i := hv & x.mask
 	end := (i + x.limit) & x.mask
 	for {
-		s := &x.slots[i]
+		s := x.slots[i]
 		if s.pos == 0 {
-			return -1, false
+			return false
 		}
-		if s.hash == tag && s.key == *k {
+		if s.hash == tag && s.pos == idx+1 {
 			break
 		}
 		if i == end {
-			return -1, false
+			return false
 		}
 		i = (i + 1) & x.mask
 	}
-	idx := x.slots[i].pos - 1
 	// Backward shift: pull later members of the probe run into the hole
 	// unless that would move them before their home slot. A key more than
 	// limit slots past the hole has its home after the hole (its
@@ -151,6 +176,6 @@ func (x *keyIndex[K]) remove(k *K) (int32, bool) {
 			i = j
 		}
 	}
-	x.slots[i] = islot[K]{}
-	return idx, true
+	x.slots[i] = islot{}
+	return true
 }

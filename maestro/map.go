@@ -25,9 +25,10 @@ type mapData[K comparable, V any] struct {
 // of two, at least 1, at most 2^30).
 func NewMap[K comparable, V any](capacity int) *Map[K, V] {
 	c := roundCapacity(capacity)
+	keys := make([]K, c)
 	s := &mapData[K, V]{
-		idx:  newKeyIndex[K](c),
-		keys: make([]K, c),
+		idx:  newKeyIndex(keys),
+		keys: keys,
 		vals: make([]V, c),
 		free: make([]int32, c),
 	}
@@ -70,6 +71,10 @@ func (m *Map[K, V]) Get(k K) (V, bool) {
 	return zero, false
 }
 
+// Prefetch loads into the cache what a lookup of k will read (k's home slot
+// and the key it holds); it changes nothing. See Table.Prefetch.
+func (m *Map[K, V]) Prefetch(k K) { m.s.idx.touch(&k) }
+
 // Has reports whether k is present.
 func (m *Map[K, V]) Has(k K) bool {
 	if OwnershipCheck {
@@ -106,7 +111,7 @@ func (m *Map[K, V]) Put(k K, v V) bool {
 	s.free = s.free[:n-1]
 	s.keys[i] = k
 	s.vals[i] = v
-	s.idx.insert(slot, &k, hv, i)
+	s.idx.insert(slot, hv, i)
 	return true
 }
 
@@ -115,12 +120,13 @@ func (m *Map[K, V]) Delete(k K) bool {
 	if OwnershipCheck {
 		m.ck.touch(k)
 	}
-	if !m.Has(k) {
+	s := m.s
+	i, ok := s.idx.find(&k)
+	if !ok {
 		return false
 	}
 	m.v.denyWrite()
-	s := m.s
-	i, _ := s.idx.remove(&k)
+	s.idx.remove(i)
 	var zk K
 	var zv V
 	s.keys[i], s.vals[i] = zk, zv

@@ -4,7 +4,6 @@ package maestro
 
 import (
 	"fmt"
-	"net/netip"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -176,20 +175,14 @@ func shortFile(path string) string {
 	return path
 }
 
-// formatKey formats a key for a violation report: 5-tuples with dotted
-// addresses, types with a String method with it, the rest with field names.
+// formatKey formats a key for a violation report: types with a String
+// method (FlowID: dotted addresses) with it, the rest with field names.
 func formatKey(k any) string {
 	switch x := k.(type) {
-	case FlowID:
-		return fmt.Sprintf("%v:%d->%v:%d/%d", ipv4(x.SrcIP), x.SrcPort, ipv4(x.DstIP), x.DstPort, x.Proto)
 	case fmt.Stringer:
 		return x.String()
 	}
 	return fmt.Sprintf("%+v", k)
-}
-
-func ipv4(a uint32) netip.Addr {
-	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 }
 
 // record keeps the violation v returns in detail if fewer than maxReported were kept. The caller

@@ -47,7 +47,7 @@ func TestOwnershipTableViolation(t *testing.T) {
 	core0, core1 := maestro.NewTable[maestro.FlowID, int](8, 0), maestro.NewTable[maestro.FlowID, int](8, 0)
 	maestro.Own(core0, o, 0, "flows")
 	maestro.Own(core1, o, 1, "flows")
-	k := maestro.FlowID{SrcIP: 0x0a000001, DstIP: 0x0a000002, SrcPort: 1234, DstPort: 80, Proto: 6}
+	k := maestro.MakeFlowID(0x0a000001, 0x0a000002, 1234, 80, 6)
 	other := k.Reverse()
 
 	core0.Insert(k, 1, 0)

@@ -178,7 +178,13 @@ type Packet struct {
 
 // Reset makes p a view of data, received on port in at time t, and parses it.
 func (p *Packet) Reset(data []byte, in Port, t int64) {
-	*p = Packet{Data: data, InPort: in, Time: t}
+	// Zero p in place, then set the three given fields: assigning a
+	// composite literal instead builds the whole Packet in a temporary on
+	// the stack and copies it, twice the stores.
+	*p = Packet{}
+	p.Data = data
+	p.InPort = in
+	p.Time = t
 	p.parse(data)
 }
 

@@ -280,8 +280,48 @@ func TestFlowReverse(t *testing.T) {
 	p.Reset(AppendFrame(nil, udpFrame()), 0, 0)
 	f := p.Flow()
 	r := f.Reverse()
-	if r.SrcIP != f.DstIP || r.DstIP != f.SrcIP || r.SrcPort != f.DstPort || r.DstPort != f.SrcPort || r.Proto != f.Proto || r.Reverse() != f {
-		t.Fatalf("reverse: %+v %+v", f, r)
+	if r.SrcIP() != f.DstIP() || r.DstIP() != f.SrcIP() || r.SrcPort() != f.DstPort() || r.DstPort() != f.SrcPort() || r.Proto() != f.Proto() || r.Reverse() != f {
+		t.Fatalf("reverse: %v %v", f, r)
+	}
+}
+
+// TestFlowComponents checks that every component survives the packing into
+// words, at the extremes of its range, and that == compares them all.
+func TestFlowComponents(t *testing.T) {
+	for _, c := range []struct {
+		src, dst     uint32
+		sport, dport uint16
+		proto        uint8
+	}{
+		{0, 0, 0, 0, 0},
+		{0xffffffff, 0, 0xffff, 0, 0xff},
+		{0, 0xffffffff, 0, 0xffff, 0},
+		{0x0a000001, 0xc0a80102, 1234, 80, ProtoTCP},
+	} {
+		f := MakeFlowID(c.src, c.dst, c.sport, c.dport, c.proto)
+		if f.SrcIP() != c.src || f.DstIP() != c.dst || f.SrcPort() != c.sport || f.DstPort() != c.dport || f.Proto() != c.proto {
+			t.Errorf("%+v: got %v", c, f)
+		}
+		for i, g := range []FlowID{
+			MakeFlowID(c.src^1, c.dst, c.sport, c.dport, c.proto),
+			MakeFlowID(c.src, c.dst^1, c.sport, c.dport, c.proto),
+			MakeFlowID(c.src, c.dst, c.sport^1, c.dport, c.proto),
+			MakeFlowID(c.src, c.dst, c.sport, c.dport^1, c.proto),
+			MakeFlowID(c.src, c.dst, c.sport, c.dport, c.proto^1),
+		} {
+			if g == f {
+				t.Errorf("%+v: changing component %d left the FlowID equal", c, i)
+			}
+		}
+	}
+	var p Packet
+	p.Reset(AppendFrame(nil, udpFrame()), 0, 0)
+	f := p.Flow()
+	if f != MakeFlowID(p.SrcIP, p.DstIP, p.SrcPort, p.DstPort, p.Proto) {
+		t.Errorf("Flow %v differs from the packet's fields", f)
+	}
+	if s := MakeFlowID(0x0a000001, 0x0a000002, 1234, 80, ProtoTCP).String(); s != "10.0.0.1:1234->10.0.0.2:80/6" {
+		t.Errorf("String: %q", s)
 	}
 }
 

@@ -203,7 +203,7 @@ func (f *frame) visitCall(b *ssa.BasicBlock, call ssa.CallInstruction, c *ssa.Ca
 			child.visit()
 		}
 		return
-	case callFlow, callReverse:
+	case callFlow, callReverse, callMakeFlow, callFlowComp:
 		return
 	case callMaestro:
 		// maestro's API keeps no state. The Packet's own methods write

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -637,7 +638,10 @@ func (f *frame) allocContent(alloc *ssa.Alloc) *val {
 		}
 	}
 	st, isStruct := elem.Underlying().(*types.Struct)
-	if !isStruct {
+	// A FlowID's components are not its fields (two words): its values
+	// come whole, from Flow, MakeFlowID and Reverse, as kStructs of the
+	// components.
+	if !isStruct || isMaestroNamed(elem, "FlowID") {
 		if len(whole) == 0 {
 			return &val{k: kConst, why: "zero value"}
 		}
@@ -687,7 +691,7 @@ func (f *frame) reachingLoad(load *ssa.UnOp) (*val, bool) {
 		return nil, false // the variable escapes: its content is unknown
 	}
 	elem := alloc.Type().Underlying().(*types.Pointer).Elem()
-	if st, ok := elem.Underlying().(*types.Struct); ok && field < 0 {
+	if st, ok := elem.Underlying().(*types.Struct); ok && field < 0 && !isMaestroNamed(elem, "FlowID") {
 		out := &val{k: kStruct}
 		for i := 0; i < st.NumFields(); i++ {
 			out.comps = append(out.comps, comp{st.Field(i).Name(), join(f.reaching(alloc, i, load))})
@@ -895,6 +899,8 @@ const (
 	callContainer
 	callFlow
 	callReverse
+	callMakeFlow // maestro.MakeFlowID: a FlowID of its arguments
+	callFlowComp // a FlowID accessor (SrcIP, ...): that component
 	callLocal
 	callMaestro // the rest of maestro's API: no state
 	callDynamic // an interface method or a function value
@@ -944,6 +950,11 @@ func (f *frame) classify(c *ssa.CallCommon) (callKind, *ssa.Function) {
 		if isMaestroNamed(rt, "FlowID") && name == "Reverse" {
 			return callReverse, fn
 		}
+		if isMaestroNamed(rt, "FlowID") && slices.Contains(flowComps, name) {
+			return callFlowComp, fn
+		}
+	} else if pkgPath(fn) == MaestroPath && fn.Name() == "MakeFlowID" {
+		return callMakeFlow, fn
 	}
 	if b := f.body(fn); b != nil {
 		return callLocal, b
@@ -1001,6 +1012,17 @@ func (f *frame) result(v ssa.Value, i int) *val {
 		return opaque("Flow of a packet that is not the one being processed")
 	case callReverse:
 		return reverseOf(f.eval(call.Call.Args[0]))
+	case callMakeFlow:
+		// Each component is the argument of the same name, as the
+		// fields of a composite literal would be.
+		out := &val{k: kStruct}
+		for j, n := range flowComps {
+			out.comps = append(out.comps, comp{n, f.eval(call.Call.Args[j])})
+		}
+		return out
+	case callFlowComp:
+		// An accessor reads one component, as a field read would.
+		return f.eval(call.Call.Args[0]).comp(fn.Name())
 	case callLocal:
 		if child := f.childFor(call, target{fn: fn, binds: closureBinds(f, call.Common())}); child != nil {
 			return child.resultValue(i)

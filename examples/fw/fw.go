@@ -237,7 +237,7 @@ func l4Bounds(p *maestro.Packet) (l4, end int) {
 
 // flowOf returns p's flow key, with p's own addresses (not reversed), and
 // its class. p must be IPv4 (IsIPv4) and not a later fragment. The key
-// is one literal built from p's address fields on every path (only the
+// is one MakeFlowID built from p's address fields on every path (only the
 // ports differ), so the analysis sees which packet fields it holds.
 func flowOf(p *maestro.Packet) (maestro.FlowID, class) {
 	sport, dport, c := p.SrcPort, p.DstPort, classFlow
@@ -250,7 +250,7 @@ func flowOf(p *maestro.Packet) (maestro.FlowID, class) {
 		l4, end := l4Bounds(p)
 		sport, dport, c = transport(p.Data, l4, end, p.Proto)
 	}
-	return maestro.FlowID{SrcIP: p.SrcIP, DstIP: p.DstIP, SrcPort: sport, DstPort: dport, Proto: p.Proto}, c
+	return maestro.MakeFlowID(p.SrcIP, p.DstIP, sport, dport, p.Proto), c
 }
 
 // transport reads the transport header of protocol proto at d[l4:end]: the
@@ -292,7 +292,7 @@ func quoted(p *maestro.Packet) (maestro.FlowID, bool) {
 	// the packet field tells the analysis, and RSS, that the error belongs
 	// with the LAN host. One return keeps the key a struct of known
 	// components on every path.
-	return maestro.FlowID{SrcIP: p.DstIP, DstIP: dst, SrcPort: sport, DstPort: dport, Proto: proto}, ok
+	return maestro.MakeFlowID(p.DstIP, dst, sport, dport, proto), ok
 }
 
 // quotedFields parses the datagram a WAN ICMP error quotes (see quoted).

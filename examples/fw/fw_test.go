@@ -139,7 +139,7 @@ func BenchmarkProcess(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	fs := make([]maestro.FlowID, flows)
 	for i := range fs {
-		fs[i] = maestro.FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32()), Proto: maestro.ProtoUDP}
+		fs[i] = maestro.MakeFlowID(r.Uint32(), r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32()), maestro.ProtoUDP)
 	}
 	// LAN packets of 40,000 flows and their WAN replies, half and half.
 	// Replies of flows not yet seen (first round) are dropped.
@@ -150,7 +150,7 @@ func BenchmarkProcess(b *testing.B) {
 		if r.IntN(2) == 0 {
 			id, port = id.Reverse(), WAN
 		}
-		return maestro.Frame{SrcIP: id.SrcIP, DstIP: id.DstIP, Proto: id.Proto, SrcPort: id.SrcPort, DstPort: id.DstPort, Size: 60}, port
+		return maestro.Frame{SrcIP: id.SrcIP(), DstIP: id.DstIP(), Proto: id.Proto(), SrcPort: id.SrcPort(), DstPort: id.DstPort(), Size: 60}, port
 	})
 	tr.Run(b, New(Config{}))
 }
@@ -163,7 +163,7 @@ func BenchmarkProcessParsed(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
 	fs := make([]maestro.FlowID, flows)
 	for i := range fs {
-		fs[i] = maestro.FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32()), Proto: maestro.ProtoUDP}
+		fs[i] = maestro.MakeFlowID(r.Uint32(), r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32()), maestro.ProtoUDP)
 	}
 	order := benchtrace.UniformOrder(r, flows, 4)
 	pkts := make([]maestro.Packet, len(order))
@@ -174,7 +174,7 @@ func BenchmarkProcessParsed(b *testing.B) {
 			id, port = id.Reverse(), WAN
 		}
 		start := len(buf)
-		buf = maestro.AppendFrame(buf, maestro.Frame{SrcIP: id.SrcIP, DstIP: id.DstIP, Proto: id.Proto, SrcPort: id.SrcPort, DstPort: id.DstPort, Size: 60})
+		buf = maestro.AppendFrame(buf, maestro.Frame{SrcIP: id.SrcIP(), DstIP: id.DstIP(), Proto: id.Proto(), SrcPort: id.SrcPort(), DstPort: id.DstPort(), Size: 60})
 		pkts[i].InPort = port
 		pkts[i].Data = buf[start:len(buf):len(buf)] // re-sliced below: buf may move
 	}
@@ -210,7 +210,7 @@ func BenchmarkProcessParsed(b *testing.B) {
 func craftedFlows(n int) []maestro.FlowID {
 	fs := make([]maestro.FlowID, n)
 	for i := range fs {
-		fs[i] = maestro.FlowID{SrcIP: 0xa0b428db, DstIP: 0xe7037ed1, SrcPort: uint16(i), DstPort: uint16(i >> 16), Proto: maestro.ProtoUDP}
+		fs[i] = maestro.MakeFlowID(0xa0b428db, 0xe7037ed1, uint16(i), uint16(i>>16), maestro.ProtoUDP)
 	}
 	return fs
 }
@@ -220,7 +220,7 @@ func randomFlows(n int) []maestro.FlowID {
 	r := rand.New(rand.NewPCG(7, 8))
 	fs := make([]maestro.FlowID, n)
 	for i := range fs {
-		fs[i] = maestro.FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32()), Proto: maestro.ProtoUDP}
+		fs[i] = maestro.MakeFlowID(r.Uint32(), r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32()), maestro.ProtoUDP)
 	}
 	return fs
 }
@@ -239,7 +239,7 @@ func BenchmarkFlood(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			pkts := make([]maestro.Packet, n)
 			for i, id := range c.flows {
-				data := maestro.AppendFrame(nil, maestro.Frame{SrcIP: id.SrcIP, DstIP: id.DstIP, Proto: id.Proto, SrcPort: id.SrcPort, DstPort: id.DstPort, Size: 60})
+				data := maestro.AppendFrame(nil, maestro.Frame{SrcIP: id.SrcIP(), DstIP: id.DstIP(), Proto: id.Proto(), SrcPort: id.SrcPort(), DstPort: id.DstPort(), Size: 60})
 				pkts[i].Reset(data, LAN, int64(i))
 			}
 			b.ReportAllocs()

@@ -258,8 +258,8 @@ func mix64(x, seed uint64) uint64 {
 
 // flowHash hashes a 5-tuple to pick its Maglev slot.
 func flowHash(f maestro.FlowID) uint64 {
-	h := mix64(uint64(f.SrcIP)<<32|uint64(f.DstIP), flowSeed)
-	return mix64(h^(uint64(f.SrcPort)<<24|uint64(f.DstPort)<<8|uint64(f.Proto)), flowSeed)
+	h := mix64(uint64(f.SrcIP())<<32|uint64(f.DstIP()), flowSeed)
+	return mix64(h^(uint64(f.SrcPort())<<24|uint64(f.DstPort())<<8|uint64(f.Proto())), flowSeed)
 }
 
 // NextPrime returns the smallest prime >= n (n >= 2).

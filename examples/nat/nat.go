@@ -145,11 +145,11 @@ func (n *NAT) inbound(p *maestro.Packet) maestro.Verdict {
 		return maestro.Drop // port not allocated (Valid is false out of range too)
 	}
 	f := n.flows.Key(i)
-	if p.SrcIP != f.DstIP || p.SrcPort != f.DstPort || p.Proto != f.Proto {
+	if p.SrcIP != f.DstIP() || p.SrcPort != f.DstPort() || p.Proto != f.Proto() {
 		return maestro.Drop // not from this flow's server: spoofed or stale
 	}
 	n.flows.Refresh(i, p.Time)
-	p.SetDstIP(f.SrcIP)
-	p.SetDstPort(f.SrcPort)
+	p.SetDstIP(f.SrcIP())
+	p.SetDstPort(f.SrcPort())
 	return maestro.Forward(LAN)
 }

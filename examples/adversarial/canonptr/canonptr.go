@@ -44,9 +44,8 @@ func New(cfg Config) *FW {
 
 // canon puts the endpoint with the lower address (then port) first.
 func canon(k *maestro.FlowID) {
-	if k.SrcIP > k.DstIP || (k.SrcIP == k.DstIP && k.SrcPort > k.DstPort) {
-		k.SrcIP, k.DstIP = k.DstIP, k.SrcIP
-		k.SrcPort, k.DstPort = k.DstPort, k.SrcPort
+	if k.SrcIP() > k.DstIP() || (k.SrcIP() == k.DstIP() && k.SrcPort() > k.DstPort()) {
+		*k = maestro.MakeFlowID(k.DstIP(), k.SrcIP(), k.DstPort(), k.SrcPort(), k.Proto())
 	}
 }
 

@@ -16,16 +16,16 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/adversarial/canonptr), constructor New(Config)
 //	strategy: locks
-//	  because canonptr.go:62:15: MAE002 the key of flows.Insert (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because canonptr.go:67:14: MAE002 the key of flows.Find (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because canonptr.go:61:15: MAE002 the key of flows.Insert (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because canonptr.go:66:14: MAE002 the key of flows.Find (local variable that may be written by a call of canon) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  canonptr.go:55:2: flows.Expire write on ports [] key ()
-//	  canonptr.go:62:15: flows.Insert write on ports [0] key (opaque [local variable that may be written by a call of canon])
-//	  canonptr.go:67:14: flows.Find read on ports [1 2] key (opaque [local variable that may be written by a call of canon])
-//	  canonptr.go:68:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at canonptr.go:67:14])
+//	  canonptr.go:54:2: flows.Expire write on ports [] key ()
+//	  canonptr.go:61:15: flows.Insert write on ports [0] key (opaque [local variable that may be written by a call of canon])
+//	  canonptr.go:66:14: flows.Find read on ports [1 2] key (opaque [local variable that may be written by a call of canon])
+//	  canonptr.go:67:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at canonptr.go:66:14])
 //	RSS constraints: none
 //	RSS port 0: key 8bb1e67e403121f0d40bf3365b7f30abd575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
 //	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)

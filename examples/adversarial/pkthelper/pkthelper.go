@@ -39,12 +39,12 @@ func New(cfg Config) *FW {
 
 // lanKey is the flow of a LAN packet.
 func lanKey(p *maestro.Packet) maestro.FlowID {
-	return maestro.FlowID{SrcIP: p.SrcIP, DstIP: p.DstIP, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
+	return maestro.MakeFlowID(p.SrcIP, p.DstIP, p.SrcPort, p.DstPort, p.Proto)
 }
 
 // wanKey is the flow a WAN reply belongs to.
 func wanKey(p *maestro.Packet) maestro.FlowID {
-	return maestro.FlowID{SrcIP: p.DstIP, DstIP: p.SrcIP, SrcPort: p.DstPort, DstPort: p.SrcPort, Proto: p.Proto}
+	return maestro.MakeFlowID(p.DstIP, p.SrcIP, p.DstPort, p.SrcPort, p.Proto)
 }
 
 // Process filters one packet.

@@ -85,11 +85,11 @@ func (n *NAT) Process(p *maestro.Packet) maestro.Verdict {
 		return maestro.Drop
 	}
 	f := n.flows.Key(i)
-	if p.SrcIP != f.DstIP || p.SrcPort != f.DstPort || p.Proto != f.Proto {
+	if p.SrcIP != f.DstIP() || p.SrcPort != f.DstPort() || p.Proto != f.Proto() {
 		return maestro.Forward(WAN) // not this flow's server: bounce it
 	}
 	n.flows.Refresh(i, p.Time)
-	p.SetDstIP(f.SrcIP)
-	p.SetDstPort(f.SrcPort)
+	p.SetDstIP(f.SrcIP())
+	p.SetDstPort(f.SrcPort())
 	return maestro.Forward(LAN)
 }

@@ -88,11 +88,11 @@ func (n *NAT) Process(p *maestro.Packet) maestro.Verdict {
 		return maestro.Drop
 	}
 	f := n.flows.Key(i)
-	if p.SrcIP != f.DstIP || p.SrcPort != f.DstPort || p.Proto != f.Proto {
+	if p.SrcIP != f.DstIP() || p.SrcPort != f.DstPort() || p.Proto != f.Proto() {
 		return maestro.Forward(LAN) // not this flow's server: pass it on as is
 	}
 	n.flows.Refresh(i, p.Time)
-	p.SetDstIP(f.SrcIP)
-	p.SetDstPort(f.SrcPort)
+	p.SetDstIP(f.SrcIP())
+	p.SetDstPort(f.SrcPort())
 	return maestro.Forward(LAN)
 }

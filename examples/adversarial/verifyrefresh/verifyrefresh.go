@@ -88,10 +88,10 @@ func (n *NAT) Process(p *maestro.Packet) maestro.Verdict {
 	}
 	n.flows.Refresh(i, p.Time)
 	f := n.flows.Key(i)
-	if p.SrcIP != f.DstIP || p.SrcPort != f.DstPort || p.Proto != f.Proto {
+	if p.SrcIP != f.DstIP() || p.SrcPort != f.DstPort() || p.Proto != f.Proto() {
 		return maestro.Drop // not this flow's server
 	}
-	p.SetDstIP(f.SrcIP)
-	p.SetDstPort(f.SrcPort)
+	p.SetDstIP(f.SrcIP())
+	p.SetDstPort(f.SrcPort())
 	return maestro.Forward(LAN)
 }

@@ -86,12 +86,12 @@ func (n *NAT) Process(p *maestro.Packet) maestro.Verdict {
 		return maestro.Drop
 	}
 	f := n.flows.Key(i)
-	if p.SrcIP != f.DstIP || p.SrcPort != f.DstPort || p.Proto != f.Proto {
+	if p.SrcIP != f.DstIP() || p.SrcPort != f.DstPort() || p.Proto != f.Proto() {
 		n.flows.RemoveIndex(i) // a scan or a spoof: drop the mapping
 		return maestro.Drop
 	}
 	n.flows.Refresh(i, p.Time)
-	p.SetDstIP(f.SrcIP)
-	p.SetDstPort(f.SrcPort)
+	p.SetDstIP(f.SrcIP())
+	p.SetDstPort(f.SrcPort())
 	return maestro.Forward(LAN)
 }

@@ -65,7 +65,7 @@ func Flows(in, reply maestro.Port) *Trace {
 	r := rand.New(rand.NewPCG(1, 2))
 	fs := make([]maestro.FlowID, flows)
 	for i := range fs {
-		fs[i] = maestro.FlowID{SrcIP: r.Uint32(), DstIP: r.Uint32(), SrcPort: uint16(r.Uint32()), DstPort: uint16(r.Uint32()), Proto: maestro.ProtoUDP}
+		fs[i] = maestro.MakeFlowID(r.Uint32(), r.Uint32(), uint16(r.Uint32()), uint16(r.Uint32()), maestro.ProtoUDP)
 	}
 	order := UniformOrder(r, flows, 2)
 	return New(len(order), func(i int) (maestro.Frame, maestro.Port) {
@@ -73,6 +73,6 @@ func Flows(in, reply maestro.Port) *Trace {
 		if r.IntN(8) == 0 {
 			f, port = f.Reverse(), reply
 		}
-		return maestro.Frame{SrcIP: f.SrcIP, DstIP: f.DstIP, Proto: f.Proto, SrcPort: f.SrcPort, DstPort: f.DstPort, Size: 60}, port
+		return maestro.Frame{SrcIP: f.SrcIP(), DstIP: f.DstIP(), Proto: f.Proto(), SrcPort: f.SrcPort(), DstPort: f.DstPort(), Size: 60}, port
 	})
 }

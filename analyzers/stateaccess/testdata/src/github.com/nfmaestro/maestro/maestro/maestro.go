@@ -24,19 +24,24 @@ type Packet struct {
 
 func (p *Packet) SetSrcIP(ip uint32) bool { p.SrcIP = ip; return true }
 
-type FlowID struct {
-	SrcIP, DstIP     uint32
-	SrcPort, DstPort uint16
-	Proto            uint8
-	_                [3]byte
+type FlowID struct{ ips, ports uint64 }
+
+func MakeFlowID(srcIP, dstIP uint32, srcPort, dstPort uint16, proto uint8) FlowID {
+	return FlowID{uint64(srcIP)<<32 | uint64(dstIP), uint64(proto)<<32 | uint64(srcPort)<<16 | uint64(dstPort)}
 }
 
+func (f FlowID) SrcIP() uint32   { return uint32(f.ips >> 32) }
+func (f FlowID) DstIP() uint32   { return uint32(f.ips) }
+func (f FlowID) SrcPort() uint16 { return uint16(f.ports >> 16) }
+func (f FlowID) DstPort() uint16 { return uint16(f.ports) }
+func (f FlowID) Proto() uint8    { return uint8(f.ports >> 32) }
+
 func (p *Packet) Flow() FlowID {
-	return FlowID{SrcIP: p.SrcIP, DstIP: p.DstIP, SrcPort: p.SrcPort, DstPort: p.DstPort, Proto: p.Proto}
+	return MakeFlowID(p.SrcIP, p.DstIP, p.SrcPort, p.DstPort, p.Proto)
 }
 
 func (f FlowID) Reverse() FlowID {
-	return FlowID{SrcIP: f.DstIP, DstIP: f.SrcIP, SrcPort: f.DstPort, DstPort: f.SrcPort, Proto: f.Proto}
+	return MakeFlowID(f.DstIP(), f.SrcIP(), f.DstPort(), f.SrcPort(), f.Proto())
 }
 
 type Table[K comparable, V any] struct{ m map[K]int }
