@@ -39,10 +39,19 @@ func catalogPlans() map[string]*Plan {
 			State:       []State{st("macs", "*maestro.Table[maestro.MAC, maestro.Port]", "Table", false)},
 			Reasons:     []Reason{{Pos: "dbridge.go:93", Code: "MAE010", Message: "macs keyed by EthSrc, which RSS cannot hash: locks"}},
 			Constraints: []rss.Constraint{rss.DependsOn(lan, "dbridge.go:93: macs.Find keyed by EthSrc"), rss.DependsOn(wan, "dbridge.go:93: macs.Find keyed by EthSrc")}},
-		"fw": {NF: "FW", Strategy: SharedNothing, Ports: []int{lan, wan},
+		// The paper's FW: a bare 5-tuple match, sharded by the 4-tuple.
+		"fwbasic": {NF: "FW", Strategy: SharedNothing, Ports: []int{lan, wan},
 			State: []State{st("flows", "*maestro.Table[maestro.FlowID, struct{}]", "Table", false)},
 			Constraints: []rss.Constraint{rss.Same(lan, all(rss.SrcIP, rss.DstIP, rss.SrcPort, rss.DstPort), wan, all(rss.DstIP, rss.SrcIP, rss.DstPort, rss.SrcPort),
-				"fw.go:73: flows.Find keyed by the reversed 5-tuple on WAN, flows.Insert by the 5-tuple on LAN")}},
+				"fwbasic.go:73: flows.Find keyed by the reversed 5-tuple on WAN, flows.Insert by the 5-tuple on LAN")}},
+		// The strict FW: ICMP errors (from routers) and fragments (no
+		// ports) share only the LAN host's address with their flow.
+		"fw": {NF: "FW", Strategy: SharedNothing, Ports: []int{lan, wan},
+			State: []State{st("flows", "*maestro.Table[maestro.FlowID, struct{}]", "Table", false), st("frags", "*maestro.Table[FragID, struct{}]", "Table", false)},
+			Constraints: []rss.Constraint{rss.Same(lan, all(rss.SrcIP), wan, all(rss.DstIP),
+				"fw.go:216: flows.Find keyed by the quoted flow, whose source is the WAN DstIP, flows.Insert by the 5-tuple on LAN"),
+				rss.DependsOn(lan, "fw.go:180: flows.Insert", all(rss.SrcIP)...),
+				rss.DependsOn(wan, "fw.go:216: flows.Find", all(rss.DstIP)...)}},
 		"nat": {NF: "NAT", Strategy: SharedNothing, Ports: []int{lan, wan},
 			State: []State{st("flows", "*maestro.Table[maestro.FlowID, struct{}]", "Table", false)},
 			Constraints: []rss.Constraint{rss.Same(lan, all(rss.DstIP), wan, all(rss.SrcIP),
@@ -90,7 +99,7 @@ func generateCatalog(t *testing.T) map[string]*Generated {
 		p.Package = pkg.Path
 		p.Constructor = "New"
 		p.ConfigType = "Config"
-		g, err := Generate(p, pkg.Types, 1, Options{})
+		g, err := Generate(p, pkg.Types, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -123,7 +132,7 @@ func TestCatalogUpToDate(t *testing.T) {
 		for _, g := range gens {
 			path := filepath.Join(g.Dir, g.Name)
 			if *update {
-				if err := writeIfChanged(path, g.Source); err != nil {
+				if _, err := writeIfChanged(path, g.Source); err != nil {
 					t.Fatal(err)
 				}
 				continue

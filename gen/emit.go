@@ -31,10 +31,9 @@ type File struct {
 	Keys []rss.Config
 	// RETASize is the NIC profile's redirection table size.
 	RETASize int
-	// Single is true when the NF is the only one in its package: the
-	// constructors are then NewParallel and NewLocked rather than
-	// New<NF>Parallel and New<NF>Locked.
-	Single bool
+	// RETA is the kind of RETA the keys were solved for
+	// (rss.Solution.RETA): the generated RSS function builds it.
+	RETA rss.RETAKind
 }
 
 // FileName returns the generated file's name for NF nf.
@@ -64,13 +63,13 @@ type emitter struct {
 
 func (e *emitter) pf(format string, args ...any) { fmt.Fprintf(&e.buf, format, args...) }
 
-// ctorName returns the exported constructor name for a variant ("Parallel"
-// or "Locked").
+// ctorName returns the exported constructor name for a variant
+// ("Parallel", "ParallelFull" or "Locked"): the NF's constructor's name
+// followed by the variant, NewParallel for New and NewBParallel for NewB.
+// It depends on the NF alone, so adding an NF to a package renames
+// nothing.
 func (e *emitter) ctorName(variant string) string {
-	if e.f.Single {
-		return "New" + variant
-	}
-	return "New" + e.nf + variant
+	return e.f.Plan.Constructor + variant
 }
 
 func (e *emitter) file() {
@@ -121,10 +120,14 @@ func (e *emitter) planComment() {
 
 func (e *emitter) guards() {
 	f := e.f
-	e.pf("// %sShape is %s's struct as maestrogen saw it. The conversion below\n", e.p, e.nf)
+	// The guard types' names end in run_go_generate because the compiler
+	// names them in its error: that is all a user of a stale file sees.
+	stale := e.staleName("")
+	e.pf("// %s is %s's struct as maestrogen saw it. The conversion below\n", stale, e.nf)
 	e.pf("// stops compiling when a field of %s is added, removed, renamed or\n", e.nf)
-	e.pf("// retyped: the plan may have changed, so run go generate again.\n")
-	e.pf("type %sShape struct {\n", e.p)
+	e.pf("// retyped, and the two others when %s or Process change: the plan\n", f.Plan.Constructor)
+	e.pf("// may have changed, so run go generate again.\n")
+	e.pf("type %s struct {\n", stale)
 	for _, fl := range f.Shape.Fields {
 		if fl.Embedded {
 			e.pf("\t%s\n", fl.Type)
@@ -133,12 +136,23 @@ func (e *emitter) guards() {
 		}
 	}
 	e.pf("}\n\n")
+	e.pf("type (\n")
+	e.pf("\t%s func(%s) *%s\n", e.staleName(f.Plan.Constructor), f.Shape.ConfigType, e.nf)
+	e.pf("\t%s func(*%s, *maestro.Packet) maestro.Verdict\n", e.staleName("Process"), e.nf)
+	e.pf(")\n\n")
 	e.pf("// Compile-time guards tying this file to the NF it was generated from.\n")
 	e.pf("var (\n")
-	e.pf("\t_ = func(nf %s) %sShape { return %sShape(nf) }\n", e.nf, e.p, e.p)
-	e.pf("\t_ func(%s) *%s = %s\n", f.Shape.ConfigType, e.nf, f.Plan.Constructor)
-	e.pf("\t_ func(*%s, *maestro.Packet) maestro.Verdict = (*%s).Process\n", e.nf, e.nf)
+	e.pf("\t_ = func(nf %s) %s { return %s(nf) }\n", e.nf, stale, stale)
+	e.pf("\t_ %s = %s\n", e.staleName(f.Plan.Constructor), f.Plan.Constructor)
+	e.pf("\t_ %s = (*%s).Process\n", e.staleName("Process"), e.nf)
 	e.pf(")\n\n")
+}
+
+// staleName names a guard type: maestrogenFW_stale_run_go_generate for the
+// struct, maestrogenFWNew_stale_run_go_generate for the constructor, so
+// that the compiler's error on a stale file says what to do.
+func (e *emitter) staleName(what string) string {
+	return e.p + what + "_stale_run_go_generate"
 }
 
 func hashFieldsExpr(h rss.HashFields) string {
@@ -146,12 +160,14 @@ func hashFieldsExpr(h rss.HashFields) string {
 	for _, x := range []struct {
 		f    rss.HashFields
 		name string
-	}{{rss.HashIPv4TCP, "rss.HashIPv4TCP"}, {rss.HashIPv4UDP, "rss.HashIPv4UDP"}, {rss.HashIPv4, "rss.HashIPv4"}} {
+	}{{rss.HashIPv4TCP, "rss.HashIPv4TCP"}, {rss.HashIPv4UDP, "rss.HashIPv4UDP"}, {rss.HashIPv4, "rss.HashIPv4"},
+		{rss.HashL3SrcOnly, "rss.HashL3SrcOnly"}, {rss.HashL3DstOnly, "rss.HashL3DstOnly"},
+		{rss.HashL4SrcOnly, "rss.HashL4SrcOnly"}, {rss.HashL4DstOnly, "rss.HashL4DstOnly"}} {
 		if h&x.f != 0 {
 			parts = append(parts, x.name)
 		}
 	}
-	if rest := h &^ rss.HashIPv4All; rest != 0 {
+	if rest := h &^ (rss.HashIPv4All | rss.HashOnly); rest != 0 {
 		parts = append(parts, fmt.Sprintf("rss.HashFields(%#x)", uint8(rest)))
 	}
 	if len(parts) == 0 {
@@ -165,7 +181,9 @@ func (e *emitter) rssData() {
 	e.pf("// %sRETASize is the redirection table size of the NIC profile the keys\n// were solved for.\n", e.p)
 	e.pf("const %sRETASize = %d\n\n", e.p, f.RETASize)
 	e.pf("// %sRSS returns the RSS configuration of every port for cores queues:\n", e.p)
-	e.pf("// the solved Toeplitz keys and hash fields, and one round-robin RETA\n")
+	e.pf("// the solved Toeplitz keys and hash fields (the *Only flags narrow the\n")
+	e.pf("// input to the fields the port's queue may depend on), and one\n")
+	e.pf("// RETA shared by all ports (%s: the kind the keys' spread certificate\n// was proven for).\n", f.RETA)
 	e.pf("// shared by all ports. The configurations are prepared for Queue.\n")
 	e.pf("func %sRSS(cores int) ([]rss.Config, error) {\n", e.p)
 	e.pf("\tcfgs := []rss.Config{\n")
@@ -186,7 +204,11 @@ func (e *emitter) rssData() {
 		e.pf("\n\t\t\t},\n\t\t},\n")
 	}
 	e.pf("\t}\n")
-	e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
+	if f.RETA == rss.RETABlocks {
+		e.pf("\treturn rss.ForCoresKind(cfgs, rss.RETABlocks, %sRETASize, cores)\n}\n\n", e.p)
+	} else {
+		e.pf("\treturn rss.ForCores(cfgs, %sRETASize, cores)\n}\n\n", e.p)
+	}
 }
 
 func (e *emitter) sharedNothing(typ, ctor, full string) {

@@ -175,7 +175,12 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 			}
 		}
 		def := p.HasDefault() && c.Port == p.DefaultPort
-		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(), RETASize: len(c.RETA), RETA: c.RETA})
+		var spread []string
+		for _, fs := range sol.Ports[i].Spread {
+			spread = append(spread, fs.String())
+		}
+		q.RSS = append(q.RSS, RSSPort{Port: c.Port, Default: def, Key: c.KeyHex(), Fields: fields, Hash: c.Fields.String(),
+			Hashes: strings.Split(c.Fields.Hashed().String(), ","), Spread: spread, RETAKind: sol.RETA.String(), RETASize: len(c.RETA), RETA: c.RETA})
 	}
 	keys := make([]rss.Config, len(sol.Configs))
 	for i, c := range sol.Configs {
@@ -202,9 +207,8 @@ type Generated struct {
 	Source []byte
 }
 
-// Generate decides p under opts and emits its file for package pkg, in
-// which the NF is one of nfs NFs.
-func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, error) {
+// Generate decides p under opts and emits its file for package pkg.
+func Generate(p *Plan, pkg *types.Package, opts Options) (*Generated, error) {
 	d, err := Decide(p, opts)
 	if err != nil {
 		return nil, err
@@ -218,7 +222,7 @@ func Generate(p *Plan, pkg *types.Package, nfs int, opts Options) (*Generated, e
 	if err != nil {
 		return nil, err
 	}
-	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, Single: nfs == 1})
+	src, err := Source(&File{Plan: d.Plan, Shape: sh, PkgName: pkg.Name(), Keys: d.Keys, RETASize: d.Profile.RETASize, RETA: d.Solution.RETA})
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,11 @@ import (
 	"github.com/nfmaestro/maestro/nic/rss"
 )
 
-// fwPlan returns the FW's catalog plan with its package filled in.
+// fwPlan returns the paper FW's catalog plan (5-tuple sharding) with its
+// package filled in.
 func fwPlan() *Plan {
-	p := catalogPlans()["fw"]
-	p.Package, p.Constructor, p.ConfigType = "github.com/nfmaestro/maestro/examples/fw", "New", "Config"
+	p := catalogPlans()["fwbasic"]
+	p.Package, p.Constructor, p.ConfigType = "github.com/nfmaestro/maestro/examples/fwbasic", "New", "Config"
 	return p
 }
 

@@ -38,7 +38,7 @@ func TestWritesFramePlumbed(t *testing.T) {
 		if got := strings.Contains(explain, "saves the whole frame"); got != writes {
 			t.Errorf("WritesFrame %v: -explain says\n%s", writes, explain)
 		}
-		src, err := Source(&File{Plan: d.Plan, Shape: shapeOf(t, gens["dbridge"]), PkgName: "dbridge", Keys: d.Keys, RETASize: d.Profile.RETASize, Single: true})
+		src, err := Source(&File{Plan: d.Plan, Shape: shapeOf(t, gens["dbridge"]), PkgName: "dbridge", Keys: d.Keys, RETASize: d.Profile.RETASize, RETA: d.Solution.RETA})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestLockProbeUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := Generate(lockProbePlan(pkgs[0].Path), pkgs[0].Types, 1, Options{})
+	g, err := Generate(lockProbePlan(pkgs[0].Path), pkgs[0].Types, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestLockProbeUpToDate(t *testing.T) {
 	}
 	path := filepath.Join(dir, g.Name)
 	if *update {
-		if err := writeIfChanged(path, g.Source); err != nil {
+		if _, err := writeIfChanged(path, g.Source); err != nil {
 			t.Fatal(err)
 		}
 		return

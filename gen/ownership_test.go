@@ -12,7 +12,8 @@ import (
 func TestOwnershipWiring(t *testing.T) {
 	gens := generateCatalog(t)
 	for name, want := range map[string][]string{
-		"fw":      {`maestro.Own(nf.flows, own, core, "flows")`},
+		"fw":      {`maestro.Own(nf.flows, own, core, "flows")`, `maestro.Own(nf.frags, own, core, "frags")`},
+		"fwbasic": {`maestro.Own(nf.flows, own, core, "flows")`},
 		"cl":      {`maestro.Own(nf.flows, own, core, "flows")`, `maestro.Own(nf.conns, own, core, "conns")`},
 		"sbridge": nil, // its MAC table is read-only on the packet path
 		"dbridge": nil, // locks

@@ -7,7 +7,7 @@ import (
 	"github.com/nfmaestro/maestro/nic/rss"
 )
 
-// The strategies a parallel NF can have (DESIGN §1).
+// The strategies a parallel NF can have (docs/design.md).
 const (
 	SharedNothing = "shared-nothing"
 	Locks         = "locks"
@@ -17,7 +17,7 @@ const (
 )
 
 // Plan is the sharding plan of one NF as the generator consumes and prints
-// it (maestrogen -json, DESIGN §6). It mirrors the analyzer's plan
+// it (maestrogen -json). It mirrors the analyzer's plan
 // (analyzers/stateaccess) field for field and adds the solved RSS
 // configuration; keeping the generator on its own copy lets it be tested
 // with hand-built plans and keeps the JSON format stable if the analyzer's
@@ -103,7 +103,7 @@ type Component struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// RSSPort is the solved RSS configuration of one port (DESIGN §6).
+// RSSPort is the solved RSS configuration of one port.
 type RSSPort struct {
 	Port int `json:"port"`
 	// Default marks the configuration that also applies to every port
@@ -114,10 +114,24 @@ type RSSPort struct {
 	// Fields are the hash input bits the port's queue may depend on, e.g.
 	// ["SrcIP","DstIP","SrcPort","DstPort"] or ["DstIP"].
 	Fields []string `json:"fields"`
-	// Hash is the packet types the NIC hashes on this port.
+	// Hash is the packet types the NIC hashes on this port, with the *Only
+	// flags that narrow the input (rss.HashFields.String).
 	Hash string `json:"hash"`
+	// Hashes are the fields the NIC feeds to the hash on this port, e.g.
+	// ["DstIP"] for a port hashing only the destination address: the
+	// fewest covering Fields that the NIC profile can select.
+	Hashes []string `json:"hashes,omitempty"`
+	// Spread is the spread certificate (rss.FieldSpread.String) of each
+	// field in Fields: the prefix lengths at which traffic varying only in
+	// that field still reaches every core, at 2 to 32 cores, and why not
+	// where a constraint prevents it.
+	Spread []string `json:"spread,omitempty"`
+	// RETAKind is how the RETA spreads its entries over the cores
+	// (rss.RETAKind: "round-robin" or "blocks"), chosen with the keys for
+	// the better spread of clustered traffic.
+	RETAKind string `json:"reta_kind,omitempty"`
 	// RETASize and RETA are the redirection table for the number of cores
-	// the plan was printed for (round robin).
+	// the plan was printed for.
 	RETASize int      `json:"reta_size"`
 	RETA     []uint16 `json:"reta"`
 }
@@ -163,7 +177,29 @@ func (p *Plan) Explain() string {
 		if r.Default {
 			def = " (and every port not declared)"
 		}
-		fmt.Fprintf(&b, "RSS port %d%s: key %s\n  hash %s; queue depends on %s; RETA %d entries\n", r.Port, def, r.Key, r.Hash, strings.Join(r.Fields, ","), r.RETASize)
+		fmt.Fprintf(&b, "RSS port %d%s: key %s\n  hash %s; hashes %s; queue depends on %s; RETA %d entries (%s)\n", r.Port, def, r.Key, r.Hash, strings.Join(r.Hashes, ","), strings.Join(r.Fields, ","), r.RETASize, r.RETAKind)
+	}
+	b.WriteString(SpreadCertificate(p))
+	return b.String()
+}
+
+// SpreadCertificate formats the plan's spread certificate for people
+// (maestrogen -explain prints it as part of Explain): per port, the fields
+// the NIC hashes and, for each field the queue may depend on, the prefix
+// lengths at which traffic varying only in that field still reaches every
+// core with the RETA the generated code programs, at 2, 4, 8,
+// 16 and 32 cores; where a constraint makes a /24 (the low 8 bits) miss
+// cores, it says so and names the constraint.
+func SpreadCertificate(p *Plan) string {
+	var b strings.Builder
+	for _, r := range p.RSS {
+		if len(r.Spread) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "RSS spread, port %d (hashes %s):\n", r.Port, strings.Join(r.Hashes, ","))
+		for _, s := range r.Spread {
+			fmt.Fprintf(&b, "  %s\n", s)
+		}
 	}
 	return b.String()
 }

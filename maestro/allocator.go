@@ -1,7 +1,9 @@
 package maestro
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"sync/atomic"
 )
 
@@ -428,4 +430,67 @@ func (c *chain) heapDown(k int) bool {
 		c.heapSwap(k, m)
 		k, moved = m, true
 	}
+}
+
+// ValueAllocator is an Allocator whose indexes stand for values from a
+// fixed pool: index i is Value(i). Its use is RSS-aware allocation: a
+// parallel NF gives each core the pool of values whose return traffic the
+// NIC delivers to that core (rss.Config.ValuePools, computed from the
+// key), so a value allocated on a core keys state that the replies find
+// there, while the forward direction hashes its whole tuple. A core's
+// exhaustion shows in its own Refusals.
+type ValueAllocator struct {
+	Allocator
+	values []uint32
+	index  map[uint32]int32
+}
+
+// NewValueAllocator returns an allocator handing out the values of pool
+// (distinct, a power of two of them, at most 2^30), expiring them after
+// timeout nanoseconds without refresh. The pool is copied. Unlike
+// NewAllocator its capacity is exactly len(pool), whatever the build's
+// per-core division: the pools are already per core.
+func NewValueAllocator(pool []uint32, timeout int64) (*ValueAllocator, error) {
+	n := len(pool)
+	if n == 0 || n&(n-1) != 0 || n > maxCapacity {
+		return nil, fmt.Errorf("maestro: value pool of %d values: want a power of two from 1 to %d", n, maxCapacity)
+	}
+	a := &ValueAllocator{values: slices.Clone(pool), index: make(map[uint32]int32, n)}
+	for i, v := range pool {
+		if _, dup := a.index[v]; dup {
+			return nil, fmt.Errorf("maestro: value %d twice in the pool", v)
+		}
+		a.index[v] = int32(i)
+	}
+	a.d = newChain(n, timeout)
+	return a, nil
+}
+
+// Value returns the value index i stands for (i in 0..Cap()-1).
+func (a *ValueAllocator) Value(i int) uint32 { return a.values[i] }
+
+// Index returns the index of value v, and false if v is not in the pool
+// (replies to a value another core owns never reach this one).
+func (a *ValueAllocator) Index(v uint32) (int, bool) {
+	i, ok := a.index[v]
+	return int(i), ok
+}
+
+// AllocateValue takes a free value, stamped with time now, and returns it
+// with its index; false when the pool is exhausted (counted in Refusals).
+func (a *ValueAllocator) AllocateValue(now int64) (v uint32, i int, ok bool) {
+	if i, ok = a.Allocate(now); !ok {
+		return 0, -1, false
+	}
+	return a.values[i], i, true
+}
+
+// PoolRefusals returns each core's Refusals: per-core pool exhaustion of
+// RSS-aware allocators, one per core.
+func PoolRefusals(pools []*ValueAllocator) []uint64 {
+	out := make([]uint64, len(pools))
+	for c, a := range pools {
+		out[c] = a.Refusals()
+	}
+	return out
 }

@@ -65,7 +65,7 @@ func AnalyzeFlags(patterns []string, dir string, buildFlags []string) (*Result, 
 			res.NFs = append(res.NFs, r.NFs...)
 		}
 		for _, d := range act.Diagnostics {
-			diags = append(diags, Diagnostic{Pos: posString(act.Package.Fset, d.Pos), Code: d.Category, Message: d.Message})
+			diags = append(diags, Diagnostic{Pos: posString(act.Package.Fset, d.Pos), Code: CategoryCode(d.Category), Message: d.Message})
 		}
 	}
 	sort.SliceStable(res.NFs, func(i, j int) bool {

@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ type nfDecl struct {
 	obj    *types.TypeName
 	ctor   string
 	ports  string                // the ports= argument of the directive ("" if none)
+	docs   []*ast.CommentGroup   // the comment groups holding the directive (//maestro:ack there covers the NF)
 	fields map[string]*fieldDecl // every named field of the struct
 	state  []*fieldDecl          // //maestro:state fields, in declaration order
 }
@@ -56,20 +58,24 @@ type fieldDecl struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	r := &reporter{pass: pass, seen: map[string]bool{}}
+	r := &reporter{pass: pass, held: map[string]*pending{}}
 	r.indexCalls()
 	res := &Result{}
 	nfs := findNFs(pass, r)
+	acks := r.parseAcks(nfs)
+	defer r.flush(acks)
 	if len(nfs) == 0 && !analyzeEveryFunction {
 		// Most packages vet sees are not NFs: no SSA needed.
 		return res, nil
 	}
 	ssaRes := buildSSA(pass)
 	for _, d := range nfs {
+		r.nf = d
 		if p := analyzeNF(pass, ssaRes, r, d); p != nil {
 			res.NFs = append(res.NFs, p)
 		}
 	}
+	r.nf = nil
 	if analyzeEveryFunction {
 		analyzeAll(pass, ssaRes, r)
 	}
@@ -77,12 +83,15 @@ func run(pass *analysis.Pass) (any, error) {
 }
 
 // reporter deduplicates diagnostics: a helper reached along several call
-// paths is visited once per path but must be reported once.
+// paths is visited once per path but must be reported once. It holds them
+// back until the package is analysed, for the acknowledgements (ack.go).
 type reporter struct {
-	pass  *analysis.Pass
-	seen  map[string]bool
-	calls map[token.Pos]*ast.CallExpr // by Lparen
-	quiet bool                        // analyzeEveryFunction roots report nothing
+	pass    *analysis.Pass
+	held    map[string]*pending         // by position and message
+	pending []*pending                  // in the order found
+	nf      *nfDecl                     // the NF being analysed (nil: package-level checks)
+	calls   map[token.Pos]*ast.CallExpr // by Lparen
+	quiet   bool                        // analyzeEveryFunction roots report nothing
 }
 
 func (r *reporter) indexCalls() {
@@ -116,11 +125,28 @@ func (r *reporter) reportFix(pos token.Pos, fixes []analysis.SuggestedFix, code,
 	}
 	msg := code + ": " + fmt.Sprintf(format, args...)
 	k := fmt.Sprint(int(pos), msg)
-	if r.seen[k] {
+	p := r.held[k]
+	if p == nil {
+		at := r.pass.Fset.Position(pos)
+		p = &pending{
+			diag: analysis.Diagnostic{Pos: pos, Category: Category(code), Message: msg, SuggestedFixes: fixes},
+			code: code, file: at.Filename, line: at.Line,
+		}
+		r.held[k] = p
+		r.pending = append(r.pending, p)
+	}
+	if r.nf != nil && !slices.Contains(p.nfs, r.nf) {
+		p.nfs = append(p.nfs, r.nf)
+	}
+}
+
+// emit reports a finding about the directives themselves at once: it is
+// never acknowledged.
+func (r *reporter) emit(pos token.Pos, code, format string, args ...any) {
+	if r.quiet || !pos.IsValid() {
 		return
 	}
-	r.seen[k] = true
-	r.pass.Report(analysis.Diagnostic{Pos: pos, Category: code, Message: msg, SuggestedFixes: fixes})
+	r.pass.Report(analysis.Diagnostic{Pos: pos, Category: Category(code), Message: code + ": " + fmt.Sprintf(format, args...)})
 }
 
 // shortPos formats pos as "file.go:line:col" with the file's base name.
@@ -183,7 +209,7 @@ func findNFs(pass *analysis.Pass, r *reporter) []*nfDecl {
 				if obj == nil {
 					continue
 				}
-				d := &nfDecl{name: ts.Name, obj: obj, ctor: "New", fields: map[string]*fieldDecl{}}
+				d := &nfDecl{name: ts.Name, obj: obj, ctor: "New", fields: map[string]*fieldDecl{}, docs: groups}
 				for _, a := range strings.Fields(arg) {
 					if rest, ok := strings.CutPrefix(a, "ports="); ok {
 						d.ports = rest
@@ -326,8 +352,8 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		r.report(d.name.Pos(), "MAE016", "//maestro:nf type %s has %d ports: the analysis handles at most 63", d.obj.Name(), len(universe))
 		universe = universe[:63]
 	}
-	// The default port stands for every port not declared (DESIGN §4
-	// fact 4): it is one above the highest declared port.
+	// The default port stands for every port not declared (fact 4 of
+	// the package documentation): it is one above the highest declared port.
 	def := 0
 	if len(universe) > 0 {
 		def = universe[len(universe)-1] + 1

@@ -1,6 +1,7 @@
 package stateaccess_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/nfmaestro/maestro/analyzers/stateaccess"
@@ -10,7 +11,7 @@ import (
 // TestDiagnostics checks every diagnostic against the // want comments of
 // the testdata NFs: good has none, bad and noproc one per problem.
 func TestDiagnostics(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc", "quiet")
+	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc", "quiet", "ack")
 }
 
 // TestSuggestedFix applies the MAE001 fix (add //maestro:state) and
@@ -64,5 +65,28 @@ func TestQuietPlan(t *testing.T) {
 	r, _ := res[0].Result.(*stateaccess.Result)
 	if r == nil || len(r.NFs) != 1 || r.NFs[0].Strategy != stateaccess.SharedNothing {
 		t.Fatalf("plan %+v", r)
+	}
+}
+
+// TestCategories checks that every diagnostic carries "CODE/EFFECT" as its
+// category (what go vet -json prints), with the code of its message.
+func TestCategories(t *testing.T) {
+	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "ack")
+	want := map[string]string{"MAE001": "MAE001/blocking", "MAE002": "MAE002/locks", "MAE003": "MAE003/locks", "MAE020": "MAE020/warning"}
+	seen := map[string]bool{}
+	for _, r := range res {
+		for _, d := range r.Diagnostics {
+			code, _, _ := strings.Cut(d.Message, ":")
+			if d.Category != want[code] {
+				t.Errorf("%q: category %q, want %q", d.Message, d.Category, want[code])
+			}
+			if stateaccess.CategoryCode(d.Category) != code {
+				t.Errorf("CategoryCode(%q) = %q, want %q", d.Category, stateaccess.CategoryCode(d.Category), code)
+			}
+			seen[code] = true
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("codes reported %v, want %v", seen, want)
 	}
 }

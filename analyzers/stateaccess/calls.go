@@ -89,9 +89,29 @@ func closedInterface(iface *types.Interface, pkg *types.Package) bool {
 	return false
 }
 
+// implKey identifies a call of implementations.
+type implKey struct {
+	iface *types.Interface
+	m     *types.Func
+}
+
 // implementations returns the methods named like m of the package's types
-// (T and *T) that implement iface.
+// (T and *T) that implement iface. Answers are remembered: a walk asks for
+// the same interface method at every dynamic call of it.
 func (a *nfAnalysis) implementations(iface *types.Interface, m *types.Func) []*ssa.Function {
+	k := implKey{iface, m}
+	if out, ok := a.impls[k]; ok {
+		return out
+	}
+	out := a.findImplementations(iface, m)
+	if a.impls == nil {
+		a.impls = map[implKey][]*ssa.Function{}
+	}
+	a.impls[k] = out
+	return out
+}
+
+func (a *nfAnalysis) findImplementations(iface *types.Interface, m *types.Func) []*ssa.Function {
 	var out []*ssa.Function
 	scope := a.pass.Pkg.Scope()
 	for _, name := range scope.Names() {

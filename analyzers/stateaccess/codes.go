@@ -41,6 +41,7 @@ var Codes = []Code{
 	{"MAE017", "time-driven write that does not run before every access to its container", EffectLocks},
 	{"MAE018", "//maestro:state field with no access on the packet path", EffectWarning},
 	{"MAE019", "constructor whose result differs from one call to the next", EffectBlocking},
+	{"MAE020", "//maestro:ack that acknowledges nothing: stale, blocking or unknown code, no reason", EffectWarning},
 }
 
 // codeEffect returns the effect of code ("" for an unknown code).

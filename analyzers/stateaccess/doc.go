@@ -6,7 +6,7 @@
 // packet field with a bit mask, a constant, an entry found by another access,
 // a fresh allocation, or opaque data).
 //
-// From those keys it derives the RSS sharding constraints of DESIGN.md §4
+// From those keys it derives the RSS sharding constraints (docs/design.md)
 // (nic/rss.Constraint) and the parallelization strategy: "shared-nothing"
 // when every state object is read-only or keyed by fields RSS can hash,
 // "locks" otherwise. The result type (*Result, one Plan per NF) is what the
@@ -109,10 +109,35 @@
 //	MAE017  time-driven write that does not run before every access to its container             locks
 //	MAE018  //maestro:state field with no access on the packet path                              warning
 //	MAE019  constructor whose result differs from one call to the next                           blocking
+//	MAE020  //maestro:ack that acknowledges nothing (stale, blocking or unknown code, no reason)  warning
 //
 // Findings marked locks are about scaling, not correctness: the NF is legal
 // (a learning bridge keys on MAC addresses; a Maglev load balancer rebuilds
 // its table by walking its backends) and the analysis stays sound by giving
 // up sharding, so the NF runs with locks. Blocking findings are problems no
 // parallel NF can paper over; see Blocking.
+//
+// # Acknowledging findings
+//
+// A finding whose effect is locks or warning can be acknowledged, with a
+// reason, so that it is no longer reported and go vet exits 0:
+//
+//	// DBridge is a learning bridge.
+//	//
+//	//maestro:nf
+//	//maestro:ack MAE003 a bridge keys by MAC address, which RSS cannot hash: it runs with locks
+//	type DBridge struct { ... }
+//
+//	x := t.Find(k) //maestro:ack MAE002 the key is a hash of the payload, on purpose
+//
+// The first word is a comma-separated list of codes or of the effects
+// locks and warning (every finding with that effect). In the doc comment of
+// a //maestro:nf type it covers the NF's findings; elsewhere, those on its
+// line and on the line after its comment group. Blocking findings cannot be
+// acknowledged. An acknowledgement that matches no finding, names a
+// blocking or unknown code, or gives no reason is MAE020. The plan is the
+// same with or without acknowledgements: they only silence the report.
+//
+// Diagnostics carry the category "CODE/EFFECT" (Category), which go vet
+// -json prints: "MAE003/locks", "MAE001/blocking", "MAE018/warning".
 package stateaccess

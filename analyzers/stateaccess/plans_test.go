@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite testdata/plans/*.json from the 
 
 // catalogNames are the catalog NFs whose plans are pinned by golden files
 // when their package exists under examples/.
-var catalogNames = []string{"nop", "fw", "sbridge", "dbridge", "policer", "nat", "lb", "psd", "cl", "hhh"}
+var catalogNames = []string{"nop", "fw", "fwbasic", "sbridge", "dbridge", "policer", "nat", "lb", "psd", "cl", "hhh"}
 
 // moduleRoot is the repository root (two levels above this package).
 func moduleRoot(t testing.TB) string {
@@ -143,8 +143,10 @@ func findAccess(t *testing.T, p *stateaccess.Plan, field, method string, port in
 
 func whole(f rss.Field) rss.Bits { return rss.Whole(f) }
 
+// TestFWKeys: the paper's FW (examples/fwbasic) is sharded by the
+// 4-tuple, a reply with its request.
 func TestFWKeys(t *testing.T) {
-	p := planFor(t, "fw")
+	p := planFor(t, "fwbasic")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s, want shared-nothing: %+v", p.Strategy, p.Reasons)
 	}
@@ -163,6 +165,43 @@ func TestFWKeys(t *testing.T) {
 		1, []rss.Bits{whole(rss.DstIP), whole(rss.SrcIP), whole(rss.DstPort), whole(rss.SrcPort)}, "")
 	if !hasConstraint(p, want) {
 		t.Errorf("missing %v in %v", want, p.ConstraintText)
+	}
+	solveSpreads(t, p)
+}
+
+// TestStrictFWKeys: the strict FW (examples/fw) reads ports and ICMP
+// identifiers from the frame bytes (opaque to the analysis), and matches an
+// ICMP error's quoted flow by the LAN host the error is addressed to, so
+// the only component every pair shares is the LAN host's address: LAN
+// SrcIP with WAN DstIP, and each port's queue depends on that alone.
+func TestStrictFWKeys(t *testing.T) {
+	p := planFor(t, "fw")
+	if p.Strategy != stateaccess.SharedNothing {
+		t.Fatalf("strategy %s, want shared-nothing: %+v", p.Strategy, p.Reasons)
+	}
+	lan := findAccess(t, p, "flows", "Insert", 0)
+	if got, want := keyFields(lan), []string{"packet:SrcIP", "packet:DstIP", "opaque:", "opaque:", "packet:Proto"}; !slices.Equal(got, want) {
+		t.Errorf("LAN Insert key %v, want %v", got, want)
+	}
+	quoted := false
+	for _, st := range p.State {
+		for _, a := range st.Accesses {
+			if st.Field == "flows" && a.Method == "Find" && slices.Equal(keyFields(a), []string{"packet:DstIP", "opaque:", "opaque:", "opaque:", "opaque:"}) {
+				quoted = slices.Contains(a.Ports, 1)
+			}
+		}
+	}
+	if !quoted {
+		t.Errorf("no WAN flows.Find keyed by DstIP and the quoted (opaque) rest: %+v", p.State)
+	}
+	for _, want := range []rss.Constraint{
+		rss.Same(0, []rss.Bits{whole(rss.SrcIP)}, 1, []rss.Bits{whole(rss.DstIP)}, ""),
+		rss.DependsOn(0, "", whole(rss.SrcIP)),
+		rss.DependsOn(1, "", whole(rss.DstIP)),
+	} {
+		if !hasConstraint(p, want) {
+			t.Errorf("missing %v in %v", want, p.ConstraintText)
+		}
 	}
 	solveSpreads(t, p)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/nfmaestro/maestro/nic/rss"
 )
 
-// Sharding (DESIGN.md §4). Two accesses to the same state object, at least
+// Sharding (docs/design.md, "Architecture"). Two accesses to the same state object, at least
 // one of which writes, must run on the same core whenever their keys can be
 // equal. Each access gets an effective key:
 //

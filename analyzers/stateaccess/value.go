@@ -106,7 +106,7 @@ var packetFields = map[string]int{
 	"Time": 0, "L3": 8, "L4": 8, "Reason": 8, "HasVLAN": 0,
 }
 
-// hashable reports whether RSS hashes the field (DESIGN.md §5).
+// hashable reports whether RSS hashes the field (docs/design.md, "Architecture": RSS).
 func hashable(field string) bool {
 	switch field {
 	case "SrcIP", "DstIP", "SrcPort", "DstPort":
@@ -528,7 +528,7 @@ func mixed(op token.Token, x, y *val) *val {
 			return &val{k: kConst, c: constant.MakeInt64(0)} // x ^ x
 		}
 		// Toeplitz is linear: a queue that depends on both fields through
-		// equal key windows depends on their XOR (DESIGN §5).
+		// equal key windows depends on their XOR (nic/rss: Toeplitz is linear over GF(2)).
 		out := *x
 		out.xor = y
 		return &out

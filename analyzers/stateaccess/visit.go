@@ -603,9 +603,14 @@ func analyzeAll(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter) {
 	r.quiet = true
 	defer func() { r.quiet = quiet }()
 	d := &nfDecl{name: ast.NewIdent("all"), obj: types.NewTypeName(token.NoPos, pass.Pkg, "all", nil), fields: map[string]*fieldDecl{}}
+	// What depends on the package alone is computed once for all roots.
+	var taken *[]*ssa.Function
+	var globalWrites map[string]string
+	impls := map[implKey][]*ssa.Function{}
 	for _, fn := range ssaRes.SrcFuncs {
 		a := newNFAnalysis(pass, r, d, []int{0, 1, 2})
 		a.ssaPkg, a.pkgFuncs = ssaRes.Pkg, ssaRes.SrcFuncs
+		a.taken, a.impls, a.globalWrites = taken, impls, globalWrites
 		a.limit = 32 // every function is a root: keep each tree small
 		params := map[ssa.Value]*val{}
 		for i, p := range fn.Params {
@@ -629,6 +634,7 @@ func analyzeAll(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter) {
 			}
 		}
 		a.fillPlan(&Plan{})
+		taken, globalWrites = a.taken, a.globalWrites
 	}
 }
 

@@ -137,7 +137,8 @@ type nfAnalysis struct {
 	// closureRewrites caches rewritesOfValues.
 	closureRewrites *uint64
 	ssaPkg          *ssa.Package
-	taken           *[]*ssa.Function // addrTaken, computed on first use
+	taken           *[]*ssa.Function            // addrTaken, computed on first use
+	impls           map[implKey][]*ssa.Function // implementations, by interface and method
 	// lockReasons are findings that force locks beyond key conflicts
 	// (MAE009, MAE017); blocked are blocking findings (MAE013-MAE016),
 	// listed in the plan's reasons too.

@@ -10,6 +10,7 @@ import (
 	"github.com/nfmaestro/maestro/examples/cl"
 	"github.com/nfmaestro/maestro/examples/dbridge"
 	"github.com/nfmaestro/maestro/examples/fw"
+	"github.com/nfmaestro/maestro/examples/fwbasic"
 	"github.com/nfmaestro/maestro/examples/hhh"
 	"github.com/nfmaestro/maestro/examples/lb"
 	"github.com/nfmaestro/maestro/examples/nat"
@@ -33,13 +34,27 @@ func init() {
 func init() {
 	Register(NF{
 		Name:  "fw",
-		Doc:   "stateful firewall: WAN packets pass only for live LAN flows",
+		Doc:   "stateful firewall: WAN packets pass only for live LAN flows (ICMP echo by identifier, ICMP errors quoting a live flow, fragments of known datagrams)",
 		Ports: 2,
 		Flags: func(fs *flag.FlagSet) *Builder {
 			cfg := fw.DefaultConfig()
 			fs.IntVar(&cfg.Capacity, "capacity", cfg.Capacity, "maximum number of flows")
 			fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "flow expiry timeout")
 			return build("fw", func() (fw.Config, error) { return cfg, nil }, fw.New)
+		},
+	})
+}
+
+func init() {
+	Register(NF{
+		Name:  "fw-basic",
+		Doc:   "the paper's firewall: bare 5-tuple match (ports 0 for ICMP and fragments)",
+		Ports: 2,
+		Flags: func(fs *flag.FlagSet) *Builder {
+			cfg := fwbasic.DefaultConfig()
+			fs.IntVar(&cfg.Capacity, "capacity", cfg.Capacity, "maximum number of flows")
+			fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "flow expiry timeout")
+			return build("fw-basic", func() (fwbasic.Config, error) { return cfg, nil }, fwbasic.New)
 		},
 	})
 }

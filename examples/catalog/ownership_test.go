@@ -24,7 +24,7 @@ func TestOwnershipCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sharedNothing := []string{"cl", "fw", "hhh", "nat", "nop", "policer", "psd", "sbridge"}
+	sharedNothing := []string{"cl", "fw", "fw-basic", "hhh", "nat", "nop", "policer", "psd", "sbridge"}
 	stateless := []string{"nop", "sbridge"} // nothing written on the packet path
 	for _, nf := range All() {
 		b := nf.Flags(flag.NewFlagSet(nf.Name, flag.ContinueOnError))

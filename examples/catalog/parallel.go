@@ -6,6 +6,7 @@ import (
 	"github.com/nfmaestro/maestro/examples/cl"
 	"github.com/nfmaestro/maestro/examples/dbridge"
 	"github.com/nfmaestro/maestro/examples/fw"
+	"github.com/nfmaestro/maestro/examples/fwbasic"
 	"github.com/nfmaestro/maestro/examples/hhh"
 	"github.com/nfmaestro/maestro/examples/lb"
 	"github.com/nfmaestro/maestro/examples/nat"
@@ -20,16 +21,17 @@ import (
 // constructor, taking the NF's own Config type (checked at run time, since
 // the builders in nfs.go hold each NF's parsed configuration).
 var parallels = map[string]func(cfg any, cores int) (nic.Processor, error){
-	"cl":      adapt(cl.NewParallel),
-	"dbridge": adapt(dbridge.NewParallel),
-	"fw":      adapt(fw.NewParallel),
-	"hhh":     adapt(hhh.NewParallel),
-	"lb":      adapt(lb.NewParallel),
-	"nat":     adapt(nat.NewParallel),
-	"nop":     adapt(nop.NewParallel),
-	"policer": adapt(policer.NewParallel),
-	"psd":     adapt(psd.NewParallel),
-	"sbridge": adapt(sbridge.NewParallel),
+	"cl":       adapt(cl.NewParallel),
+	"dbridge":  adapt(dbridge.NewParallel),
+	"fw":       adapt(fw.NewParallel),
+	"fw-basic": adapt(fwbasic.NewParallel),
+	"hhh":      adapt(hhh.NewParallel),
+	"lb":       adapt(lb.NewParallel),
+	"nat":      adapt(nat.NewParallel),
+	"nop":      adapt(nop.NewParallel),
+	"policer":  adapt(policer.NewParallel),
+	"psd":      adapt(psd.NewParallel),
+	"sbridge":  adapt(sbridge.NewParallel),
 }
 
 // adapt turns a typed NewParallel into the catalog's untyped form.

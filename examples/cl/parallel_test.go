@@ -14,7 +14,7 @@ import (
 // so expiry and slot reuse are compared too.
 var testConfig = Config{Threshold: 2, Capacity: 65536, Timeout: 2 * time.Millisecond, SketchWidth: 65536, SketchDepth: 4}
 
-// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF and its forced lock-based variant.
 func TestParallelMatchesSequential(t *testing.T) {
 	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})

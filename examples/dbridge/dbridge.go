@@ -42,6 +42,7 @@ func DefaultConfig() Config { return Config{Capacity: 65536, Timeout: 300 * time
 // DBridge is the learning bridge.
 //
 //maestro:nf
+//maestro:ack MAE003 a learning bridge keys its table by MAC address, which RSS cannot hash: it runs with locks by design
 type DBridge struct {
 	//maestro:state
 	macs *maestro.Table[maestro.MAC, maestro.Port]

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nfmaestro/maestro/examples/fw"
+	"github.com/nfmaestro/maestro/examples/fwbasic"
 	"github.com/nfmaestro/maestro/examples/internal/benchtrace"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
@@ -19,9 +19,9 @@ import (
 
 // shardedBridge is a deliberately WRONG plan: the learning bridge run
 // shared-nothing, one DBridge per core, spread by a 5-tuple RSS key (the
-// FW's). Its state is keyed by MAC addresses, which RSS cannot hash, so a
-// host's frames reach several cores and each core learns only part of the
-// network. It is what an analysis that took MACs for hashable fields
+// paper FW's, examples/fwbasic). Its state is keyed by MAC addresses,
+// which RSS cannot hash, so a host's frames reach several cores and each
+// core learns only part of the network. It is what an analysis that took MACs for hashable fields
 // would generate, written by hand.
 type shardedBridge struct {
 	nfs []*DBridge
@@ -30,7 +30,7 @@ type shardedBridge struct {
 }
 
 func newShardedBridge(cfg Config, cores int) (*shardedBridge, error) {
-	f, err := fw.NewParallel(fw.DefaultConfig(), cores)
+	f, err := fwbasic.NewParallel(fwbasic.DefaultConfig(), cores)
 	if err != nil {
 		return nil, err
 	}

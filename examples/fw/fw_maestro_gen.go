@@ -16,42 +16,68 @@ import (
 //
 //	NF FW (package github.com/nfmaestro/maestro/examples/fw), constructor New(Config)
 //	strategy: shared-nothing
-//	  because fw.go:60:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because fw.go:155:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because fw.go:156:2: sharded every access to frags is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  fw.go:60:2: flows.Expire write on ports [] key ()
-//	  fw.go:66:15: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  fw.go:67:4: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at fw.go:66:15])
-//	  fw.go:68:22: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  fw.go:73:14: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, DstPort&0xffff, SrcPort&0xffff, Proto&0xff)
-//	  fw.go:74:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at fw.go:73:14])
-//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 1 (DstIP,SrcIP,DstPort,SrcPort)
-//	RSS constraint: port 0 (SrcIP,DstIP,SrcPort,DstPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
-//	RSS constraint: port 1 (DstIP,SrcIP,DstPort,SrcPort) SameQueue port 2 (DstIP,SrcIP,DstPort,SrcPort)
-//	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
-//	RSS port 0: key 5ffd9d215add556aedbe7320e96a3d20cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc8276aedbe73215add556a3d20e96a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  fw.go:155:2: flows.Expire write on ports [] key ()
+//	  fw.go:178:14: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, opaque [depends on the path taken (packet SrcPort or depends on the path taken (constant 0 or byte of p.Data))], opaque [depends on the path taken (packet DstPort or depends on the path taken (constant 0 or byte of p.Data))], Proto&0xff)
+//	  fw.go:179:3: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at fw.go:178:14])
+//	  fw.go:180:21: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, opaque [depends on the path taken (packet SrcPort or depends on the path taken (constant 0 or byte of p.Data))], opaque [depends on the path taken (packet DstPort or depends on the path taken (constant 0 or byte of p.Data))], Proto&0xff)
+//	  fw.go:198:12: flows.Find read on ports [1 2] key (DstIP&0xffffffff, SrcIP&0xffffffff, opaque [depends on the path taken (packet DstPort or depends on the path taken (constant 0 or byte of p.Data))], opaque [depends on the path taken (packet SrcPort or depends on the path taken (constant 0 or byte of p.Data))], Proto&0xff)
+//	  fw.go:202:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at fw.go:198:12])
+//	  fw.go:216:16: flows.Find read on ports [1 2] key (DstIP&0xffffffff, opaque [depends on the path taken (constant 0 or byte of p.Data)], opaque [depends on the path taken (constant 0 or depends on the path taken (constant 0 or byte of p.Data))], opaque [depends on the path taken (constant 0 or depends on the path taken (constant 0 or byte of p.Data))], opaque [depends on the path taken (constant 0 or byte of p.Data)])
+//	state frags *maestro.Table[fw.FragID, struct{}] (Table)
+//	  fw.go:156:2: frags.Expire write on ports [] key ()
+//	  fw.go:189:15: frags.Find read on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, opaque [byte of p.Data], Proto&0xff)
+//	  fw.go:190:4: frags.Refresh refresh on ports [1 2] key (entry [index found by frags.Find at fw.go:189:15])
+//	  fw.go:207:16: frags.Find read on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, opaque [byte of p.Data], Proto&0xff)
+//	  fw.go:208:5: frags.Refresh refresh on ports [1 2] key (entry [index found by frags.Find at fw.go:207:16])
+//	  fw.go:210:5: frags.Insert write on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, opaque [byte of p.Data], Proto&0xff)
+//	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 1 (DstIP,SrcIP)
+//	RSS constraint: port 0 (SrcIP,DstIP) SameQueue port 2 (DstIP,SrcIP)
+//	RSS constraint: port 0 (SrcIP) SameQueue port 1 (DstIP)
+//	RSS constraint: port 0 (SrcIP) SameQueue port 2 (DstIP)
+//	RSS constraint: port 1 (DstIP,SrcIP) SameQueue port 2 (DstIP,SrcIP)
+//	RSS constraint: port 1 (DstIP) SameQueue port 2 (DstIP)
+//	RSS constraint: port 1 (SrcIP,DstIP) SameQueue port 2 (SrcIP,DstIP)
+//	RSS constraint: port 0 DependsOnly(SrcIP)
+//	RSS constraint: port 1 DependsOnly(DstIP)
+//	RSS constraint: port 2 DependsOnly(DstIP)
+//	RSS port 0: key 5ffd9ceeedbe726d74b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP; RETA 512 entries (blocks)
+//	RSS port 1: key ddc826eeedbe726c0470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-dst-only; hashes DstIP; queue depends on DstIP; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-dst-only; hashes DstIP; queue depends on DstIP; RETA 512 entries (blocks)
+//	RSS spread, port 0 (hashes SrcIP):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	RSS spread, port 1 (hashes DstIP):
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	RSS spread, port 2 (hashes DstIP):
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
 
-// maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
+// maestrogenFW_stale_run_go_generate is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenFWShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenFW_stale_run_go_generate struct {
 	flows *maestro.Table[maestro.FlowID, struct{}]
+	frags *maestro.Table[FragID, struct{}]
 }
+
+type (
+	maestrogenFWNew_stale_run_go_generate     func(Config) *FW
+	maestrogenFWProcess_stale_run_go_generate func(*FW, *maestro.Packet) maestro.Verdict
+)
 
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf FW) maestrogenFWShape { return maestrogenFWShape(nf) }
-	_ func(Config) *FW                           = New
-	_ func(*FW, *maestro.Packet) maestro.Verdict = (*FW).Process
+	_                                           = func(nf FW) maestrogenFW_stale_run_go_generate { return maestrogenFW_stale_run_go_generate(nf) }
+	_ maestrogenFWNew_stale_run_go_generate     = New
+	_ maestrogenFWProcess_stale_run_go_generate = (*FW).Process
 )
 
 // maestrogenFWRETASize is the redirection table size of the NIC profile the keys
@@ -59,26 +85,29 @@ var (
 const maestrogenFWRETASize = 512
 
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
 		{
 			Port:   0,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0x5f, 0xfd, 0x9d, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0xed, 0xbe, 0x73, 0x20, 0xe9,
-				0x6a, 0x3d, 0x20, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x5f, 0xfd, 0x9c, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
+				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
 				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
 				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3DstOnly,
 			Key: []byte{
-				0xdd, 0xc8, 0x27, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
-				0x20, 0xe9, 0x6a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0xdd, 0xc8, 0x26, 0xee, 0xed, 0xbe, 0x72, 0x6c, 0x04, 0x70, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
 				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
 				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
@@ -88,16 +117,16 @@ func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 			// Every port without its own configuration: ports the NF
 			// does not declare are analysed as this one.
 			Default: true,
-			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3DstOnly,
 			Key: []byte{
-				0x4f, 0x23, 0xeb, 0x6a, 0xed, 0xbe, 0x73, 0x21, 0x5a, 0xdd, 0x55, 0x6a, 0x3d,
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
 				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
 				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
 				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenFWRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenFWRETASize, cores)
 }
 
 // FWParallel is FW parallelized shared-nothing by maestrogen: every core runs
@@ -146,6 +175,7 @@ func maestrogenFWNewParallel(cfg Config, cores int, split bool) (*FWParallel, er
 			nf = New(cfg)
 		}
 		maestro.Own(nf.flows, own, core, "flows")
+		maestro.Own(nf.frags, own, core, "frags")
 		// A copy of the struct in the padded slot keeps each core's NF
 		// (and the container pointers it reads per packet) off the cache
 		// lines of the other cores.
@@ -160,7 +190,8 @@ func maestrogenFWNewParallel(cfg Config, cores int, split bool) (*FWParallel, er
 	for core := range cores {
 		nf := nfs.Get(core)
 		held = append(held,
-			maestro.Held{Field: "flows", Core: core, Container: nf.flows})
+			maestro.Held{Field: "flows", Core: core, Container: nf.flows},
+			maestro.Held{Field: "frags", Core: core, Container: nf.frags})
 	}
 	if err := maestro.CheckDistinct("FW", held); err != nil {
 		return nil, err
@@ -227,9 +258,19 @@ func NewLocked(cfg Config, cores int) (*FWLocked, error) {
 	nfs, err := shard.NewPerCore(cores, func(core int) FW {
 		c := *shared
 		c.flows = shared.flows.View(group, core)
+		c.frags = shared.frags.View(group, core)
 		return c
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Each written state field must hold its own container, on every
+	// core: the plan treats them as separate objects.
+	held := []maestro.Held{
+		{Field: "flows", Container: shared.flows},
+		{Field: "frags", Container: shared.frags},
+	}
+	if err := maestro.CheckDistinct("FW", held); err != nil {
 		return nil, err
 	}
 	return &FWLocked{lock: lock, group: group, nfs: nfs, rss: cfgs}, nil

@@ -62,17 +62,27 @@ import (
 //	RSS constraint: port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16)
 //	RSS constraint: port 1 DependsOnly(SrcIP/16)
 //	RSS constraint: port 2 DependsOnly(SrcIP/16)
-//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc826eeec00000000000000000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23eaeeec0000000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP/16; RETA 512 entries
+//	RSS port 0: key 887e7a8747f12175d5f11f249a36d2e9575cd105b31693caead0a528c25dfaab0b71ae754a19fc38de4a269b6c474b3d7bc5425e
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key a45877f2620000010be92fc1962146c6a411555a545a13420c9cd8d43bd59881414c45c50fae688673261b479ebdb8c5702aa17b
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP/16; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key a685bbf262000000685b79ef02ede5138070dc9bb6a87b0beeacd0dc71dd9b1cb2cc3e208f92677edcbfaee0431c4d3bde3a7629
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP/16; RETA 512 entries (blocks)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /27, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /9
+//	  DstPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /10
+//	RSS spread, port 1 (hashes SrcIP):
+//	  SrcIP: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11; the low 8 bits of SrcIP do not reach 2 cores (blocks RETA): the queue may depend on only 0 of them, because of port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]; port 1 DependsOnly(SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]
+//	RSS spread, port 2 (hashes SrcIP):
+//	  SrcIP: 2 cores /15, 4 /14, 8 /13, 16 /12, 32 /11; the low 8 bits of SrcIP do not reach 2 cores (blocks RETA): the queue may depend on only 0 of them, because of port 1 (SrcIP/16) SameQueue port 2 (SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]; port 2 DependsOnly(SrcIP/16) [hhh.go:233:11: t0.Find keyed by (packet SrcIP); ...]
 
-// maestrogenHHHShape is HHH's struct as maestrogen saw it. The conversion below
+// maestrogenHHH_stale_run_go_generate is HHH's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of HHH is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenHHHShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenHHH_stale_run_go_generate struct {
 	t0     *maestro.Table[uint32, Bucket]
 	t1     *maestro.Table[uint32, Bucket]
 	t2     *maestro.Table[uint32, Bucket]
@@ -81,11 +91,16 @@ type maestrogenHHHShape struct {
 	n      int
 }
 
+type (
+	maestrogenHHHNew_stale_run_go_generate     func(Config) *HHH
+	maestrogenHHHProcess_stale_run_go_generate func(*HHH, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf HHH) maestrogenHHHShape { return maestrogenHHHShape(nf) }
-	_ func(Config) *HHH                           = New
-	_ func(*HHH, *maestro.Packet) maestro.Verdict = (*HHH).Process
+	_                                            = func(nf HHH) maestrogenHHH_stale_run_go_generate { return maestrogenHHH_stale_run_go_generate(nf) }
+	_ maestrogenHHHNew_stale_run_go_generate     = New
+	_ maestrogenHHHProcess_stale_run_go_generate = (*HHH).Process
 )
 
 // maestrogenHHHRETASize is the redirection table size of the NIC profile the keys
@@ -93,7 +108,10 @@ var (
 const maestrogenHHHRETASize = 512
 
 // maestrogenHHHRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -101,20 +119,20 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
-				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
-				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
+				0x88, 0x7e, 0x7a, 0x87, 0x47, 0xf1, 0x21, 0x75, 0xd5, 0xf1, 0x1f, 0x24, 0x9a,
+				0x36, 0xd2, 0xe9, 0x57, 0x5c, 0xd1, 0x05, 0xb3, 0x16, 0x93, 0xca, 0xea, 0xd0,
+				0xa5, 0x28, 0xc2, 0x5d, 0xfa, 0xab, 0x0b, 0x71, 0xae, 0x75, 0x4a, 0x19, 0xfc,
+				0x38, 0xde, 0x4a, 0x26, 0x9b, 0x6c, 0x47, 0x4b, 0x3d, 0x7b, 0xc5, 0x42, 0x5e,
 			},
 		},
 		{
 			Port:   1,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0xee, 0xec, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
-				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
-				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+				0xa4, 0x58, 0x77, 0xf2, 0x62, 0x00, 0x00, 0x01, 0x0b, 0xe9, 0x2f, 0xc1, 0x96,
+				0x21, 0x46, 0xc6, 0xa4, 0x11, 0x55, 0x5a, 0x54, 0x5a, 0x13, 0x42, 0x0c, 0x9c,
+				0xd8, 0xd4, 0x3b, 0xd5, 0x98, 0x81, 0x41, 0x4c, 0x45, 0xc5, 0x0f, 0xae, 0x68,
+				0x86, 0x73, 0x26, 0x1b, 0x47, 0x9e, 0xbd, 0xb8, 0xc5, 0x70, 0x2a, 0xa1, 0x7b,
 			},
 		},
 		{
@@ -122,16 +140,16 @@ func maestrogenHHHRSS(cores int) ([]rss.Config, error) {
 			// Every port without its own configuration: ports the NF
 			// does not declare are analysed as this one.
 			Default: true,
-			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0xee, 0xec, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
-				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
-				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
+				0xa6, 0x85, 0xbb, 0xf2, 0x62, 0x00, 0x00, 0x00, 0x68, 0x5b, 0x79, 0xef, 0x02,
+				0xed, 0xe5, 0x13, 0x80, 0x70, 0xdc, 0x9b, 0xb6, 0xa8, 0x7b, 0x0b, 0xee, 0xac,
+				0xd0, 0xdc, 0x71, 0xdd, 0x9b, 0x1c, 0xb2, 0xcc, 0x3e, 0x20, 0x8f, 0x92, 0x67,
+				0x7e, 0xdc, 0xbf, 0xae, 0xe0, 0x43, 0x1c, 0x4d, 0x3b, 0xde, 0x3a, 0x76, 0x29,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenHHHRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenHHHRETASize, cores)
 }
 
 // HHHParallel is HHH parallelized shared-nothing by maestrogen: every core runs

@@ -14,7 +14,7 @@ import (
 // so expiry and slot reuse are compared too.
 var testConfig = Config{Levels: LevelsFor([]int{24, 28, 32}, 100_000, 1500), Capacity: 65536, Timeout: 2 * time.Millisecond}
 
-// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF and its forced lock-based variant.
 func TestParallelMatchesSequential(t *testing.T) {
 	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})

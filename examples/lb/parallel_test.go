@@ -14,7 +14,7 @@ import (
 // so expiry and slot reuse are compared too.
 var testConfig = Config{Backends: 16, BackendTimeout: time.Millisecond, Capacity: 65536, FlowTimeout: 2 * time.Millisecond, RingSize: 257}
 
-// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF.
 func TestParallelMatchesSequential(t *testing.T) {
 	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})

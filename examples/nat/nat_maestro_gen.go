@@ -34,27 +34,42 @@ import (
 //	RSS constraint: port 0 DependsOnly(DstIP,DstPort)
 //	RSS constraint: port 1 DependsOnly(SrcIP,SrcPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,SrcPort)
-//	RSS port 0: key 5ffd9c0000000000edbe720000003c00cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on DstIP,DstPort; RETA 512 entries
-//	RSS port 1: key ddc82600edbe7200000000003c0000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,SrcPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23ea00edbe7200000000003c000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,SrcPort; RETA 512 entries
+//	RSS port 0: key 5ffd9ceeedbe726d5addddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-dst-only,l4-dst-only; hashes DstIP,DstPort; queue depends on DstIP,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key ddc826eeedbe726d5adc529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only,l4-src-only; hashes SrcIP,SrcPort; queue depends on SrcIP,SrcPort; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only,l4-src-only; hashes SrcIP,SrcPort; queue depends on SrcIP,SrcPort; RETA 512 entries (blocks)
+//	RSS spread, port 0 (hashes DstIP,DstPort):
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	RSS spread, port 1 (hashes SrcIP,SrcPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	RSS spread, port 2 (hashes SrcIP,SrcPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 
-// maestrogenNATShape is NAT's struct as maestrogen saw it. The conversion below
+// maestrogenNAT_stale_run_go_generate is NAT's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of NAT is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenNATShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenNAT_stale_run_go_generate struct {
 	flows     *maestro.Table[maestro.FlowID, struct{}]
 	extIP     uint32
 	startPort uint16
 }
 
+type (
+	maestrogenNATNew_stale_run_go_generate     func(Config) *NAT
+	maestrogenNATProcess_stale_run_go_generate func(*NAT, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf NAT) maestrogenNATShape { return maestrogenNATShape(nf) }
-	_ func(Config) *NAT                           = New
-	_ func(*NAT, *maestro.Packet) maestro.Verdict = (*NAT).Process
+	_                                            = func(nf NAT) maestrogenNAT_stale_run_go_generate { return maestrogenNAT_stale_run_go_generate(nf) }
+	_ maestrogenNATNew_stale_run_go_generate     = New
+	_ maestrogenNATProcess_stale_run_go_generate = (*NAT).Process
 )
 
 // maestrogenNATRETASize is the redirection table size of the NIC profile the keys
@@ -62,26 +77,29 @@ var (
 const maestrogenNATRETASize = 512
 
 // maestrogenNATRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
 		{
 			Port:   0,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3DstOnly | rss.HashL4DstOnly,
 			Key: []byte{
-				0x5f, 0xfd, 0x9c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xed, 0xbe, 0x72, 0x00, 0x00,
-				0x00, 0x3c, 0x00, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
+				0x5f, 0xfd, 0x9c, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0xdd, 0xbb, 0x20,
+				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
 				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
 				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
 			},
 		},
 		{
 			Port:   1,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly | rss.HashL4SrcOnly,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0x00, 0xed, 0xbe, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3c,
-				0x00, 0x00, 0x00, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0xdd, 0xc8, 0x26, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdc, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
 				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
 				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
@@ -91,16 +109,16 @@ func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 			// Every port without its own configuration: ports the NF
 			// does not declare are analysed as this one.
 			Default: true,
-			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly | rss.HashL4SrcOnly,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0x00, 0xed, 0xbe, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3c,
-				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
 				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
 				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenNATRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenNATRETASize, cores)
 }
 
 // NATParallel is NAT parallelized shared-nothing by maestrogen: every core runs

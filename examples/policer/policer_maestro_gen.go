@@ -31,27 +31,44 @@ import (
 //	RSS constraint: port 1 DependsOnly(DstIP)
 //	RSS constraint: port 2 DependsOnly(DstIP)
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc82600000000015add5400000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on DstIP; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23ea00000000015add540000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key ddc826eeedbe726c0470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-dst-only; hashes DstIP; queue depends on DstIP; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-dst-only; hashes DstIP; queue depends on DstIP; RETA 512 entries (blocks)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /30, 4 /30, 8 /28, 16 /27, 32 /26
+//	  SrcPort: 2 cores /11, 4 /10, 8 /10, 16 /10, 32 /10
+//	  DstPort: 2 cores /15, 4 /13, 8 /12, 16 /11, 32 /11
+//	RSS spread, port 1 (hashes DstIP):
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	RSS spread, port 2 (hashes DstIP):
+//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
 
-// maestrogenPolicerShape is Policer's struct as maestrogen saw it. The conversion below
+// maestrogenPolicer_stale_run_go_generate is Policer's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Policer is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenPolicerShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenPolicer_stale_run_go_generate struct {
 	buckets  *maestro.Table[uint32, Bucket]
 	rate     int64
 	full     int64
 	fillTime int64
 }
 
+type (
+	maestrogenPolicerNew_stale_run_go_generate     func(Config) *Policer
+	maestrogenPolicerProcess_stale_run_go_generate func(*Policer, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Policer) maestrogenPolicerShape { return maestrogenPolicerShape(nf) }
-	_ func(Config) *Policer                           = New
-	_ func(*Policer, *maestro.Packet) maestro.Verdict = (*Policer).Process
+	_ = func(nf Policer) maestrogenPolicer_stale_run_go_generate {
+		return maestrogenPolicer_stale_run_go_generate(nf)
+	}
+	_ maestrogenPolicerNew_stale_run_go_generate     = New
+	_ maestrogenPolicerProcess_stale_run_go_generate = (*Policer).Process
 )
 
 // maestrogenPolicerRETASize is the redirection table size of the NIC profile the keys
@@ -59,7 +76,10 @@ var (
 const maestrogenPolicerRETASize = 512
 
 // maestrogenPolicerRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -75,10 +95,10 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 		},
 		{
 			Port:   1,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3DstOnly,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0x00, 0x00, 0x00, 0x00, 0x01, 0x5a, 0xdd, 0x54, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0xdd, 0xc8, 0x26, 0xee, 0xed, 0xbe, 0x72, 0x6c, 0x04, 0x70, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
 				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
 				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
@@ -88,16 +108,16 @@ func maestrogenPolicerRSS(cores int) ([]rss.Config, error) {
 			// Every port without its own configuration: ports the NF
 			// does not declare are analysed as this one.
 			Default: true,
-			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3DstOnly,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0x00, 0x00, 0x00, 0x00, 0x01, 0x5a, 0xdd, 0x54, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
 				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
 				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenPolicerRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenPolicerRETASize, cores)
 }
 
 // PolicerParallel is Policer parallelized shared-nothing by maestrogen: every core runs

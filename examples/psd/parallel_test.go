@@ -14,7 +14,7 @@ import (
 // so expiry and slot reuse are compared too.
 var testConfig = Config{Limit: 1, Window: 2 * time.Millisecond, Capacity: 65536}
 
-// TestParallelMatchesSequential is the differential test of DESIGN §8 for
+// TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF and its forced lock-based variant.
 func TestParallelMatchesSequential(t *testing.T) {
 	traces, err := maestrotest.AllTraces(maestrotest.TraceOptions{})

@@ -40,26 +40,41 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP)
 //	RSS constraint: port 2 DependsOnly(SrcIP)
 //	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc826eeedbe720000000000000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23eaeeedbe72000000000000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (blocks)
+//	RSS port 1: key ddc826eeedbe726c0470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP; RETA 512 entries (blocks)
+//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only; hashes SrcIP; queue depends on SrcIP; RETA 512 entries (blocks)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /30, 4 /30, 8 /28, 16 /27, 32 /26
+//	  SrcPort: 2 cores /11, 4 /10, 8 /10, 16 /10, 32 /10
+//	  DstPort: 2 cores /15, 4 /13, 8 /12, 16 /11, 32 /11
+//	RSS spread, port 1 (hashes SrcIP):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
+//	RSS spread, port 2 (hashes SrcIP):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
 
-// maestrogenPSDShape is PSD's struct as maestrogen saw it. The conversion below
+// maestrogenPSD_stale_run_go_generate is PSD's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of PSD is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenPSDShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenPSD_stale_run_go_generate struct {
 	sources *maestro.Table[uint32, source]
 	ports   *maestro.Table[portKey, int64]
 	limit   uint32
 }
 
+type (
+	maestrogenPSDNew_stale_run_go_generate     func(Config) *PSD
+	maestrogenPSDProcess_stale_run_go_generate func(*PSD, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                             = func(nf PSD) maestrogenPSDShape { return maestrogenPSDShape(nf) }
-	_ func(Config) *PSD                           = New
-	_ func(*PSD, *maestro.Packet) maestro.Verdict = (*PSD).Process
+	_                                            = func(nf PSD) maestrogenPSD_stale_run_go_generate { return maestrogenPSD_stale_run_go_generate(nf) }
+	_ maestrogenPSDNew_stale_run_go_generate     = New
+	_ maestrogenPSDProcess_stale_run_go_generate = (*PSD).Process
 )
 
 // maestrogenPSDRETASize is the redirection table size of the NIC profile the keys
@@ -67,7 +82,10 @@ var (
 const maestrogenPSDRETASize = 512
 
 // maestrogenPSDRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenPSDRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -83,10 +101,10 @@ func maestrogenPSDRSS(cores int) ([]rss.Config, error) {
 		},
 		{
 			Port:   1,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0xee, 0xed, 0xbe, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
+				0xdd, 0xc8, 0x26, 0xee, 0xed, 0xbe, 0x72, 0x6c, 0x04, 0x70, 0x52, 0x9d, 0x55,
+				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
 				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
 				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
 			},
@@ -96,16 +114,16 @@ func maestrogenPSDRSS(cores int) ([]rss.Config, error) {
 			// Every port without its own configuration: ports the NF
 			// does not declare are analysed as this one.
 			Default: true,
-			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-				0x00, 0x00, 0x00, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
+				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
+				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
 				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
 				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenPSDRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenPSDRETASize, cores)
 }
 
 // PSDParallel is PSD parallelized shared-nothing by maestrogen: every core runs

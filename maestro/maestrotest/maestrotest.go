@@ -1,4 +1,4 @@
-// Package maestrotest is Maestro's differential test harness (DESIGN §8): it
+// Package maestrotest is Maestro's differential test harness (docs/design.md): it
 // replays a trace through a sequential NF and through its generated
 // parallel NF, with the software NIC's RSS programmed with the parallel
 // NF's configuration, and compares every packet's verdict and bytes.

@@ -57,12 +57,14 @@ const (
 	TraceHostile3Port = "hostile-3port"
 )
 
-// HostileTraces returns the hostile traces every NF is tested on (DESIGN
-// §9): realistic flows, some answered, with one packet in five replaced by
+// HostileTraces returns the hostile traces every NF is tested on (docs/design.md,
+// "How it is tested"): realistic flows, some answered, with one packet in five replaced by
 // hostile traffic built around them (traffic.Kind: ICMP echoes and errors,
 // malformed, truncated and fragmented frames, ARP, IPv6 and LLDP, spoofed
 // and wrong-protocol replies, unsolicited WAN traffic, request-reply
-// bursts within 1 µs, VLAN tags, IPv4 options and TTLs of 0 and 1):
+// bursts within 1 µs, VLAN tags, IPv4 options and TTLs of 0 and 1; pings
+// by identifier, ICMP errors from routers quoting live and dead flows, and
+// fragmented replies with later fragments of unknown datagrams):
 //
 //   - "hostile": uniform flows;
 //   - "hostile-pool": Zipf-skewed flows from small pools of adjacent

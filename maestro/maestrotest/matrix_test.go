@@ -48,7 +48,7 @@ func TestHostileTraces(t *testing.T) {
 }
 
 // TestDispatcherFollowsPacketContract checks the parser/NIC contract
-// (DESIGN §4 fact 7) on every frame of the hostile traces: the queue the
+// (fact 7 of analyzers/stateaccess) on every frame of the hostile traces: the queue the
 // software NIC picks is the RETA entry of the bit-serial Toeplitz hash of
 // the Packet's exposed SrcIP, DstIP, SrcPort and DstPort (zero where not
 // exposed), so a sharding key read from them lands where the frame did;

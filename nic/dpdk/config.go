@@ -25,6 +25,18 @@ const (
 	// DefaultHash hashes IPv4 addresses, and L4 ports for unfragmented TCP
 	// and UDP: the input Maestro's RSS solver assumes.
 	DefaultHash = HashIPv4 | HashIPv4TCP | HashIPv4UDP
+
+	// Field selection: hash only the source or destination address, or
+	// port (rss.HashL3SrcOnly and the others; i40e, ice and mlx5 accept
+	// them). The solver's keys for a port with these flags assume the
+	// narrowed input: Run refuses RSS on a device that does not offer them
+	// and falls back to software dispatch rather than hash more fields.
+	HashL3SrcOnly uint64 = C.RTE_ETH_RSS_L3_SRC_ONLY
+	HashL3DstOnly uint64 = C.RTE_ETH_RSS_L3_DST_ONLY
+	HashL4SrcOnly uint64 = C.RTE_ETH_RSS_L4_SRC_ONLY
+	HashL4DstOnly uint64 = C.RTE_ETH_RSS_L4_DST_ONLY
+	// HashOnly is every field selection flag.
+	HashOnly = HashL3SrcOnly | HashL3DstOnly | HashL4SrcOnly | HashL4DstOnly
 )
 
 // RSS is one port's receive side scaling configuration, as the RSS solver
@@ -38,7 +50,8 @@ type RSS struct {
 	// RETA size or divide it (the table is then repeated, which keeps the
 	// meaning of the low bits). nil spreads the entries round-robin.
 	RETA []uint16
-	// Hash selects the hashed packet types (Hash* bits); 0 is DefaultHash.
+	// Hash selects the hashed packet types and fields (Hash* bits); 0 is
+	// DefaultHash.
 	Hash uint64
 	// Default makes this entry also the configuration of every port that
 	// has none of its own: beyond the end of Config.RSS, or a zero entry
@@ -90,6 +103,14 @@ func rssOf(c rss.Config) RSS {
 	}
 	if c.Fields&rss.HashIPv4UDP != 0 {
 		hash |= HashIPv4UDP
+	}
+	for _, f := range []struct {
+		rss  rss.HashFields
+		dpdk uint64
+	}{{rss.HashL3SrcOnly, HashL3SrcOnly}, {rss.HashL3DstOnly, HashL3DstOnly}, {rss.HashL4SrcOnly, HashL4SrcOnly}, {rss.HashL4DstOnly, HashL4DstOnly}} {
+		if c.Fields&f.rss != 0 {
+			hash |= f.dpdk
+		}
 	}
 	return RSS{Key: c.Key, RETA: c.RETA, Hash: hash, Default: c.Default}
 }

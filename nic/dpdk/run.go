@@ -375,8 +375,13 @@ func (r *run) rssUnsupported() string {
 		switch {
 		case int(p.info.max_rx_queues) < r.cores:
 			return fmt.Sprintf("port %d (%s) has %d RX queues for %d cores", p.idx, name, p.info.max_rx_queues, r.cores)
-		case uint64(p.info.flow_type_rss_offloads)&c.Hash == 0:
+		case uint64(p.info.flow_type_rss_offloads)&c.Hash&^HashOnly == 0:
 			return fmt.Sprintf("port %d (%s) cannot hash the requested packet types (offers rss_hf %#x)", p.idx, name, uint64(p.info.flow_type_rss_offloads))
+		case c.Hash&HashOnly&^uint64(p.info.flow_type_rss_offloads) != 0:
+			// The keys were solved for the narrowed input; hashing more
+			// fields would break the sharding, not just the spread.
+			return fmt.Sprintf("port %d (%s) cannot narrow the hash to the fields the plan selects (rss_hf %#x requested, device offers %#x)",
+				p.idx, name, c.Hash&HashOnly, uint64(p.info.flow_type_rss_offloads)&HashOnly)
 		// Some drivers (net_null) leave hash_key_size 0; they judge the key
 		// when the port is configured, and a refusal falls back then.
 		case c.Key != nil && p.info.hash_key_size != 0 && len(c.Key) != int(p.info.hash_key_size):
@@ -519,12 +524,34 @@ func (r *run) setupPorts() error {
 				return err
 			}
 		}
+		if err := checkFieldSelection(p, hf); err != nil {
+			return err
+		}
 		if p.ntxq < r.cores && p.locks == nil {
 			p.locks = (*C.rte_spinlock_t)(C.rte_zmalloc(nil, C.size_t(unsafe.Sizeof(C.rte_spinlock_t{}))*C.size_t(p.ntxq), 64))
 			if p.locks == nil {
 				return errors.New("dpdk: out of DPDK memory for TX locks")
 			}
 		}
+	}
+	return nil
+}
+
+// checkFieldSelection reads back the hash configuration of a port set up
+// with field selection flags: a driver that took rss_hf but dropped a flag
+// would hash more fields than the solver's keys assume. Such a port is
+// refused (errRSS), so that Run falls back to software dispatch.
+func checkFieldSelection(p *port, hf uint64) error {
+	if hf&HashOnly == 0 {
+		return nil
+	}
+	var got C.uint64_t
+	name := C.GoString(&p.info.name[0])
+	if rc := C.mx_rss_hf_get(C.uint16_t(p.id), &got); rc < 0 {
+		return fmt.Errorf("%w: %w", errRSS, rteErr(fmt.Sprintf("port %d (%s): reading back the RSS field selection", p.idx, name), rc))
+	}
+	if missing := hf & HashOnly &^ uint64(got); missing != 0 {
+		return fmt.Errorf("%w: port %d (%s) dropped the RSS field selection %#x (hashes rss_hf %#x)", errRSS, p.idx, name, missing, uint64(got))
 	}
 	return nil
 }

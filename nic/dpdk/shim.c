@@ -122,6 +122,15 @@ int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, 
 	return rc;
 }
 
+int mx_rss_hf_get(uint16_t port, uint64_t *rss_hf) {
+	struct rte_eth_rss_conf conf;
+	int rc;
+	memset(&conf, 0, sizeof(conf)); // rss_key NULL: the key is not wanted
+	rc = rte_eth_dev_rss_hash_conf_get(port, &conf);
+	*rss_hf = conf.rss_hf;
+	return rc;
+}
+
 int mx_reta_update(uint16_t port, const uint16_t *reta, uint16_t reta_size) {
 	uint16_t groups = (reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE;
 	struct rte_eth_rss_reta_entry64 conf[groups];

@@ -166,6 +166,9 @@ int mx_port_setup(uint16_t port, uint16_t nrxq, uint16_t ntxq, uint16_t nb_rxd, 
                   uint64_t rx_offloads);
 int mx_rx_timestamps(int on);
 int mx_reta_update(uint16_t port, const uint16_t *reta, uint16_t reta_size);
+// mx_rss_hf_get reads back the packet types and field selection the port
+// hashes (rte_eth_rss_conf.rss_hf).
+int mx_rss_hf_get(uint16_t port, uint64_t *rss_hf);
 int mx_eth_stats(uint16_t port, struct mx_eth_stats *out);
 struct rte_mempool *mx_pool_create(const char *name, unsigned n, unsigned cache, int socket);
 struct rte_mempool *mx_big_pool_create(const char *name, unsigned n, int socket);

@@ -15,6 +15,27 @@
 // b = log2(RETA size) bits of the result to index the RETA, which names the
 // receive queue, i.e. the core.
 //
+// # Hash fields
+//
+// NICs with field selection (DPDK's RTE_ETH_RSS_L3_SRC_ONLY and friends on
+// i40e, ice and mlx5; HashL3SrcOnly and the other *Only flags here) hash
+// only the named fields, concatenated in the order above (fields.go says
+// which source this follows). When a port's queue may depend only on some
+// fields, Solve has the NIC hash just those (Profile.FieldsFor): the key
+// then needs no zero bits to ignore the others, and those zero bits are
+// what kept the low bits of the hash from seeing the low bits of the
+// allowed fields. Constraints and Bits still number input bits as in the
+// full 12-byte tuple; a layout maps them to their place in the narrowed
+// input.
+//
+// # Spread of clustered traffic
+//
+// Besides rank over the allowed bits, Solve prefers keys under which the
+// low 8 bits of every allowed field (a /24, 256 ports) reach every core at
+// 2 to 32 cores, and chooses the RETA kind (round-robin or blocks) that
+// does it better. PortReport.Spread certifies the result per field, and
+// says which constraint prevents it where nothing can.
+//
 // # Constraints and the solver
 //
 // The analyzer says which packets must reach the same core as Constraints

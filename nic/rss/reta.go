@@ -93,7 +93,7 @@ func (c *Config) Prepare() error {
 	if n := len(c.RETA); n == 0 || n&(n-1) != 0 {
 		return fmt.Errorf("rss: port %d: RETA size %d is not a power of two", c.Port, n)
 	}
-	h, err := NewHasher(c.Key)
+	h, err := NewHasherFields(c.Key, c.Fields)
 	if err != nil {
 		return fmt.Errorf("rss: port %d: %w", c.Port, err)
 	}
@@ -102,8 +102,8 @@ func (c *Config) Prepare() error {
 }
 
 // Hash returns the hash the NIC computes for an IPv4 packet on this port:
-// the 4-tuple hash if hasPorts, else the 2-tuple hash. Addresses and ports
-// are in host byte order.
+// the hash of the fields c.Fields selects (HashFields.Hashed), addresses
+// only when hasPorts is false. Addresses and ports are in host byte order.
 func (c *Config) Hash(srcIP, dstIP uint32, srcPort, dstPort uint16, hasPorts bool) uint32 {
 	if !hasPorts {
 		srcPort, dstPort = 0, 0 // the 2-tuple hash is the 4-tuple hash with zero ports
@@ -111,17 +111,20 @@ func (c *Config) Hash(srcIP, dstIP uint32, srcPort, dstPort uint16, hasPorts boo
 	if c.h != nil {
 		return c.h.Hash4(srcIP, dstIP, srcPort, dstPort)
 	}
-	return c.slowHash(srcIP, dstIP, srcPort, dstPort)
+	return c.slowHash(srcIP, dstIP, srcPort, dstPort, hasPorts)
 }
 
-// slowHash is the bit-serial hash used before Prepare.
-func (c *Config) slowHash(srcIP, dstIP uint32, srcPort, dstPort uint16) uint32 {
-	in := [InputLen]byte{
-		byte(srcIP >> 24), byte(srcIP >> 16), byte(srcIP >> 8), byte(srcIP),
-		byte(dstIP >> 24), byte(dstIP >> 16), byte(dstIP >> 8), byte(dstIP),
-		byte(srcPort >> 8), byte(srcPort), byte(dstPort >> 8), byte(dstPort),
+// slowHash is the bit-serial hash used before Prepare. It builds the input
+// as the NIC does, the fields c.Fields selects concatenated (addresses only
+// for a packet without ports), so it is an independent check of the
+// table-driven Hasher.
+func (c *Config) slowHash(srcIP, dstIP uint32, srcPort, dstPort uint16, hasPorts bool) uint32 {
+	l := c.Fields.layout()
+	if !hasPorts {
+		l = layouts[l.set&addrFields]
 	}
-	return Toeplitz(c.Key, in[:])
+	var buf [InputLen]byte
+	return Toeplitz(c.Key, l.input(buf[:0], srcIP, dstIP, srcPort, dstPort))
 }
 
 // Queue returns the queue (core) the NIC delivers an IPv4 packet on this
@@ -141,7 +144,7 @@ func (c *Config) Queue(srcIP, dstIP uint32, srcPort, dstPort uint16, hasPorts bo
 	if c.h != nil {
 		h = c.h.Hash4(srcIP, dstIP, srcPort, dstPort)
 	} else {
-		h = c.slowHash(srcIP, dstIP, srcPort, dstPort)
+		h = c.slowHash(srcIP, dstIP, srcPort, dstPort, hasPorts)
 	}
 	return int(c.RETA[h&uint32(n-1)])
 }

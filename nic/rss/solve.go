@@ -31,10 +31,11 @@ import (
 // about 1/2 or better whenever a spreading key exists.
 const maxAttempts = 256
 
-// prefAttempts is how many further draws Solve spends after the first
-// spreading key looking for one that also meets the preferences (spread of
-// the 2-tuple hash, spread over each allowed field alone).
-const prefAttempts = 32
+// prefAttempts is how many further draws Solve spends after the last
+// improvement looking for a key that better meets the preferences (spread of
+// the 2-tuple hash, spread over each allowed field alone and over its low
+// bits at every core count).
+const prefAttempts = 16
 
 // earlyCheck is the failed draw after which Solve looks for a proof that no
 // draw can succeed.
@@ -60,6 +61,10 @@ type PortReport struct {
 	// FieldRank[f] is the rank over the allowed bits of field f alone:
 	// RETABits means traffic varying only in f spreads.
 	FieldRank [4]int
+	// Spread is the spread certificate of each field the queue may depend
+	// on: from how few low bits of the field traffic reaches every core, at
+	// 2 to 32 cores.
+	Spread []FieldSpread
 }
 
 // Solution is a set of per-port RSS keys satisfying the constraints and
@@ -82,6 +87,10 @@ type Solution struct {
 	Dimension int
 	// Seed is the seed Solve was given; the same seed gives the same keys.
 	Seed int64
+	// RETA is the kind of RETA the keys were chosen for (the one that
+	// spreads clustered traffic better; PortReport.Spread certifies it).
+	// WithCores builds it.
+	RETA RETAKind
 }
 
 // InfeasibleError reports that no RSS configuration satisfies the constraints
@@ -141,17 +150,14 @@ func Solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, error)
 			return nil, fmt.Errorf("rss: constraint %d (%v): %w", i, c, err)
 		}
 	}
-	sol, ierr := solve(p, ports, cs, seed)
+	sol, sys, ierr := solve(p, ports, cs, seed)
 	if ierr == nil {
 		// Check the answer by an independent route before anyone programs a
 		// NIC with it.
-		keys := make([][]byte, ports)
-		for i := range sol.Configs {
-			keys[i] = sol.Configs[i].Key
-		}
-		if err := Check(keys, p.RETASize, cs); err != nil {
+		if err := CheckConfigsFor(sol.Configs, p.RETASize, cs); err != nil {
 			return nil, fmt.Errorf("rss: internal error: solved keys fail the check: %w", err)
 		}
+		explainLimits(sol, sys)
 		return sol, nil
 	}
 	// Blame a minimal infeasible subset: drop each constraint in turn and keep
@@ -159,7 +165,7 @@ func Solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, error)
 	core := slices.Clone(cs)
 	for i := 0; i < len(core); {
 		trial := slices.Delete(slices.Clone(core), i, i+1)
-		if _, e := solve(p, ports, trial, seed); e != nil {
+		if _, _, e := solve(p, ports, trial, seed); e != nil {
 			core, ierr = trial, e
 		} else {
 			i++
@@ -177,6 +183,8 @@ type system struct {
 	span    int // relevant key bits per port: 32-b .. 126
 	words   int
 	allowed []inputSet
+	fields  []HashFields // per port: the hash configuration chosen
+	lay     []*layout    // per port: where each logical input bit is hashed
 
 	zero   []uint64 // variables forced to zero
 	rows   [][]uint64
@@ -199,6 +207,16 @@ func (s *system) newRow() []uint64 {
 
 // variable returns the unknown for key bit j of port.
 func (s *system) variable(port, j int) int { return port*s.span + j - (32 - s.b) }
+
+// keyVar returns the unknown for the key bit through which logical input bit
+// t of port feeds hash bit k (k < b), or -1 if the port does not hash t.
+func (s *system) keyVar(port, t, k int) int {
+	ph := s.lay[port].phys[t]
+	if ph < 0 {
+		return -1
+	}
+	return s.variable(port, int(ph)+31-k)
+}
 
 // setVar adds variable v to the equation row (XOR: a variable that appears
 // twice in one equation cancels).
@@ -326,7 +344,21 @@ func allowedSets(ports int, cs []Constraint) []inputSet {
 	return allowed
 }
 
-func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *InfeasibleError) {
+// needFields returns the fields of which a set has any bit.
+func needFields(a inputSet) FieldSet {
+	var need FieldSet
+	for f := Field(0); f < numFields; f++ {
+		if a.fieldMask(f) != 0 {
+			need |= 1 << f
+		}
+	}
+	return need
+}
+
+// build sets up the equations of cs: which key bits must be zero and which
+// combinations must cancel, per port, with each port's hash fields chosen
+// by the profile (Profile.FieldsFor).
+func build(p Profile, ports int, cs []Constraint) (*system, *InfeasibleError) {
 	b := p.Bits()
 	s := &system{p: p, ports: ports, b: b, span: inputBits - 1 + b}
 	s.words = (ports*s.span + 63) / 64
@@ -342,17 +374,22 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 			}
 			return nil, &InfeasibleError{Port: port, Reason: reason}
 		}
+		f := p.FieldsFor(needFields(a))
+		s.fields = append(s.fields, f)
+		s.lay = append(s.lay, f.layout())
 	}
 
-	// A bit outside a port's allowed set has a zero column: key bits
-	// t+32-b .. t+31 of that port are zero.
+	// A hashed bit outside a port's allowed set has a zero column: the key
+	// bits at its position in the port's input, t+32-b .. t+31, are zero.
+	// Bits the port does not hash need nothing.
 	s.zero = make([]uint64, s.words)
 	for port, a := range s.allowed {
 		for t := 0; t < inputBits; t++ {
 			if !a.has(t) {
 				for k := 0; k < b; k++ {
-					v := s.variable(port, t+31-k)
-					s.zero[v/64] |= 1 << (v % 64) // many columns share a key bit: set, never toggle
+					if v := s.keyVar(port, t, k); v >= 0 {
+						s.zero[v/64] |= 1 << (v % 64) // many columns share a key bit: set, never toggle
+					}
 				}
 			}
 		}
@@ -378,12 +415,23 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 					if v >= inputBits {
 						port, t = c.OtherPort, v-inputBits
 					}
-					s.setVar(row, s.variable(port, t+31-k))
+					if x := s.keyVar(port, t, k); x >= 0 {
+						s.setVar(row, x)
+					}
 				}
 				s.insert(row)
 			}
 		}
 	}
+	return s, nil
+}
+
+func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *system, *InfeasibleError) {
+	s, ierr := build(p, ports, cs)
+	if ierr != nil {
+		return nil, nil, ierr
+	}
+	b := s.b
 	s.isFree = make([]uint64, s.words)
 	nfree := 0
 	for v := 0; v < ports*s.span; v++ {
@@ -413,7 +461,10 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 			}
 		}
 		sol := &Solution{Profile: p, RETABits: b, Constraints: cs, Dimension: nfree, Seed: seed}
-		ok, score, perfect := true, 0, true
+		ok := true
+		var reps [2][]PortReport
+		var scores [2]int
+		perfects := [2]bool{true, true}
 		for port := 0; port < ports; port++ {
 			key := make([]byte, p.KeyLen)
 			for i := range key {
@@ -428,59 +479,67 @@ func solve(p Profile, ports int, cs []Constraint, seed int64) (*Solution, *Infea
 					key[j/8] &^= mask
 				}
 			}
-			rep, sc, pf := s.report(port, keyPrefix(key))
-			if rep.Rank < b {
-				ok = false
-				if rep.Rank < minRank {
-					minRank, minPort = rep.Rank, port
+			for kind := range reps {
+				rep, sc, pf := s.report(port, keyPrefix(key), RETAKind(kind))
+				if kind == 0 && rep.Rank < b {
+					ok = false
+					if rep.Rank < minRank {
+						minRank, minPort = rep.Rank, port
+					}
 				}
+				scores[kind] += sc
+				perfects[kind] = perfects[kind] && pf
+				reps[kind] = append(reps[kind], rep)
 			}
-			score += sc
-			perfect = perfect && pf
-			sol.Configs = append(sol.Configs, Config{Port: port, Key: key, Fields: p.Fields & HashIPv4All})
-			sol.Ports = append(sol.Ports, rep)
+			sol.Configs = append(sol.Configs, Config{Port: port, Key: key, Fields: s.fields[port]})
 		}
+		kind := RETARoundRobin
+		if scores[RETABlocks] > scores[RETARoundRobin] {
+			kind = RETABlocks
+		}
+		sol.RETA, sol.Ports = kind, reps[kind]
+		score, perfect := scores[kind], perfects[kind]
 		if !ok {
 			// A few failures in a row usually mean the constraints pin a
 			// hash bit; that is exact and cheap to prove, so stop early.
 			if attempt == earlyCheck {
 				if ie := s.diagnose(minPort, minRank); ie.constant {
-					return nil, ie
+					return nil, nil, ie
 				}
 			}
 			continue
 		}
 		if perfect {
-			return sol, nil
+			return sol, s, nil
 		}
 		if score > bestScore {
-			if best == nil {
-				bestAt = attempt
-			}
-			best, bestScore = sol, score
+			best, bestScore, bestAt = sol, score, attempt
 		}
 	}
 	if best != nil {
-		return best, nil
+		return best, s, nil
 	}
-	return nil, s.diagnose(minPort, minRank)
+	return nil, nil, s.diagnose(minPort, minRank)
 }
 
 // report computes the ranks of a port's key; score counts the preferences
-// met and perfect says whether all that could apply did.
-func (s *system) report(port int, k key128) (rep PortReport, score int, perfect bool) {
-	a := s.allowed[port]
+// met, weighted so that spread of clustered traffic (the low bits of each
+// field, at every core count) dominates, and perfect says whether all that
+// could apply did, with every field's low ClusterBits bits reaching every
+// core (or its lowest allowed bits, where those start higher).
+func (s *system) report(port int, k key128, kind RETAKind) (rep PortReport, score int, perfect bool) {
+	a, l := s.allowed[port], s.lay[port]
 	rep.Port = port
 	for f := Field(0); f < numFields; f++ {
 		rep.Allowed[f] = a.fieldMask(f)
 	}
-	rep.Rank = rankOver(k, a, s.b)
+	rep.Rank = rankOver(k, l, a, s.b)
 	perfect = true
 	pref := func(set inputSet) int {
-		r := rankOver(k, set, s.b)
+		r := rankOver(k, l, set, s.b)
 		if set.count() >= s.b {
 			if r == s.b {
-				score++
+				score += 1 << 16
 			} else {
 				perfect = false
 			}
@@ -494,13 +553,40 @@ func (s *system) report(port int, k key128) (rep PortReport, score int, perfect 
 			fs.add(f.inputBit(m))
 		}
 		rep.FieldRank[f] = pref(a.and(fs))
+		if rep.Allowed[f] == 0 {
+			continue
+		}
+		sp := fieldSpread(k, l, f, rep.Allowed[f], min(s.b, SpreadBits), s.b, kind)
+		// Clustered traffic: reaching every core from the low 8 bits counts
+		// most, then from the low 16, then the fewer bits the better.
+		best := bestSpread(f, rep.Allowed[f], min(s.b, SpreadBits))
+		for j, m := range sp.MinBits {
+			switch {
+			case m == 0:
+				perfect = false
+				continue
+			case m <= 8:
+				score += 1 << 12
+			case m <= 16:
+				score += 1 << 8
+			}
+			score += f.Width() - m
+			// Good enough: clustered traffic (the low ClusterBits bits)
+			// spreads, or, where the allowed bits start higher, the
+			// fewest bits possible do.
+			if m > max(ClusterBits, best.MinBits[j]) {
+				perfect = false
+			}
+		}
+		rep.Spread = append(rep.Spread, sp)
 	}
 	return rep, score, perfect
 }
 
 // rankOver returns the rank over GF(2) of the low b hash bits as a linear map
-// of the input bits in set, under the key whose prefix is k.
-func rankOver(k key128, set inputSet, b int) int {
+// of the logical input bits in set, under the key whose prefix is k and the
+// layout l.
+func rankOver(k key128, l *layout, set inputSet, b int) int {
 	var basis [32]uint32 // basis[i] has its highest set bit at i
 	mask := uint32(uint64(1)<<b - 1)
 	rank := 0
@@ -508,18 +594,25 @@ func rankOver(k key128, set inputSet, b int) int {
 		if !set.has(t) {
 			continue
 		}
-		col := k.window(t) & mask
-		for col != 0 {
-			h := bits.Len32(col) - 1
-			if basis[h] == 0 {
-				basis[h] = col
-				rank++
-				break
-			}
-			col ^= basis[h]
+		if addBasis(&basis, l.col(k, t)&mask) {
+			rank++
 		}
 	}
 	return rank
+}
+
+// addBasis reduces col against basis and adds what is left; it reports
+// whether col was independent.
+func addBasis(basis *[32]uint32, col uint32) bool {
+	for col != 0 {
+		h := bits.Len32(col) - 1
+		if basis[h] == 0 {
+			basis[h] = col
+			return true
+		}
+		col ^= basis[h]
+	}
+	return false
 }
 
 // diagnose explains why no draw spread port.
@@ -529,7 +622,7 @@ func (s *system) diagnose(port, rank int) *InfeasibleError {
 	for k := 0; k < s.b; k++ {
 		allZero := true
 		for t := 0; t < inputBits && allZero; t++ {
-			if a.has(t) && !s.forcedZero(s.variable(port, t+31-k)) {
+			if v := s.keyVar(port, t, k); a.has(t) && v >= 0 && !s.forcedZero(v) {
 				allZero = false
 			}
 		}
@@ -562,30 +655,43 @@ func describeSet(a inputSet) string {
 
 // Check verifies exactly, by linear algebra on the keys, that keys (one per
 // port, at least MinKeyLen bytes each) satisfy every constraint for a RETA of
-// retaSize entries (a power of two): the low log2(retaSize) hash bits obey
-// each DependsOnly and SameQueue. It does not check spread. Backends can use
-// it on keys read from a plan.
+// retaSize entries (a power of two) when every port hashes the whole
+// 4-tuple: the low log2(retaSize) hash bits obey each DependsOnly and
+// SameQueue. It does not check spread. Backends can use it on keys read
+// from a plan; CheckConfigsFor also takes each port's hash fields.
 func Check(keys [][]byte, retaSize int, cs []Constraint) error {
+	cfgs := make([]Config, len(keys))
+	for i, k := range keys {
+		cfgs[i] = Config{Port: i, Key: k, Fields: HashIPv4All}
+	}
+	return CheckConfigsFor(cfgs, retaSize, cs)
+}
+
+// CheckConfigsFor is Check for configurations cfgs[i] of port i, each
+// hashing the fields its Fields selects (HashFields.Hashed).
+func CheckConfigsFor(cfgs []Config, retaSize int, cs []Constraint) error {
 	if retaSize < 2 || retaSize&(retaSize-1) != 0 {
 		return fmt.Errorf("rss: RETA size %d is not a power of two >= 2", retaSize)
 	}
-	ks := make([]key128, len(keys))
-	for i, key := range keys {
-		if len(key) < MinKeyLen {
-			return fmt.Errorf("rss: port %d: key is %d bytes, need at least %d", i, len(key), MinKeyLen)
+	ks := make([]key128, len(cfgs))
+	ls := make([]*layout, len(cfgs))
+	for i, c := range cfgs {
+		if len(c.Key) < MinKeyLen {
+			return fmt.Errorf("rss: port %d: key is %d bytes, need at least %d", i, len(c.Key), MinKeyLen)
 		}
-		ks[i] = keyPrefix(key)
+		ks[i] = keyPrefix(c.Key)
+		ls[i] = c.Fields.layout()
 	}
 	mask := uint32(retaSize - 1)
 	for _, c := range cs {
-		if err := c.validate(len(keys)); err != nil {
+		if err := c.validate(len(cfgs)); err != nil {
 			return fmt.Errorf("rss: constraint %v: %w", c, err)
 		}
 		switch c.Kind {
 		case DependsOnly:
 			a := setOf(c.Fields)
 			for t := 0; t < inputBits; t++ {
-				if !a.has(t) && ks[c.Port].window(t)&mask != 0 {
+				if !a.has(t) && ls[c.Port].col(ks[c.Port], t)&mask != 0 {
 					return fmt.Errorf("rss: %v violated: the queue of port %d depends on input bit %d (%s)", c, c.Port, t, describeBit(t))
 				}
 			}
@@ -594,9 +700,9 @@ func Check(keys [][]byte, retaSize int, cs []Constraint) error {
 				var sum uint32
 				for _, v := range comp {
 					if v < inputBits {
-						sum ^= ks[c.Port].window(v)
+						sum ^= ls[c.Port].col(ks[c.Port], v)
 					} else {
-						sum ^= ks[c.OtherPort].window(v - inputBits)
+						sum ^= ls[c.OtherPort].col(ks[c.OtherPort], v-inputBits)
 					}
 				}
 				if sum&mask != 0 {
@@ -619,9 +725,10 @@ func describeBit(t int) string {
 }
 
 // WithCores returns the per-port configurations for cores queues, all ports
-// sharing one round-robin RETA of the profile's size, ready for Queue.
+// sharing one RETA of the profile's size and the solution's kind (s.RETA),
+// ready for Queue.
 func (s *Solution) WithCores(cores int) ([]Config, error) {
-	return ForCores(s.Configs, s.Profile.RETASize, cores)
+	return ForCoresKind(s.Configs, s.RETA, s.Profile.RETASize, cores)
 }
 
 // WithRETA returns the per-port configurations with the given RETA (e.g. from
@@ -648,7 +755,7 @@ func (s *Solution) String() string {
 				}
 			}
 		}
-		fmt.Fprintf(&b, "port %d: key %s\n  hash fields %v; queue depends on %s; rank %d/%d", r.Port, s.Configs[i].KeyHex(), s.Configs[i].Fields, describeSet(allowed), r.Rank, s.RETABits)
+		fmt.Fprintf(&b, "port %d: key %s\n  hash fields %v (hashes %v); queue depends on %s; rank %d/%d", r.Port, s.Configs[i].KeyHex(), s.Configs[i].Fields, s.Configs[i].Fields.Hashed(), describeSet(allowed), r.Rank, s.RETABits)
 		if r.Rank2 < s.RETABits {
 			fmt.Fprintf(&b, "; packets without L4 ports do not spread fully (rank %d)", r.Rank2)
 		}

@@ -143,7 +143,7 @@ func TestSolveCatalog(t *testing.T) {
 	}
 }
 
-// TestPolicerWholeField is DESIGN §5's product point: with only the RETA
+// TestPolicerWholeField is the solver's point (docs/design.md, "Architecture"): with only the RETA
 // index bits constrained, a queue that may depend only on the destination
 // address is sensitive to its low bits, not just its top 9.
 func TestPolicerWholeField(t *testing.T) {

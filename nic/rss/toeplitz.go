@@ -55,17 +55,33 @@ type Hasher struct {
 // long (NIC keys are 40 or 52 bytes); bytes past MinKeyLen do not affect IPv4
 // hashes.
 func NewHasher(key []byte) (*Hasher, error) {
+	return newHasher(key, fullLayout)
+}
+
+// NewHasherFields is NewHasher for a port configured with hash fields f,
+// which may narrow the input (HashL3SrcOnly and the other *Only flags, or
+// HashIPv4 alone for the 2-tuple): Hash4 then returns what such a NIC
+// computes, the hash of the selected fields concatenated, and ignores the
+// others. f == 0 means HashIPv4All.
+func NewHasherFields(key []byte, f HashFields) (*Hasher, error) {
+	return newHasher(key, f.layout())
+}
+
+func newHasher(key []byte, l *layout) (*Hasher, error) {
 	if len(key) < MinKeyLen {
 		return nil, fmt.Errorf("rss: key is %d bytes, the IPv4 4-tuple hash needs at least %d", len(key), MinKeyLen)
 	}
 	h := new(Hasher)
 	k := keyPrefix(key)
+	// Table i serves logical input byte i (the full 4-tuple's byte i);
+	// under a narrower layout it reads the key windows of the byte's
+	// position in the concatenated input, or nothing.
 	for i := range h.t {
 		for v := 1; v < 256; v++ {
 			var x uint32
 			for j := 0; j < 8; j++ {
 				if v&(0x80>>j) != 0 {
-					x ^= k.window(8*i + j)
+					x ^= l.col(k, 8*i+j)
 				}
 			}
 			h.t[i][v] = x

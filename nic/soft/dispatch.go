@@ -15,7 +15,8 @@ type Dispatch func(p *maestro.Packet) int
 
 // HashDispatcher returns a Dispatch that spreads IPv4 packets over cores by
 // FNV-1a of the 5-tuple (addresses and protocol only when the packet has no
-// L4 ports) and sends every non-IPv4 packet to queue 0. It keeps each flow
+// L4 ports), finalised so that every bit of it counts for any number of
+// cores, and sends every non-IPv4 packet to queue 0. It keeps each flow
 // direction on one core but, unlike a symmetric RSS key, may send a flow's
 // replies elsewhere: use RSSDispatcher with the NF's generated configuration
 // when state must be sharded.
@@ -43,6 +44,13 @@ func HashDispatcher(cores int) Dispatch {
 			mix(uint32(p.SrcPort), 2)
 			mix(uint32(p.DstPort), 2)
 		}
+		// FNV-1a's low bits depend only on the low bits of each byte: mix
+		// the high bits down, or a power-of-two number of cores would see
+		// a hash close to symmetric (a flow and its reply on one core, by
+		// accident) and skewed.
+		h ^= h >> 16
+		h *= 0x85ebca6b
+		h ^= h >> 13
 		return int(h % n)
 	}
 }
@@ -65,6 +73,12 @@ func HashDispatcher(cores int) Dispatch {
 // lands where the frame did. A Config whose Fields is zero is taken to hash
 // every IPv4 type (rss.HashIPv4All), since a NIC with RSS hashing nothing
 // would not be worth configuring.
+//
+// Field selection (rss.HashL3DstOnly and the other *Only flags) narrows the
+// input as the NIC does: only the selected fields, concatenated in the
+// NIC's order (rss.HashFields.Hashed; rss.Config.Hash documents the
+// layout), so the dispatcher and a NIC programmed with the same
+// configuration pick the same queue.
 //
 // cfgs must pass rss.CheckConfigs. The configurations are copied and
 // prepared (table-driven hashing); cfgs itself is not modified.

@@ -5,12 +5,22 @@
 // applies the verdicts and writes what the NF sends to one pcap file per
 // output port.
 //
+// # Running a generated NF
+//
+// RunNF is the one call that runs a generated parallel NF: it takes the NF,
+// its input (capture files or a Source) and its output (a directory or a
+// Sink), and programs the software NIC with the RSS configuration the NF
+// carries. It refuses another dispatcher for a shared-nothing NF, whose
+// state is sharded by that configuration.
+//
 // # Inputs
 //
 // OpenPcaps streams the frames of several capture files merged by
 // timestamp; ReadTrace loads them into a Trace, an in-memory list of frames
 // that can be replayed any number of times without allocating (benchmarks,
-// differential tests). The traffic sub-package generates Traces.
+// differential tests). The traffic sub-package generates traffic, streamed
+// (traffic.NewSource) or as a Trace. Loop replays a source several times,
+// Pace at a packet rate or a multiple of capture time.
 //
 // # Running
 //

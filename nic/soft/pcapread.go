@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/nfmaestro/maestro/maestro"
 )
@@ -99,6 +101,10 @@ type PcapReader struct {
 	ports   []*portReader
 	pending int // port whose head was returned last and must be advanced
 	err     error
+
+	// mu guards the files against Interrupt and Close racing.
+	mu    sync.Mutex
+	cause atomic.Pointer[error] // set by Interrupt
 }
 
 // OpenPcaps opens one capture file per input port: paths[i] is port i.
@@ -137,20 +143,20 @@ func openPort(path string, port maestro.Port) (*portReader, error) {
 		f.Close()
 		return nil, &PcapError{File: path, Record: rec, Err: err}
 	}
-	var magic [4]byte
-	if n, err := io.ReadFull(f, magic[:]); err != nil {
+	// The magic is peeked, not read and sought back: a FIFO or a pipe
+	// cannot seek.
+	br := bufio.NewReaderSize(f, 1<<16)
+	magic, err := br.Peek(4)
+	if err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return fail(0, fmt.Errorf("not a capture file: only %d bytes", n))
+			return fail(0, fmt.Errorf("not a capture file: only %d bytes", len(magic)))
 		}
 		return fail(0, err)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fail(0, err)
-	}
-	switch m := binary.LittleEndian.Uint32(magic[:]); {
+	switch m := binary.LittleEndian.Uint32(magic); {
 	case m == magicPcapMicro || m == magicPcapMicroBE || m == magicPcapNano || m == magicPcapNanoBE,
 		magic[0] == 0x1f && magic[1] == 0x8b:
-		var in io.Reader = bufio.NewReaderSize(f, 1<<16)
+		var in io.Reader = br
 		if magic[0] == 0x1f {
 			zr, err := gzip.NewReader(in)
 			if err != nil {
@@ -166,7 +172,11 @@ func openPort(path string, port maestro.Port) (*portReader, error) {
 	case m == magicPcapng:
 		// pcapgo's NgReader reports a file cut in the middle of a block as a
 		// clean end of file, so check the block structure first: a bad file
-		// is then rejected before any of its packets is processed.
+		// is then rejected before any of its packets is processed. That
+		// takes a file that can be read twice.
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fail(0, fmt.Errorf("pcapng needs a regular file (its blocks are checked before the replay): %w", err))
+		}
 		patches, err := scanPcapng(f)
 		if err != nil {
 			f.Close()
@@ -264,6 +274,9 @@ func (r *PcapReader) Next() (Frame, error) {
 	// reader is advanced only now that the caller is done with it.
 	if r.pending >= 0 {
 		if err := r.ports[r.pending].advance(); err != nil {
+			if c := r.cause.Load(); c != nil {
+				err = *c // the read failed because Interrupt stopped it
+			}
 			r.err = err
 			return Frame{}, err
 		}
@@ -282,8 +295,28 @@ func (r *PcapReader) Next() (Frame, error) {
 	return r.ports[best].head, nil
 }
 
+// Interrupt stops r's reads from another goroutine, so that a caller
+// blocked in Next on a FIFO or a pipe whose writer has gone quiet gets
+// control back: once a read of the underlying file would wait, Next returns
+// cause (records already buffered are still returned first). It sets a
+// read deadline in the past on every file; regular files, whose reads
+// never wait for a writer, take none and read on to the end.
+func (r *PcapReader) Interrupt(cause error) {
+	r.cause.Store(&cause)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.ports {
+		if p.f != nil {
+			// Fails with os.ErrNoDeadline for regular files: nothing to stop.
+			_ = p.f.SetReadDeadline(time.Unix(1, 0))
+		}
+	}
+}
+
 // Close closes every file.
 func (r *PcapReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var first error
 	for _, p := range r.ports {
 		if p.f != nil {

@@ -52,7 +52,7 @@ func (m Mode) String() string {
 }
 
 // Config configures Run. The zero value runs in TraceOrder mode with the
-// source's ports, a hash dispatcher and no output.
+// source's ports, the processor's RSS (or a hash) dispatcher and no output.
 type Config struct {
 	// Ports is the number of NIC ports (input and output). 0 means the
 	// source's number of ports; it may be larger (an NF may send out of a
@@ -60,7 +60,9 @@ type Config struct {
 	Ports int
 	// Mode is TraceOrder or Concurrent.
 	Mode Mode
-	// Dispatch chooses each packet's queue; nil means HashDispatcher.
+	// Dispatch chooses each packet's queue; nil means the processor's own
+	// RSS configuration when it is an RSSProcessor (a generated parallel
+	// NF), else HashDispatcher.
 	Dispatch Dispatch
 	// Sink receives the frames the NF sends; nil discards them (they are
 	// still counted).
@@ -82,6 +84,26 @@ type Config struct {
 type Progress struct {
 	Packets uint64        // packets processed so far
 	Elapsed time.Duration // since Run started
+	// Ports and Bytes are the per-port counts so far, as in Result (Missed
+	// stays 0 in the software backend); a reporter derives live per-port
+	// rates from the difference between two snapshots.
+	Ports []nic.Stats
+	Bytes []Bytes
+}
+
+// Bytes counts the frame bytes a port received and sent: the frames'
+// lengths on the wire without the FCS, as a capture stores them (a frame
+// the capture truncated counts at its wire length).
+type Bytes struct {
+	RX, TX uint64
+}
+
+// Gbps returns bits per second, in billions, of n bytes over d.
+func Gbps(n uint64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) * 8 / d.Seconds() / 1e9
 }
 
 // Mpps returns the average rate so far in millions of packets per second.
@@ -93,6 +115,9 @@ type Result struct {
 	// sent out of it (a flooded packet counts on every port it leaves by),
 	// Dropped packets received on it that the NF dropped.
 	Ports []nic.Stats
+	// Bytes has one entry per port: the bytes of the frames counted in
+	// Ports' RX and TX (a flooded frame counts on every port it leaves by).
+	Bytes []Bytes
 	// Cores has one entry per worker: RX packets it processed, TX frames it
 	// sent, Dropped packets it dropped.
 	Cores []nic.Stats
@@ -140,7 +165,8 @@ type burst struct {
 	verdicts [nic.BurstSize]maestro.Verdict
 	bufs     [nic.BurstSize][]byte
 	in       [nic.BurstSize]int    // input port, kept apart from what the NF may rewrite
-	wire     [nic.BurstSize]int    // wire length from the source
+	wire     [nic.BurstSize]int    // wire length from the source (Frame.Len)
+	rxLen    [nic.BurstSize]int    // bytes received: the source's Frame.WireLen
 	seq      [nic.BurstSize]uint64 // input order, for the output merge
 }
 
@@ -162,6 +188,7 @@ func (b *burst) add(pkt *maestro.Packet, f *Frame, seq uint64) {
 	b.pkts[i].Data = buf
 	b.in[i] = int(f.Port)
 	b.wire[i] = f.Len
+	b.rxLen[i] = f.WireLen()
 	b.seq[i] = seq
 	b.n++
 }
@@ -170,9 +197,26 @@ func (b *burst) add(pkt *maestro.Packet, f *Frame, seq uint64) {
 // (once per burst); the progress reporter and the final summary read them.
 type counters struct {
 	rx, tx, dropped, bad atomic.Uint64
-	port                 []atomic.Uint64 // 3 per port: rx, tx, dropped
+	port                 []atomic.Uint64 // perPort per port: rx, tx, dropped, rx bytes, tx bytes
 	local                []uint64        // the worker's per-burst scratch
 	_                    [64]byte        // keep cores' counters off each other's cache lines
+}
+
+// perPort is the number of counters per port in counters.port.
+const perPort = 5
+
+// snapshot sums the cores' per-port counters.
+func (r *runner) snapshot() ([]nic.Stats, []Bytes) {
+	ports, bytes := make([]nic.Stats, r.ports), make([]Bytes, r.ports)
+	for _, c := range r.cnt {
+		for port := range r.ports {
+			k := perPort * port
+			ports[port].Add(nic.Stats{RX: c.port[k].Load(), TX: c.port[k+1].Load(), Dropped: c.port[k+2].Load()})
+			bytes[port].RX += c.port[k+3].Load()
+			bytes[port].TX += c.port[k+4].Load()
+		}
+	}
+	return ports, bytes
 }
 
 // runner holds the state shared by both modes.
@@ -205,25 +249,30 @@ func (r *runner) process(b *burst) {
 	clear(loc)
 	var tx, dropped, bad uint64
 	for i := range b.n {
-		in := b.in[i]
-		loc[3*in]++
+		in := perPort * b.in[i]
+		loc[in]++
+		loc[in+3] += uint64(b.rxLen[i])
+		// What leaves has the length the NF left the frame with.
+		out := uint64(max(b.wire[i], len(b.pkts[i].Data)))
 		v := b.verdicts[i]
 		switch {
 		case v == maestro.Drop:
-			loc[3*in+2]++
+			loc[in+2]++
 			dropped++
 		case v == maestro.Flood:
 			for o := range r.ports {
-				if o != in {
-					loc[3*o+1]++
+				if o != b.in[i] {
+					loc[perPort*o+1]++
+					loc[perPort*o+4] += out
 				}
 			}
 			tx += uint64(r.ports - 1)
 		case v >= 0 && int(v) < r.ports:
-			loc[3*int(v)+1]++
+			loc[perPort*int(v)+1]++
+			loc[perPort*int(v)+4] += out
 			tx++
 		default:
-			loc[3*in+2]++
+			loc[in+2]++
 			dropped++
 			bad++
 		}
@@ -299,13 +348,23 @@ func Run(ctx context.Context, src Source, proc nic.Processor, cfg Config) (*Resu
 	}
 	r := &runner{proc: proc, cores: cores, ports: ports, dispatch: cfg.Dispatch, sink: cfg.Sink, pin: cfg.Pin}
 	if r.dispatch == nil {
-		r.dispatch = HashDispatcher(cores)
+		// A generated parallel NF's shards follow its RSS configuration:
+		// any other default would silently give different results.
+		if rp, ok := proc.(RSSProcessor); ok {
+			d, err := RSSDispatcher(rp.RSS()...)
+			if err != nil {
+				return nil, fmt.Errorf("soft: the processor's RSS configuration: %w", err)
+			}
+			r.dispatch = d
+		} else {
+			r.dispatch = HashDispatcher(cores)
+		}
 	}
 	if tr, ok := src.(*TraceReader); ok {
 		r.trace, r.pos = tr.t, &tr.i
 	}
 	for range cores {
-		r.cnt = append(r.cnt, &counters{port: make([]atomic.Uint64, 3*ports), local: make([]uint64, 3*ports)})
+		r.cnt = append(r.cnt, &counters{port: make([]atomic.Uint64, perPort*ports), local: make([]uint64, perPort*ports)})
 	}
 
 	stopProgress := r.startProgress(cfg, start)
@@ -320,15 +379,13 @@ func Run(ctx context.Context, src Source, proc nic.Processor, cfg Config) (*Resu
 	}
 	stopProgress()
 
-	res := &Result{Ports: make([]nic.Stats, ports), Cores: make([]nic.Stats, cores), Elapsed: time.Since(start)}
+	res := &Result{Cores: make([]nic.Stats, cores), Elapsed: time.Since(start)}
 	for core, c := range r.cnt {
 		res.Cores[core] = nic.Stats{RX: c.rx.Load(), TX: c.tx.Load(), Dropped: c.dropped.Load()}
 		res.Packets += c.rx.Load()
 		res.BadPort += c.bad.Load()
-		for port := range ports {
-			res.Ports[port].Add(nic.Stats{RX: c.port[3*port].Load(), TX: c.port[3*port+1].Load(), Dropped: c.port[3*port+2].Load()})
-		}
 	}
+	res.Ports, res.Bytes = r.snapshot()
 	return res, err
 }
 
@@ -352,7 +409,8 @@ func (r *runner) startProgress(cfg Config, start time.Time) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				cfg.Progress(Progress{Packets: r.processed(), Elapsed: time.Since(start)})
+				ports, bytes := r.snapshot()
+				cfg.Progress(Progress{Packets: r.processed(), Elapsed: time.Since(start), Ports: ports, Bytes: bytes})
 			}
 		}
 	})
@@ -380,11 +438,27 @@ func (r *runner) next(src Source) (Frame, error) {
 	return f, err
 }
 
+// Waiter is an optional interface of a Source whose Next may wait (a paced
+// replay, a live port). Run's Concurrent mode asks before each read and,
+// when the next frame is not ready, hands the bursts it is filling to the
+// workers first, so that a slow source's packets are processed and written
+// as they come rather than when a chunk of bursts fills.
+type Waiter interface {
+	// Ready reports whether Next would return without waiting.
+	Ready() bool
+}
+
 // ctxEvery is how many packets the loops process between checks of ctx.
 const ctxEvery = 4096
 
 func (r *runner) runTraceOrder(ctx context.Context, src Source) error {
+	// The one burst gets every buffer up front: how many slots a run
+	// fills depends on how the dispatch cuts the trace, and the cost of a
+	// run should not.
 	b := &burst{}
+	for i := range b.bufs {
+		b.bufs[i] = make([]byte, minBuf)
+	}
 	var pkt maestro.Packet
 	flush := func() error {
 		if b.n == 0 {
@@ -504,6 +578,7 @@ func (r *runner) runConcurrent(ctx context.Context, src Source, depth int) error
 	}
 
 	var srcErr error
+	waiter, _ := src.(Waiter)
 	cur := make([]*burst, r.cores)
 	var pkt maestro.Packet
 	var seq uint64
@@ -517,7 +592,13 @@ dispatch:
 		if stop.Load() {
 			break
 		}
-		for range chunk {
+		for n := range chunk {
+			// Before a read that would wait (a paced replay), what was
+			// read goes to the workers: it is processed and written now,
+			// not when the chunk fills.
+			if n > 0 && waiter != nil && !waiter.Ready() {
+				break
+			}
 			f, err := r.next(src)
 			if err != nil {
 				if err != io.EOF {

@@ -16,38 +16,61 @@ import (
 //
 //	NF Limiter (package github.com/nfmaestro/maestro/examples/adversarial/addconst), constructor New(Config)
 //	strategy: locks
-//	  because addconst.go:63:14: MAE002 the key of budget.Find (shift of transformed packet SrcIP) has no component RSS can hash, so packets with any addresses may share its entry
-//	  because addconst.go:66:21: MAE002 the key of budget.Insert (shift of transformed packet SrcIP) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because addconst.go:64:14: MAE002 the key of budget.Find (shift of transformed packet SrcIP) has no component RSS can hash, so packets with any addresses may share its entry
+//	  because addconst.go:67:21: MAE002 the key of budget.Insert (shift of transformed packet SrcIP) has no component RSS can hash, so packets with any addresses may share its entry
 //	capacity: one shared state at the configured capacity, as the sequential NF's
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state budget *maestro.Table[uint32, uint32] (Table)
-//	  addconst.go:57:2: budget.Expire write on ports [] key ()
-//	  addconst.go:63:14: budget.Find read on ports [] key (opaque [shift of transformed packet SrcIP])
-//	  addconst.go:64:7: budget.At read on ports [] key (entry [index found by budget.Find at addconst.go:63:14])
-//	  addconst.go:65:3: budget.Set write on ports [] key (entry [index found by budget.Find at addconst.go:63:14])
-//	  addconst.go:66:21: budget.Insert write on ports [] key (opaque [shift of transformed packet SrcIP])
+//	  addconst.go:58:2: budget.Expire write on ports [] key ()
+//	  addconst.go:64:14: budget.Find read on ports [] key (opaque [shift of transformed packet SrcIP])
+//	  addconst.go:65:7: budget.At read on ports [] key (entry [index found by budget.Find at addconst.go:64:14])
+//	  addconst.go:66:3: budget.Set write on ports [] key (entry [index found by budget.Find at addconst.go:64:14])
+//	  addconst.go:67:21: budget.Insert write on ports [] key (opaque [shift of transformed packet SrcIP])
 //	RSS constraints: none
-//	RSS port 0: key 5ffd9dc6a73d5d6574b9ddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key ddc826654b2bba500470529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key 8bb1e67e403121f0d40bf3365b7f30abd575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key 7900bb6a2a577505f572e86868505a1de368f51593365d7c4303ba806985e95655cdbebf68b887a1175a260c22cb354f12762163
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 2 (and every port not declared): key 02dae215a615e8f81c0375e0f6a6bf1b3078d75cac75ccc526415e8a80abd614cacb5746ca28238b14c20d5c79b7be30ec0fa50c
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /28, 4 /28, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /10, 8 /10, 16 /10, 32 /10
+//	  DstPort: 2 cores /15, 4 /14, 8 /9, 16 /9, 32 /9
+//	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /30, 4 /30, 8 /26, 16 /26, 32 /26
+//	  DstIP: 2 cores /29, 4 /29, 8 /29, 16 /28, 32 /26
+//	  SrcPort: 2 cores /12, 4 /12, 8 /12, 16 /12, 32 /10
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /11
+//	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /27, 32 /27
+//	  DstIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /13, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 
-// maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
+// maestrogenLimiter_stale_run_go_generate is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLimiterShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLimiter_stale_run_go_generate struct {
 	budget *maestro.Table[uint32, uint32]
 	limit  uint32
 }
 
+type (
+	maestrogenLimiterNew_stale_run_go_generate     func(Config) *Limiter
+	maestrogenLimiterProcess_stale_run_go_generate func(*Limiter, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Limiter) maestrogenLimiterShape { return maestrogenLimiterShape(nf) }
-	_ func(Config) *Limiter                           = New
-	_ func(*Limiter, *maestro.Packet) maestro.Verdict = (*Limiter).Process
+	_ = func(nf Limiter) maestrogenLimiter_stale_run_go_generate {
+		return maestrogenLimiter_stale_run_go_generate(nf)
+	}
+	_ maestrogenLimiterNew_stale_run_go_generate     = New
+	_ maestrogenLimiterProcess_stale_run_go_generate = (*Limiter).Process
 )
 
 // maestrogenLimiterRETASize is the redirection table size of the NIC profile the keys
@@ -55,7 +78,10 @@ var (
 const maestrogenLimiterRETASize = 512
 
 // maestrogenLimiterRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -63,20 +89,20 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x5f, 0xfd, 0x9d, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
-				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
-				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
+				0x8b, 0xb1, 0xe6, 0x7e, 0x40, 0x31, 0x21, 0xf0, 0xd4, 0x0b, 0xf3, 0x36, 0x5b,
+				0x7f, 0x30, 0xab, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39, 0x2c, 0x8a,
+				0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03, 0x2c, 0x6b,
+				0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a, 0x54, 0xa2,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
-				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
-				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+				0x79, 0x00, 0xbb, 0x6a, 0x2a, 0x57, 0x75, 0x05, 0xf5, 0x72, 0xe8, 0x68, 0x68,
+				0x50, 0x5a, 0x1d, 0xe3, 0x68, 0xf5, 0x15, 0x93, 0x36, 0x5d, 0x7c, 0x43, 0x03,
+				0xba, 0x80, 0x69, 0x85, 0xe9, 0x56, 0x55, 0xcd, 0xbe, 0xbf, 0x68, 0xb8, 0x87,
+				0xa1, 0x17, 0x5a, 0x26, 0x0c, 0x22, 0xcb, 0x35, 0x4f, 0x12, 0x76, 0x21, 0x63,
 			},
 		},
 		{
@@ -86,10 +112,10 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			Default: true,
 			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
-				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
-				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
-				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
+				0x02, 0xda, 0xe2, 0x15, 0xa6, 0x15, 0xe8, 0xf8, 0x1c, 0x03, 0x75, 0xe0, 0xf6,
+				0xa6, 0xbf, 0x1b, 0x30, 0x78, 0xd7, 0x5c, 0xac, 0x75, 0xcc, 0xc5, 0x26, 0x41,
+				0x5e, 0x8a, 0x80, 0xab, 0xd6, 0x14, 0xca, 0xcb, 0x57, 0x46, 0xca, 0x28, 0x23,
+				0x8b, 0x14, 0xc2, 0x0d, 0x5c, 0x79, 0xb7, 0xbe, 0x30, 0xec, 0x0f, 0xa5, 0x0c,
 			},
 		},
 	}

@@ -31,6 +31,7 @@ type Config struct {
 // WAN packets pass only as replies of a live flow.
 //
 //maestro:nf
+//maestro:ack MAE002 adversarial NF: its key hides the packet fields on purpose, and locks is the sound outcome TestAdversarial expects
 type FW struct {
 	//maestro:state
 	flows *maestro.Table[maestro.FlowID, struct{}]

@@ -34,6 +34,7 @@ type Config struct {
 // opens with its first packet and lasts Timeout.
 //
 //maestro:nf
+//maestro:ack MAE003 adversarial NF: its key has no field RSS can hash on purpose, and locks is the sound outcome TestAdversarial expects
 type Limiter struct {
 	//maestro:state
 	budget *maestro.Table[uint8, uint32]

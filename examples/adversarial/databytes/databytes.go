@@ -32,6 +32,7 @@ type Config struct {
 // opens with its first packet and lasts Timeout.
 //
 //maestro:nf
+//maestro:ack MAE002 adversarial NF: its key hides the packet fields on purpose, and locks is the sound outcome TestAdversarial expects
 type Limiter struct {
 	//maestro:state
 	budget *maestro.Table[uint32, uint32]

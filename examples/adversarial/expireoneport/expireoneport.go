@@ -31,6 +31,7 @@ type Config struct {
 // WAN packets pass only as replies of a live flow.
 //
 //maestro:nf
+//maestro:ack MAE017 adversarial NF: its Expire does not run first on purpose, and locks is the sound outcome TestAdversarial expects
 type FW struct {
 	//maestro:state
 	flows *maestro.Table[maestro.FlowID, struct{}]

@@ -30,6 +30,7 @@ type Config struct {
 // when the slot named by their destination port's low byte is marked.
 //
 //maestro:nf
+//maestro:ack MAE003 adversarial NF: its key has no field RSS can hash on purpose, and locks is the sound outcome TestAdversarial expects
 type Tagger struct {
 	//maestro:state
 	slots *maestro.Allocator

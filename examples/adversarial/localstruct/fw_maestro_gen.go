@@ -32,24 +32,45 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
 //	RSS port 0: key 5ffd9d215add556aedbe7320e96a3d20cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS port 1: key ddc8276aedbe73215add556a3d20e96a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
 //	RSS port 2 (and every port not declared): key 4f23eb6aedbe73215add556a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	  DstPort: 2 cores /11, 4 /11, 8 /11, 16 /11, 32 /11
+//	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  SrcPort: 2 cores /11, 4 /11, 8 /11, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /27, 4 /27, 8 /27, 16 /27, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /28, 16 /28, 32 /27
+//	  SrcPort: 2 cores /11, 4 /11, 8 /11, 16 /11, 32 /11
+//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
 
-// maestrogenFWShape is FW's struct as maestrogen saw it. The conversion below
+// maestrogenFW_stale_run_go_generate is FW's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of FW is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenFWShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenFW_stale_run_go_generate struct {
 	flows *maestro.Table[maestro.FlowID, struct{}]
 }
 
+type (
+	maestrogenFWNew_stale_run_go_generate     func(Config) *FW
+	maestrogenFWProcess_stale_run_go_generate func(*FW, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                            = func(nf FW) maestrogenFWShape { return maestrogenFWShape(nf) }
-	_ func(Config) *FW                           = New
-	_ func(*FW, *maestro.Packet) maestro.Verdict = (*FW).Process
+	_                                           = func(nf FW) maestrogenFW_stale_run_go_generate { return maestrogenFW_stale_run_go_generate(nf) }
+	_ maestrogenFWNew_stale_run_go_generate     = New
+	_ maestrogenFWProcess_stale_run_go_generate = (*FW).Process
 )
 
 // maestrogenFWRETASize is the redirection table size of the NIC profile the keys
@@ -57,7 +78,10 @@ var (
 const maestrogenFWRETASize = 512
 
 // maestrogenFWRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenFWRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{

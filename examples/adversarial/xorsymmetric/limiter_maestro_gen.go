@@ -36,25 +36,42 @@ import (
 //	RSS constraint: port 1 DependsOnly(SrcIP,DstIP)
 //	RSS constraint: port 2 DependsOnly(SrcIP,DstIP)
 //	RSS port 0: key 5ffd9c015add54015add540000000000cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
 //	RSS port 1: key ddc826015add54015add5400000000001c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
 //	RSS port 2 (and every port not declared): key 4f23ea015add54015add540000000000ef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP; RETA 512 entries
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
+//	  DstIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
+//	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
+//	  DstIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
+//	RSS spread, port 2 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
+//	  DstIP: 2 cores /30, 4 /29, 8 /28, 16 /27, 32 /26
 
-// maestrogenLimiterShape is Limiter's struct as maestrogen saw it. The conversion below
+// maestrogenLimiter_stale_run_go_generate is Limiter's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Limiter is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenLimiterShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenLimiter_stale_run_go_generate struct {
 	budget *maestro.Table[uint32, uint32]
 	limit  uint32
 }
 
+type (
+	maestrogenLimiterNew_stale_run_go_generate     func(Config) *Limiter
+	maestrogenLimiterProcess_stale_run_go_generate func(*Limiter, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                                 = func(nf Limiter) maestrogenLimiterShape { return maestrogenLimiterShape(nf) }
-	_ func(Config) *Limiter                           = New
-	_ func(*Limiter, *maestro.Packet) maestro.Verdict = (*Limiter).Process
+	_ = func(nf Limiter) maestrogenLimiter_stale_run_go_generate {
+		return maestrogenLimiter_stale_run_go_generate(nf)
+	}
+	_ maestrogenLimiterNew_stale_run_go_generate     = New
+	_ maestrogenLimiterProcess_stale_run_go_generate = (*Limiter).Process
 )
 
 // maestrogenLimiterRETASize is the redirection table size of the NIC profile the keys
@@ -62,7 +79,10 @@ var (
 const maestrogenLimiterRETASize = 512
 
 // maestrogenLimiterRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -100,7 +120,7 @@ func maestrogenLimiterRSS(cores int) ([]rss.Config, error) {
 			},
 		},
 	}
-	return rss.ForCores(cfgs, maestrogenLimiterRETASize, cores)
+	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenLimiterRETASize, cores)
 }
 
 // LimiterParallel is Limiter parallelized shared-nothing by maestrogen: every core runs

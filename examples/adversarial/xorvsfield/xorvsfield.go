@@ -28,6 +28,7 @@ type Config struct {
 // when their destination equals one recorded XOR.
 //
 //maestro:nf
+//maestro:ack MAE003 adversarial NF: its key has no field RSS can hash on purpose, and locks is the sound outcome TestAdversarial expects
 type Mixer struct {
 	//maestro:state
 	seen *maestro.Table[uint32, struct{}]

@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/nfmaestro/maestro/examples/catalog"
+	"github.com/nfmaestro/maestro/internal/buildinfo"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -108,6 +109,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.StringVar(&o.csv, "csv", "", "also write the results as CSV to `FILE`")
 	fs.StringVar(&o.json, "json", "", "also write the results as JSON to `FILE`")
 	fs.StringVar(&o.plots, "plots", "", "write cores-vs-Mpps plots (SVG and PNG), one per NF and traffic, to `DIR`")
+	version := buildinfo.Flag(fs)
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile to `FILE` (workers carry pprof labels nf, variant, traffic, cores)")
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
@@ -120,6 +122,11 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 			return nil, err
 		}
 		return nil, usageErr("%v (see nfbench -h)", err)
+	}
+	if *version {
+		// Done, like -h: the caller exits 0.
+		fmt.Fprintln(stdout, "nfbench", buildinfo.String())
+		return nil, flag.ErrHelp
 	}
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q (see nfbench -h)", fs.Arg(0))

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -342,5 +343,12 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if code := run([]string{"-cores", "0"}, &out, &errs); code != 2 {
 		t.Errorf("bad flag: exit %d, want 2", code)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := parseFlags([]string{"-version"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.HasPrefix(out.String(), "nfbench github.com/nfmaestro/maestro ") {
+		t.Errorf("-version: %v, %q", err, out.String())
 	}
 }

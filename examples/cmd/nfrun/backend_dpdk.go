@@ -34,7 +34,13 @@ func runDPDK(ctx context.Context, eal []string, proc nic.Processor, ports int, c
 	}
 	var report func(dpdk.Stats)
 	if progress != nil {
-		report = func(s dpdk.Stats) { progress(soft.Progress{Packets: s.Total.RX, Elapsed: s.Elapsed}) }
+		report = func(s dpdk.Stats) {
+			ports := make([]nic.Stats, len(s.Ports))
+			for i, p := range s.Ports {
+				ports[i] = p.Stats
+			}
+			progress(soft.Progress{Packets: s.Total.RX, Elapsed: s.Elapsed, Ports: ports})
+		}
 	}
 	res, err := dpdk.Run(ctx, cfg, proc, report)
 	// Closing the ports flushes and closes net_pcap's output files; the

@@ -39,7 +39,7 @@ func (o *options) ownership(proc nic.Processor, stderr io.Writer) (*maestro.Owne
 }
 
 // checkOwnership reports what own saw after the run: a summary line on
-// stdout when clean; the violations on stderr otherwise, as the run's error
+// stdout when clean (stderr with -json); the violations on stderr otherwise, as the run's error
 // with -check and as a warning without.
 func (o *options) checkOwnership(own *maestro.Ownership, stdout, stderr io.Writer) error {
 	if own == nil {
@@ -47,6 +47,9 @@ func (o *options) checkOwnership(own *maestro.Ownership, stdout, stderr io.Write
 	}
 	err := own.Err()
 	if err == nil {
+		if o.json {
+			stdout = stderr // stdout holds the JSON document alone
+		}
 		fmt.Fprintf(stdout, "ownership check: %d keys, each touched by one core only", own.Keys())
 		if n := own.Untracked(); n > 0 {
 			fmt.Fprintf(stdout, " (%d accesses beyond the tracked keys unchecked)", n)

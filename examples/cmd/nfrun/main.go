@@ -2,9 +2,15 @@
 // on the software or the DPDK backend:
 //
 //	nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
-//	      [-backend soft|dpdk] [-eal "..."] [-check] [NF flags] [traffic flags]
+//	      [-loop N] [-pps R | -speed X] [-json] [-backend soft|dpdk] [-eal "..."]
+//	      [-check] [-version] [NF flags] [traffic flags]
+//	nfrun -nf NAME -backend xdp -iface IF0,IF1 [-cores N] [-xdp-mode native|generic] [-duration D] [-out DIR]
 //
+// With -backend xdp (AF_XDP, Linux, root) the i-th -iface interface is
+// port i and the run lasts -duration or until SIGINT (see nic/xdp).
 // The i-th -in file is port i; the files' packets are merged by timestamp.
+// An -in pcap may be a FIFO or a pipe (pcapng must be a regular file);
+// SIGINT reaches a read waiting on it.
 // Without -in, nfrun generates traffic in memory (package
 // nic/soft/traffic: -flows, -packets, -dist, -bidir, -sizes, ... ; a
 // traffic flag whose name the NF already uses is renamed -gen-NAME); a
@@ -12,7 +18,7 @@
 // an NF's -capacity below 1 and a negative duration (-timeout, ...).
 // With -out DIR it writes DIR/port<N>.pcap for every port of the NF (in
 // input order, so sequential and parallel runs compare file to file) and
-// DIR/summary.txt.
+// DIR/summary.txt (and DIR/summary.json with -json).
 //
 // -seq runs the plain sequential NF on one core. Otherwise the NF's
 // generated parallel code runs on -cores workers (default: every CPU), fed
@@ -29,8 +35,20 @@
 //
 //	go run -tags maestrocheck ./examples/cmd/nfrun -nf fw -check
 //
-// Progress goes to stderr every -progress (default 1s); the final summary
-// (per port in/out/dropped, per core packets, total Mpps) to stdout.
+// Progress goes to stderr every -progress (default 1s), with each port's
+// packet and bit rates since the previous report; the final summary (per
+// port in/out/dropped/missed packets, bytes and Gbps; per core packets;
+// total Mpps) to stdout, as JSON with -json (the Summary type).
+//
+// The software backend streams its input, whatever its length: capture
+// files are read as they are processed, and generated traffic beyond 256
+// MiB is made as it is consumed (a smaller trace is generated before the
+// run, so that the rate measured is the NF's alone). -loop N replays the input N times, each pass following
+// the previous one in time; -pps R paces the replay at R packets per
+// second and -speed X at X times the capture's own timing (1: real time).
+//
+// The run itself is one call to soft.RunNF, which programs the software
+// NIC with the parallel NF's own RSS configuration.
 //
 // SIGINT (Ctrl-C) stops the run on either backend: nfrun flushes and closes
 // its outputs, prints the summary of what was processed, and exits 130. A
@@ -47,13 +65,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nfmaestro/maestro/examples/catalog"
+	"github.com/nfmaestro/maestro/internal/buildinfo"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic"
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -121,6 +139,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if errors.Is(err, errVersion) {
+		fmt.Fprintln(stdout, "nfrun", buildinfo.String())
+		return exitOK
+	}
 	fmt.Fprintf(stderr, "nfrun: %v\n", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -141,12 +163,16 @@ func (s *stringList) Set(v string) error {
 
 // valueFlags are nfrun's own flags that take a value: scanNF skips their
 // values so that, say, an -eal string is never mistaken for -nf.
-var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true}
+var valueFlags = map[string]bool{"nf": true, "cores": true, "in": true, "out": true, "backend": true, "eal": true, "progress": true, "loop": true, "pps": true, "speed": true, "iface": true, "xdp-mode": true, "duration": true}
+
+// errVersion is parse's answer to -version: print the version, exit 0.
+var errVersion = errors.New("version requested")
 
 // scanNF finds the -nf value among args before the flags are defined (the
 // NF's own flags depend on it). It accepts -nf X, -nf=X, --nf X and --nf=X;
 // the last one wins, as with the flag package. help reports -h or -help.
-func scanNF(args []string) (name string, help bool, err error) {
+// version reports -version (whatever else the command line holds).
+func scanNF(args []string) (name string, help, version bool, err error) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -159,10 +185,12 @@ func scanNF(args []string) (name string, help bool, err error) {
 		switch {
 		case flagName == "h" || flagName == "help":
 			help = true
+		case flagName == "version" && (!hasValue || value == "true"):
+			version = true
 		case flagName == "nf":
 			if !hasValue {
 				if i+1 >= len(args) {
-					return "", help, usageErr("flag needs an argument: -nf")
+					return "", help, version, usageErr("flag needs an argument: -nf")
 				}
 				i++
 				value = args[i]
@@ -172,7 +200,7 @@ func scanNF(args []string) (name string, help bool, err error) {
 			i++
 		}
 	}
-	return name, help, nil
+	return name, help, version, nil
 }
 
 // options are the parsed command line.
@@ -190,14 +218,20 @@ type options struct {
 	ownCheck   bool
 	pin        bool
 	progress   time.Duration
+	json       bool
+	loop       int
+	pacing     soft.Pacing
 	gen        traffic.Config
 	genSet     []string     // traffic generation flags given on the command line
 	rss        []rss.Config // the parallel NF's RSS configuration, if it has one
+	xdp        xdpOptions   // -backend xdp (xdp.go)
 }
 
 func generalUsage(w io.Writer) {
 	fmt.Fprintln(w, `usage: nfrun -nf NAME [-seq] [-cores N] [-in PORT0.pcap -in PORT1.pcap ...] [-out DIR]
-             [-backend soft|dpdk] [-eal "..."] [-check] [NF flags] [traffic flags]
+             [-loop N] [-pps R | -speed X] [-json] [-backend soft|dpdk] [-eal "..."]
+             [-check] [-version] [NF flags] [traffic flags]
+       nfrun -nf NAME -backend xdp -iface IF0,IF1 [-cores N] [-xdp-mode native|generic] [-duration D] [-out DIR]
 
 Runs a catalog NF. "nfrun -nf NAME -h" lists every flag of that NF.
 
@@ -211,9 +245,12 @@ NFs:`)
 
 // parse builds the flag set for the NF named in args and parses args.
 func parse(args []string, stdout io.Writer) (*options, error) {
-	name, help, err := scanNF(args)
+	name, help, version, err := scanNF(args)
 	if err != nil {
 		return nil, err
+	}
+	if version {
+		return nil, errVersion
 	}
 	if name == "" {
 		if help {
@@ -233,12 +270,18 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.IntVar(&o.cores, "cores", runtime.NumCPU(), "number of worker cores for the parallel NF")
 	fs.Var(&o.in, "in", "input pcap or pcapng file; the i-th -in is port i (repeat; none: generate traffic)")
 	fs.StringVar(&o.out, "out", "", "write DIR/port<N>.pcap per port and DIR/summary.txt")
-	fs.StringVar(&o.backend, "backend", "soft", "backend: soft or dpdk")
+	fs.StringVar(&o.backend, "backend", "soft", "backend: soft, dpdk or xdp (AF_XDP, -iface)")
 	fs.StringVar(&o.eal, "eal", "", "DPDK EAL arguments (with -backend dpdk)")
 	fs.BoolVar(&o.traceOrder, "trace-order", false, "process in exact trace order (deterministic) instead of concurrently")
 	fs.BoolVar(&o.ownCheck, "check", false, "fail if a core touches a container key another core owns (binary built with -tags maestrocheck)")
 	fs.BoolVar(&o.pin, "pin", false, "pin each worker to its own CPU (software backend, concurrent mode)")
-	fs.DurationVar(&o.progress, "progress", time.Second, "progress report interval on stderr (0: none)")
+	fs.DurationVar(&o.progress, "progress", time.Second, "progress report interval on stderr, with each port's rates since the last report (0: none)")
+	fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and write DIR/summary.json with -out)")
+	fs.IntVar(&o.loop, "loop", 1, "replay the input `N` times (each pass shifted in time to follow the previous one)")
+	fs.Float64Var(&o.pacing.PPS, "pps", 0, "replay at this many packets per second (0: as fast as possible)")
+	fs.Float64Var(&o.pacing.Speed, "speed", 0, "replay at this multiple of capture time: 1 real time, 2 twice as fast (0: as fast as possible)")
+	buildinfo.Flag(fs)
+	o.xdp.register(fs)
 
 	// The NF registers its own flags. A catalog entry that clashes with
 	// ours makes the flag package panic; report it as an error instead.
@@ -333,13 +376,16 @@ func checkNFFlags(fs *flag.FlagSet) error {
 
 // check validates option combinations.
 func (o *options) check() error {
+	if err := o.checkXDP(); err != nil {
+		return err
+	}
 	switch {
 	case o.cores < 1:
 		return usageErr("-cores %d: need at least 1", o.cores)
 	case o.seq && o.coresSet && o.cores > 1:
 		return usageErr("-seq runs one core; it cannot be combined with -cores %d", o.cores)
-	case o.backend != "soft" && o.backend != "dpdk":
-		return usageErr("unknown -backend %q (want soft or dpdk)", o.backend)
+	case o.backend != "soft" && o.backend != "dpdk" && o.backend != "xdp":
+		return usageErr("unknown -backend %q (want soft, dpdk or xdp)", o.backend)
 	case o.backend == "soft" && o.eal != "":
 		return usageErr("-eal needs -backend dpdk")
 	case o.backend == "dpdk" && (len(o.in) > 0 || o.out != ""):
@@ -354,6 +400,13 @@ func (o *options) check() error {
 		return usageErr("%s", checkUsage)
 	case o.ownCheck && o.seq:
 		return usageErr("-check checks the parallel NF; it cannot be combined with -seq")
+	case o.loop < 1:
+		return usageErr("-loop %d: need at least 1", o.loop)
+	case o.backend == "dpdk" && (o.loop != 1 || o.pacing != soft.Pacing{}):
+		return usageErr("-loop, -pps and -speed pace the software backend's replay; -backend dpdk takes its packets from the -eal ports")
+	}
+	if err := o.pacing.Validate(); err != nil {
+		return usageErr("%v", err)
 	}
 	if len(o.in) == 0 {
 		o.gen.Ports = o.ports()
@@ -424,14 +477,16 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var progress func(soft.Progress)
 	if o.progress > 0 {
+		var prev soft.Progress
 		progress = func(p soft.Progress) {
-			fmt.Fprintf(stderr, "nfrun: %d packets, %.2f Mpps, %v\n", p.Packets, p.Mpps(), p.Elapsed.Round(time.Millisecond))
+			fmt.Fprintln(stderr, progressLine(prev, p))
+			prev = p
 		}
 	}
 	if o.backend == "dpdk" {
 		res, err := runDPDK(ctx, strings.Fields(o.eal), proc, o.ports(), o.rss, dispatch, progress, o.progress)
 		if res != nil {
-			if rerr := o.report(res, desc+", dpdk backend", "EAL: "+o.eal, stdout); rerr != nil && err == nil {
+			if rerr := o.report(res, desc+", dpdk backend", "EAL: "+o.eal, ctx.Err() != nil, stdout); rerr != nil && err == nil {
 				err = rerr
 			}
 		}
@@ -441,23 +496,67 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return o.checkOwnership(own, stdout, stderr)
 	}
 
-	var src soft.Source
+	if o.backend == "xdp" {
+		if err := o.runXDP(ctx, proc, desc, progress, stdout, stderr); err != nil {
+			return err
+		}
+		return o.checkOwnership(own, stdout, stderr)
+	}
+
+	// The input: capture files, reopened for every -loop pass, or traffic
+	// generated as it is consumed. Either streams: memory does not grow
+	// with the trace.
 	var input string
-	var pcapIn *soft.PcapReader
+	var firstPcap *soft.PcapReader
+	var open func() (soft.Source, error)
 	if len(o.in) > 0 {
-		r, err := soft.OpenPcaps(o.in...)
-		if err != nil {
-			return runtimeErr(err)
+		input = "pcap: " + strings.Join(o.in, " ")
+		open = func() (soft.Source, error) {
+			r, err := soft.OpenPcaps(o.in...)
+			if err != nil {
+				return nil, err
+			}
+			if firstPcap == nil {
+				firstPcap = r
+			}
+			// An input that is a FIFO or a pipe may block in read() for
+			// ever: an interrupt must reach it there. Interrupt is safe
+			// on a reader a later pass has closed.
+			context.AfterFunc(ctx, func() { r.Interrupt(ctx.Err()) })
+			return r, nil
 		}
-		defer r.Close()
-		src, input, pcapIn = r, "pcap: "+strings.Join(o.in, " "), r
 	} else {
-		tr, err := traffic.Generate(o.gen)
-		if err != nil {
-			return runtimeErr(err)
-		}
-		src = tr.Reader()
 		input = fmt.Sprintf("generated: %d packets, %d %v %v flows, bidir %g, seed %d", o.gen.Packets, o.gen.Flows, o.gen.Dist, o.gen.Proto, o.gen.Bidir, o.gen.Seed)
+		if traceBytes(o.gen) <= inMemoryBudget {
+			// Generated before the run, so that the rate measured is the
+			// NF's and not the generator's.
+			tr, err := traffic.Generate(o.gen)
+			if err != nil {
+				return runtimeErr(err)
+			}
+			open = func() (soft.Source, error) { return tr.Reader(), nil }
+		} else {
+			input += " (streamed: the rate includes generating them)"
+			open = func() (soft.Source, error) { return traffic.NewSource(o.gen) }
+		}
+	}
+	if o.loop > 1 {
+		input += fmt.Sprintf(", %d times", o.loop)
+	}
+	switch {
+	case o.pacing.PPS > 0:
+		input += fmt.Sprintf(", paced at %g packets/s", o.pacing.PPS)
+	case o.pacing.Speed > 0:
+		input += fmt.Sprintf(", paced at %g times capture speed", o.pacing.Speed)
+	}
+	looped, err := soft.Loop(open, o.loop)
+	if err != nil {
+		return runtimeErr(err)
+	}
+	defer looped.Close()
+	src, err := soft.Pace(ctx, looped, o.pacing)
+	if err != nil {
+		return runtimeErr(err)
 	}
 
 	if note != "" {
@@ -465,29 +564,18 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// command line gets one line of error and nothing else.
 		fmt.Fprintf(stderr, "nfrun: %s\n", note)
 	}
-	cfg := soft.Config{Ports: o.ports(), Mode: soft.Concurrent, Dispatch: dispatch, Progress: progress, ProgressEvery: o.progress, Pin: o.pin}
+	// RunNF programs the software NIC with the parallel NF's own RSS
+	// configuration (a sequential or hash-dispatched NF gets a hash).
+	cfg := soft.Config{Ports: o.ports(), Mode: soft.Concurrent, Progress: progress, ProgressEvery: o.progress, Pin: o.pin}
 	if o.traceOrder {
 		cfg.Mode = soft.TraceOrder
 	}
-	var pcaps *soft.PcapDir
-	if o.out != "" {
-		pcaps, err = soft.CreatePcaps(o.out, o.ports(), false)
-		if err != nil {
-			return runtimeErr(err)
-		}
-		cfg.Sink = pcaps
-	}
-	res, runErr := soft.Run(ctx, src, proc, cfg)
-	if pcapIn != nil {
-		warnCaptures(pcapIn.Stats(), stderr)
-	}
-	if pcaps != nil {
-		if err := pcaps.Close(); err != nil && runErr == nil {
-			runErr = err
-		}
+	res, runErr := soft.RunNF(ctx, proc, soft.Job{Source: src, Out: o.out, Config: cfg})
+	if firstPcap != nil {
+		warnCaptures(firstPcap.Stats(), stderr)
 	}
 	if res != nil {
-		if err := o.report(res, fmt.Sprintf("%s, soft backend, %v", desc, cfg.Mode), input, stdout); err != nil && runErr == nil {
+		if err := o.report(res, fmt.Sprintf("%s, soft backend, %v", desc, cfg.Mode), input, ctx.Err() != nil, stdout); err != nil && runErr == nil {
 			runErr = err
 		}
 	}
@@ -495,6 +583,23 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return o.checkOwnership(own, stdout, stderr)
+}
+
+// inMemoryBudget is the largest generated trace nfrun holds in memory
+// before the run; a larger one is generated as the run consumes it, in
+// memory bounded by the flows (the generator then shares the CPU with the
+// NF, and the measured rate includes it).
+const inMemoryBudget = 256 << 20
+
+// traceBytes estimates the memory a generated trace takes in a soft.Trace:
+// each frame's bytes plus its Frame header.
+func traceBytes(c traffic.Config) int64 {
+	mean := 0
+	for _, s := range c.Sizes {
+		mean += s
+	}
+	mean /= max(len(c.Sizes), 1)
+	return int64(c.Packets) * int64(mean+48)
 }
 
 // warnCaptures warns, once per file and with counts, about records that a
@@ -508,41 +613,4 @@ func warnCaptures(stats []soft.CaptureStats, stderr io.Writer) {
 			fmt.Fprintf(stderr, "nfrun: warning: %s: timestamps go backwards %d time(s) in %d records (replayed in file order)\n", s.File, s.Backwards, s.Records)
 		}
 	}
-}
-
-// report prints the summary, and writes it to DIR/summary.txt with -out.
-func (o *options) report(res *soft.Result, desc, input string, stdout io.Writer) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "nf %s: %s\ninput: %s\n\n", o.nf.Name, desc, input)
-	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "port\tin\tout\tdropped\tmissed\t")
-	for port, s := range res.Ports {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t\n", port, s.RX, s.TX, s.Dropped, s.Missed)
-	}
-	tw.Flush()
-	b.WriteString("\n")
-	fmt.Fprintln(tw, "core\tpackets\tout\tdropped\tshare\t")
-	for core, s := range res.Cores {
-		share := 0.0
-		if res.Packets > 0 {
-			share = 100 * float64(s.RX) / float64(res.Packets)
-		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f%%\t\n", core, s.RX, s.TX, s.Dropped, share)
-	}
-	tw.Flush()
-	fmt.Fprintf(&b, "\ntotal: %d packets in %v: %.3f Mpps", res.Packets, res.Elapsed.Round(time.Microsecond), res.Mpps())
-	if res.BadPort > 0 {
-		fmt.Fprintf(&b, " (%d verdicts to a nonexistent port, counted as dropped)", res.BadPort)
-	}
-	if res.Refused > 0 {
-		fmt.Fprintf(&b, " (%d frame(s) too large for the backend refused, counted as missed)", res.Refused)
-	}
-	b.WriteString("\n")
-	if _, err := io.WriteString(stdout, b.String()); err != nil {
-		return err
-	}
-	if o.out != "" {
-		return os.WriteFile(filepath.Join(o.out, "summary.txt"), []byte(b.String()), 0o644)
-	}
-	return nil
 }

@@ -129,3 +129,56 @@ func TestHostile(t *testing.T) {
 		t.Errorf("%d frames on the extra port, %d not fully parsed", per, bad)
 	}
 }
+
+func TestNFFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-nf", "fw", "-out", t.TempDir()}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "nat and lb") {
+		t.Errorf("-nf fw: exit %d, stderr %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"-nf", "nat", "-cores", "0", "-out", t.TempDir()}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "-cores 0") {
+		t.Errorf("-cores 0: exit %d, stderr %q", code, errb.String())
+	}
+	// The NAT's own flags exist only with -nf nat.
+	errb.Reset()
+	if code := run([]string{"-ext-ip", "1.2.3.4", "-out", t.TempDir()}, &out, &errb); code != 2 {
+		t.Errorf("-ext-ip without -nf nat: exit %d", code)
+	}
+	dir := gen(t, "-nf", "nat", "-ext-ip", "198.51.100.7", "-cores", "2", "-packets", "3000", "-flows", "100")
+	wan := soft.PortFile(dir, 1)
+	tr, err := soft.ReadTrace(wan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range tr.Frames {
+		var p maestro.Packet
+		p.Reset(f.Data, 1, f.Time)
+		if p.DstIP != 198<<24|51<<16|100<<8|7 {
+			t.Fatalf("reply %d to %#x, not the NAT's -ext-ip", i, p.DstIP)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nf", "nat"}, "nat"},
+		{[]string{"--nf=lb", "-nf", "nat"}, "nat"},
+		{[]string{"-packets", "-nf"}, ""},
+		{[]string{"-seed", "1", "--", "-nf", "lb"}, ""},
+	} {
+		if got := scanFlag(c.args, "nf"); got != c.want {
+			t.Errorf("scanFlag(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+	out.Reset()
+	if code := run([]string{"-version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "tracegen ") {
+		t.Errorf("-version: exit %d, %q", code, out.String())
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "tracegen github.com/nfmaestro/maestro ") {
+		t.Errorf("-version: exit %d, %q %q", code, out.String(), errb.String())
+	}
+}

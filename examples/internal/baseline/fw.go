@@ -7,9 +7,10 @@ import (
 	"github.com/nfmaestro/maestro/maestro"
 )
 
-// FW is examples/fw with its flow table in a concurrent Map: LAN packets
-// create or refresh their 5-tuple, WAN packets pass if the reversed 5-tuple
-// is live.
+// FW is the paper's firewall (examples/fwbasic; examples/fw matches it on
+// the TCP and UDP traffic the benchmarks send) with its flow table in a
+// concurrent Map: LAN packets create or refresh their 5-tuple, WAN packets
+// pass if the reversed 5-tuple is live.
 type FW struct {
 	flows   *Map[maestro.FlowID, *stamp]
 	timeout int64

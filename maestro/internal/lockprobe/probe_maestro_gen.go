@@ -23,25 +23,41 @@ import (
 //	state flows *maestro.Table[maestro.FlowID, uint8] (Table)
 //	  probe.go: flows.Insert write on ports [] key ()
 //	RSS constraints: none
-//	RSS port 0: key 095ffdc6a73d5d6574b9ddbb20e6c7d208cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
-//	RSS port 1: key 0dddc8654b2bba500470529d5518fb8d0a1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31
-//	  hash ipv4-tcp,ipv4-udp,ipv4; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries
+//	RSS port 0: key db7a8a254e0f2ce65779c98db3c281e559e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a1faa2e
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key 50ca8a2e2db650a9888b89cee092a8a4a6a7d575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /28, 32 /27
+//	  DstIP: 2 cores /30, 4 /30, 8 /29, 16 /28, 32 /25
+//	  SrcPort: 2 cores /15, 4 /11, 8 /11, 16 /11, 32 /11
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /11, 32 /11
+//	RSS spread, port 1 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /29, 4 /29, 8 /29, 16 /26, 32 /26
+//	  DstIP: 2 cores /31, 4 /29, 8 /29, 16 /28, 32 /27
+//	  SrcPort: 2 cores /15, 4 /13, 8 /13, 16 /9, 32 /9
+//	  DstPort: 2 cores /14, 4 /14, 8 /13, 16 /12, 32 /10
 
-// maestrogenProbeShape is Probe's struct as maestrogen saw it. The conversion below
+// maestrogenProbe_stale_run_go_generate is Probe's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of Probe is added, removed, renamed or
-// retyped: the plan may have changed, so run go generate again.
-type maestrogenProbeShape struct {
+// retyped, and the two others when New or Process change: the plan
+// may have changed, so run go generate again.
+type maestrogenProbe_stale_run_go_generate struct {
 	panics  bool
 	weights []uint8
 	flows   *maestro.Table[maestro.FlowID, uint8]
 }
 
+type (
+	maestrogenProbeNew_stale_run_go_generate     func(Config) *Probe
+	maestrogenProbeProcess_stale_run_go_generate func(*Probe, *maestro.Packet) maestro.Verdict
+)
+
 // Compile-time guards tying this file to the NF it was generated from.
 var (
-	_                                               = func(nf Probe) maestrogenProbeShape { return maestrogenProbeShape(nf) }
-	_ func(Config) *Probe                           = New
-	_ func(*Probe, *maestro.Packet) maestro.Verdict = (*Probe).Process
+	_                                              = func(nf Probe) maestrogenProbe_stale_run_go_generate { return maestrogenProbe_stale_run_go_generate(nf) }
+	_ maestrogenProbeNew_stale_run_go_generate     = New
+	_ maestrogenProbeProcess_stale_run_go_generate = (*Probe).Process
 )
 
 // maestrogenProbeRETASize is the redirection table size of the NIC profile the keys
@@ -49,7 +65,10 @@ var (
 const maestrogenProbeRETASize = 512
 
 // maestrogenProbeRSS returns the RSS configuration of every port for cores queues:
-// the solved Toeplitz keys and hash fields, and one round-robin RETA
+// the solved Toeplitz keys and hash fields (the *Only flags narrow the
+// input to the fields the port's queue may depend on), and one
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
+// was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenProbeRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
@@ -57,20 +76,20 @@ func maestrogenProbeRSS(cores int) ([]rss.Config, error) {
 			Port:   0,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x09, 0x5f, 0xfd, 0xc6, 0xa7, 0x3d, 0x5d, 0x65, 0x74, 0xb9, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0x08, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f,
-				0x60, 0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b,
-				0x3a, 0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b,
+				0xdb, 0x7a, 0x8a, 0x25, 0x4e, 0x0f, 0x2c, 0xe6, 0x57, 0x79, 0xc9, 0x8d, 0xb3,
+				0xc2, 0x81, 0xe5, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51, 0x3a, 0x69, 0x69,
+				0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6, 0xf4, 0xb3, 0x66,
+				0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a, 0x1f, 0xaa, 0x2e,
 			},
 		},
 		{
 			Port:   1,
 			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x0d, 0xdd, 0xc8, 0x65, 0x4b, 0x2b, 0xba, 0x50, 0x04, 0x70, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8d, 0x0a, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27,
-				0x06, 0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b,
-				0x23, 0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31,
+				0x50, 0xca, 0x8a, 0x2e, 0x2d, 0xb6, 0x50, 0xa9, 0x88, 0x8b, 0x89, 0xce, 0xe0,
+				0x92, 0xa8, 0xa4, 0xa6, 0xa7, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39,
+				0x2c, 0x8a, 0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03,
+				0x2c, 0x6b, 0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a,
 			},
 		},
 	}

@@ -9,7 +9,8 @@ import (
 
 // RegisterFlags defines the flags that set c's fields on fs, with c's current
 // values as defaults: -ports, -flows, -packets, -dist, -zipf-s, -bidir,
-// -churn, -sizes, -seed, -rate, -proto, -hostile, -kinds, -pool. Flag values are checked as they are
+// -churn, -sizes, -seed, -rate, -proto, -hostile, -kinds, -pool, -inbound,
+// -heartbeat, -heartbeat-backends. Flag values are checked as they are
 // parsed where they can be on their own; call Validate after parsing for the
 // rest.
 //
@@ -31,6 +32,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.Hostile, "hostile", c.Hostile, "fraction of packets that are hostile traffic, `0..1`")
 	fs.Var((*kindsValue)(&c.Kinds), "kinds", "hostile kinds: `all` or a comma list of "+strings.Join(kindNames, ", "))
 	fs.BoolVar(&c.Pool, "pool", c.Pool, "draw flows from small pools of adjacent addresses and ports (colliding keys, carries)")
+	fs.BoolVar(&c.Inbound, "inbound", c.Inbound, "flows start on the WAN side (last port), replies enter the LAN side")
+	fs.Float64Var(&c.Heartbeat, "heartbeat", c.Heartbeat, "fraction of packets that are heartbeats from backends on port 0, `0..1`")
+	fs.IntVar(&c.Backends, "heartbeat-backends", c.Backends, "number of backends sending heartbeats (0: 16)")
 }
 
 type kindsValue Kind

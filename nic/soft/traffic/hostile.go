@@ -56,6 +56,21 @@ const (
 	// 0 or 1, a broadcast or multicast destination MAC, or no UDP
 	// checksum.
 	KindOdd
+	// KindEcho: pings of a flow's LAN host to its server by a fixed
+	// identifier per flow, a request and its reply, one of them alone, a
+	// reply with another identifier or from the server's neighbour, or an
+	// echo request from the server (icmpfrag.go).
+	KindEcho
+	// KindQuote: ICMP errors from a router to a flow's LAN host quoting the
+	// flow's LAN datagram or ping, a datagram of no flow, or the flow's
+	// datagram sent to the LAN host next door; or a redirect
+	// (icmpfrag.go).
+	KindQuote
+	// KindFragFlow: a flow's reply datagram in a first and a later
+	// fragment, with later fragments of other datagrams (another IP ID, or
+	// the server's neighbour) in between, or a LAN first fragment followed
+	// by a fragmented reply (icmpfrag.go).
+	KindFragFlow
 
 	kindEnd
 )
@@ -67,7 +82,7 @@ const AllKinds = kindEnd - 1
 // KindExtraPort, which adds a port the consumer of the trace must expect.
 const DefaultKinds = AllKinds &^ KindExtraPort
 
-var kindNames = []string{"icmp", "malformed", "truncated", "fragment", "nonip", "spoofed", "unsolicited", "extraport", "burst", "vlan", "odd"}
+var kindNames = []string{"icmp", "malformed", "truncated", "fragment", "nonip", "spoofed", "unsolicited", "extraport", "burst", "vlan", "odd", "echo", "quote", "fragflow"}
 
 // String formats k as a comma-separated list of kind names ("all" for
 // AllKinds, "" for none).
@@ -89,7 +104,7 @@ func (k Kind) String() string {
 
 // ParseKinds parses the format of Kind.String: "all", or a comma-separated
 // list of icmp, malformed, truncated, fragment, nonip, spoofed, unsolicited,
-// extraport, burst, vlan, odd.
+// extraport, burst, vlan, odd, echo, quote, fragflow.
 func ParseKinds(s string) (Kind, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -229,6 +244,12 @@ func (g *generator) hostile(fl *flow) []hostileFrame {
 		g.emit(port, maestro.AppendFrame(g.buf(), fr))
 	case KindOdd:
 		g.odd(fl)
+	case KindEcho:
+		g.echo(fl)
+	case KindQuote:
+		g.quote(fl)
+	case KindFragFlow:
+		g.fragFlow(fl)
 	}
 	return g.out
 }
@@ -271,12 +292,20 @@ func (g *generator) flowFrame(fl *flow, reply bool, size int) (maestro.Frame, ma
 			fr.TCPFlags = 0x10 // ACK
 		}
 	}
-	port := fl.port
+	lan, wan := fl.port, g.wan()
+	if g.cfg.Inbound {
+		lan, wan = wan, lan
+	}
+	port := lan
 	if reply {
 		fr.EthSrc, fr.EthDst = fr.EthDst, fr.EthSrc
 		fr.SrcIP, fr.DstIP = fr.DstIP, fr.SrcIP
 		fr.SrcPort, fr.DstPort = fr.DstPort, fr.SrcPort
-		port = g.wan()
+		if fl.mapped {
+			// Answering the NAT: to the address it showed the server.
+			fr.DstIP, fr.DstPort = fl.extIP, fl.extPort
+		}
+		port = wan
 	}
 	return fr, port
 }

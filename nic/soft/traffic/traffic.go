@@ -3,8 +3,10 @@
 // uniformly or by a Zipf law, optionally answered from the WAN side, with
 // flows replaced over time (churn), at a given packet rate and size mix.
 //
-// The result is a soft.Trace in memory, ready to replay through
-// soft.Run or to write as one pcap per port (examples/cmd/tracegen does).
+// NewSource streams the trace one frame at a time, in memory bounded by
+// the flows, whatever the number of packets (nfrun and tracegen run on
+// it); Generate holds it in memory as a soft.Trace, for short traces
+// replayed many times.
 // Generation is deterministic: the same Config, seed included, gives the
 // same bytes.
 package traffic
@@ -12,6 +14,7 @@ package traffic
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -173,6 +176,37 @@ type Config struct {
 	// that ended (only live flows are distinct). Flows must then be at
 	// most half the pools' tuples (1152 for one protocol, 2304 for Mix).
 	Pool bool
+
+	// Inbound makes the flows start on the WAN side: their packets enter
+	// the last port and their replies the flow's LAN port (clients of a
+	// load balancer or of a server farm, rather than of the Internet).
+	Inbound bool
+	// Heartbeat is the fraction, in [0, 1), of packets that are
+	// heartbeats instead of a flow's next packet: UDP datagrams from one
+	// of Backends hosts (10.1.0.1 up, each in turn) to 10.1.255.254 port
+	// 7000, entering port 0. With Inbound, this is the traffic a load
+	// balancer sees: backends announcing themselves on the LAN, clients
+	// on the WAN.
+	Heartbeat float64
+	// Backends is the number of backends sending heartbeats (default 16
+	// when Heartbeat is set).
+	Backends int
+	// NAT, if set, makes the replies fit a NAT between the LAN and the
+	// WAN: every frame is shown to it as it is generated, and a flow's
+	// replies are addressed to the external address and port it gave the
+	// flow's last LAN packet, as a server answering the NAT would address
+	// them (a flow not translated yet is answered as without NAT).
+	NAT Translator
+}
+
+// Translator stands for the NAT a trace is generated for (Config.NAT).
+type Translator interface {
+	// Translate sees every generated frame, in order, as the NAT would
+	// (Data is only valid during the call). For a frame of a flow's LAN
+	// side that the NAT forwards to the WAN, it returns the source
+	// address and port the NAT rewrote it to, and ok; otherwise ok is
+	// false.
+	Translate(f soft.Frame) (ip uint32, port uint16, ok bool)
 }
 
 // DefaultConfig returns the paper's standard traffic: 40,000 uniform UDP
@@ -237,6 +271,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("unknown hostile kinds %#x", uint32(c.Kinds&^AllKinds))
 	case c.Hostile > 0 && c.Kinds&KindExtraPort != 0 && c.Ports >= 1<<16:
 		return fmt.Errorf("no port left above %d for extra-port traffic", c.Ports-1)
+	case !(c.Heartbeat >= 0 && c.Heartbeat < 1):
+		return fmt.Errorf("heartbeat fraction %v out of range [0, 1)", c.Heartbeat)
+	case c.Backends < 0 || c.Backends > maxBackends:
+		return fmt.Errorf("heartbeat backends %d out of range [1, %d] (0: %d)", c.Backends, maxBackends, defaultBackend)
+	case (c.Inbound || c.Heartbeat > 0) && c.Ports < 2:
+		return errors.New("inbound flows and heartbeats need a LAN and a WAN port (ports >= 2)")
 	case c.Pool && c.Flows > c.poolTuples()/2:
 		return fmt.Errorf("flows %d: the address pools hold %d 5-tuples, at most half of them may be live", c.Flows, c.poolTuples())
 	}
@@ -260,6 +300,11 @@ type flow struct {
 	port         maestro.Port // LAN port it originates on
 	bidir        bool
 	sent         int // packets so far, both directions
+	// With Config.NAT: the external address and port of the flow's last
+	// translated LAN packet, if any.
+	extIP   uint32
+	extPort uint16
+	mapped  bool
 }
 
 type tuple struct {
@@ -282,9 +327,12 @@ type generator struct {
 	out   []hostileFrame // the current hostile event's frames
 	bufs  [][]byte       // their buffers, reused from event to event
 	next  int            // buffers of bufs used by the current event
+
+	beats int // heartbeats so far
 }
 
-// Generate builds the trace c describes, in memory.
+// Generate builds the trace c describes, in memory. A long trace is better
+// streamed: NewSource produces the same frames one at a time.
 func Generate(c Config) (*soft.Trace, error) {
 	t := &soft.Trace{NumPorts: c.NumPorts()}
 	err := Each(c, func(f soft.Frame) error {
@@ -302,8 +350,49 @@ func Generate(c Config) (*soft.Trace, error) {
 // in memory (tracegen writes big traces this way). f.Data is only valid
 // during the call. Each stops at fn's first error and returns it.
 func Each(c Config, fn func(f soft.Frame) error) error {
+	s, err := NewSource(c)
+	if err != nil {
+		return err
+	}
+	for {
+		f, err := s.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+}
+
+// Source produces the trace a Config describes lazily, one frame per call
+// to Next: it implements soft.Source, so soft.Run can consume a trace of any
+// length in memory bounded by the number of flows (and, with churn, the
+// flows created so far), not by the number of packets. It yields exactly
+// the frames Generate holds, in the same order.
+type Source struct {
+	g     *generator
+	i     int // packets produced so far
+	ports int
+
+	churnGap  float64 // trace ns between flow replacements (+Inf: none)
+	nextChurn float64 // trace-relative ns at which the next flow is replaced
+	oldest    int     // slot of the oldest flow, the next to be replaced
+	buf       []byte  // the current regular frame
+
+	pending []hostileFrame // the rest of the current hostile event
+	pendT   int64          // its first frame's time
+	pendJ   int            // index of pending[0] in the event
+	step    int64          // time between the event's frames
+}
+
+// NewSource checks c and returns a Source of the trace it describes.
+func NewSource(c Config) (*Source, error) {
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("traffic: %w", err)
+		return nil, fmt.Errorf("traffic: %w", err)
 	}
 	g := &generator{
 		cfg: c,
@@ -338,57 +427,88 @@ func Each(c Config, fn func(f soft.Frame) error) error {
 			g.cdf[k] /= sum
 		}
 	}
-
-	churnGap := math.Inf(1)
+	s := &Source{g: g, ports: c.NumPorts(), churnGap: math.Inf(1), buf: make([]byte, 0, MaxSize)}
 	if c.Churn > 0 {
-		churnGap = 1e9 / c.Churn
+		s.churnGap = 1e9 / c.Churn
 	}
-	nextChurn := churnGap // trace-relative ns at which the next flow is replaced
-	oldest := 0           // slot of the oldest flow, the next to be replaced
-	buf := make([]byte, 0, MaxSize)
-	for i := 0; i < c.Packets; {
-		rel := float64(i) * 1e9 / c.Rate
-		for nextChurn <= rel {
-			if c.Pool {
-				old := &g.flows[oldest]
-				delete(g.seen, tuple{old.src, old.dst, old.sport, old.dport, old.proto})
-			}
-			g.flows[oldest] = g.newFlow(oldest)
-			oldest = (oldest + 1) % len(g.flows)
-			nextChurn += churnGap
-		}
-		t := c.Start + int64(math.Round(rel))
-		// The random draw is made only for hostile traces, so that the
-		// others stay what they were before hostile traffic existed.
-		if c.Hostile > 0 && g.rng.Float64() < c.Hostile {
-			frames := g.hostile(&g.flows[g.pick()])
-			n := min(len(frames), c.Packets-i)
-			// The frames of one event follow each other within 1 µs (a
-			// reply right behind its request), before the next packet's
-			// time.
-			var step int64
-			if n > 1 {
-				step = min(int64(1+g.rng.IntN(300)), int64(1e9/c.Rate)/int64(n))
-			}
-			for j, f := range frames[:n] {
-				if err := fn(soft.Frame{Port: f.port, Time: t + int64(j)*step, Data: f.data}); err != nil {
-					return err
-				}
-			}
-			i += n
-			continue
-		}
-		fl := &g.flows[g.pick()]
-		reply := fl.bidir && fl.sent%2 == 1
-		fr, port := g.flowFrame(fl, reply, g.size()-4) // traces carry no FCS
-		fl.sent++
-		buf = maestro.AppendFrame(buf[:0], fr)
-		if err := fn(soft.Frame{Port: port, Time: t, Data: buf}); err != nil {
-			return err
-		}
-		i++
+	s.nextChurn = s.churnGap
+	return s, nil
+}
+
+// Ports returns the number of ports the frames arrive on (Config.NumPorts).
+func (s *Source) Ports() int { return s.ports }
+
+// Next returns the next frame, or io.EOF after Config.Packets of them. The
+// frame's Data is only valid until the next call.
+func (s *Source) Next() (soft.Frame, error) {
+	if len(s.pending) > 0 {
+		f := s.pending[0]
+		s.pending = s.pending[1:]
+		s.pendJ++
+		return s.translated(soft.Frame{Port: f.port, Time: s.pendT + int64(s.pendJ)*s.step, Data: f.data}, nil), nil
 	}
-	return nil
+	g, c := s.g, &s.g.cfg
+	if s.i >= c.Packets {
+		return soft.Frame{}, io.EOF
+	}
+	rel := float64(s.i) * 1e9 / c.Rate
+	for s.nextChurn <= rel {
+		if c.Pool {
+			old := &g.flows[s.oldest]
+			delete(g.seen, tuple{old.src, old.dst, old.sport, old.dport, old.proto})
+		}
+		g.flows[s.oldest] = g.newFlow(s.oldest)
+		s.oldest = (s.oldest + 1) % len(g.flows)
+		s.nextChurn += s.churnGap
+	}
+	t := c.Start + int64(math.Round(rel))
+	// The random draws are made only for traces that use them, so that the
+	// others stay what they were before heartbeats and hostile traffic
+	// existed.
+	if c.Heartbeat > 0 && g.rng.Float64() < c.Heartbeat {
+		s.buf = g.heartbeat(s.buf[:0], g.size()-4)
+		s.i++
+		return s.translated(soft.Frame{Port: 0, Time: t, Data: s.buf}, nil), nil
+	}
+	if c.Hostile > 0 && g.rng.Float64() < c.Hostile {
+		frames := g.hostile(&g.flows[g.pick()])
+		n := min(len(frames), c.Packets-s.i)
+		// The frames of one event follow each other within 1 µs (a reply
+		// right behind its request), before the next packet's time.
+		s.step = 0
+		if n > 1 {
+			s.step = min(int64(1+g.rng.IntN(300)), int64(1e9/c.Rate)/int64(n))
+		}
+		s.i += n
+		s.pending, s.pendT, s.pendJ = frames[1:n], t, 0
+		return s.translated(soft.Frame{Port: frames[0].port, Time: t, Data: frames[0].data}, nil), nil
+	}
+	fl := &g.flows[g.pick()]
+	reply := fl.bidir && fl.sent%2 == 1
+	fr, port := g.flowFrame(fl, reply, g.size()-4) // traces carry no FCS
+	fl.sent++
+	s.buf = maestro.AppendFrame(s.buf[:0], fr)
+	s.i++
+	f := soft.Frame{Port: port, Time: t, Data: s.buf}
+	if !reply {
+		return s.translated(f, fl), nil
+	}
+	return s.translated(f, nil), nil
+}
+
+// translated shows f to the NAT, if any, and records on fl, the flow f is
+// the LAN-side packet of (nil for any other frame), the address the NAT
+// gave it.
+func (s *Source) translated(f soft.Frame, fl *flow) soft.Frame {
+	nat := s.g.cfg.NAT
+	if nat == nil {
+		return f
+	}
+	ip, port, ok := nat.Translate(f)
+	if ok && fl != nil {
+		fl.extIP, fl.extPort, fl.mapped = ip, port, true
+	}
+	return f
 }
 
 // newFlow returns a flow with a 5-tuple never generated before in this
