@@ -119,11 +119,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	dispatch, err := soft.RSSDispatcher(par.RSS()...)
-	if err != nil {
-		log.Fatal(err)
-	}
-	res, err := soft.Run(context.Background(), trace.Reader(), par, soft.Config{Dispatch: dispatch})
+	// RunNF programs the software NIC with the NF's own RSS().
+	res, err := soft.RunNF(context.Background(), par, soft.Job{Source: trace.Reader(), Config: soft.Config{Mode: soft.Concurrent}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -47,13 +47,17 @@ func steeringConfig(c *rss.Config, cores int) ([]byte, error) {
 	if n == 0 || n&(n-1) != 0 || n > MaxRETA {
 		return nil, fmt.Errorf("RETA of %d entries (want a power of two up to %d)", n, MaxRETA)
 	}
-	h, err := rss.NewHasher(c.Key)
-	if err != nil {
+	if _, err := rss.NewHasher(c.Key); err != nil {
 		return nil, err
 	}
 	// The hash is linear: the hash of the input is the XOR of the hashes of
-	// each byte in its position, others zero. Hash4 with one non-zero byte
-	// yields exactly that contribution.
+	// each byte in its position, others zero. The tables are indexed by the
+	// byte's place in the 4-tuple (src, dst, sport, dport), and c.Hash with
+	// one non-zero byte yields exactly its contribution under the port's
+	// field selection (c.Fields): zero for a field the port does not hash,
+	// the window at the field's place in the concatenated input otherwise.
+	// Ports come last in every selection, so a packet without ports (the
+	// program zeroes them) hashes its addresses only, as the NIC does.
 	for i := range rss.InputLen {
 		for b := range 256 {
 			var in [rss.InputLen]byte
@@ -62,7 +66,7 @@ func steeringConfig(c *rss.Config, cores int) ([]byte, error) {
 			dst := binary.BigEndian.Uint32(in[4:8])
 			sp := binary.BigEndian.Uint16(in[8:10])
 			dp := binary.BigEndian.Uint16(in[10:12])
-			binary.NativeEndian.PutUint32(v[offTables+(i*256+b)*4:], h.Hash4(src, dst, sp, dp))
+			binary.NativeEndian.PutUint32(v[offTables+(i*256+b)*4:], c.Hash(src, dst, sp, dp, true))
 		}
 	}
 	f := c.Fields

@@ -129,6 +129,14 @@ func TestSteeringMatchesRSS(t *testing.T) {
 		rss.HashIPv4,
 		rss.HashIPv4TCP | rss.HashIPv4,
 		rss.HashIPv4UDP,
+		// Field selection (the *Only flags): the input is the selected
+		// fields concatenated, so a byte's window depends on the selection.
+		rss.HashIPv4All | rss.HashL3SrcOnly,
+		rss.HashIPv4All | rss.HashL3DstOnly,
+		rss.HashIPv4All | rss.HashL4DstOnly,
+		rss.HashIPv4All | rss.HashL3SrcOnly | rss.HashL4SrcOnly,
+		rss.HashIPv4All | rss.HashL3DstOnly | rss.HashL4DstOnly,
+		rss.HashIPv4TCP | rss.HashIPv4 | rss.HashL3DstOnly | rss.HashL4SrcOnly,
 	}
 	r := rand.New(rand.NewPCG(17, 4))
 	for _, fields := range fieldSets {
