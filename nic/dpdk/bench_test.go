@@ -95,6 +95,7 @@ func BenchmarkNullNOP(b *testing.B) {
 			defer cancel()
 			proc := &countingNOP{cores: cores, target: uint64(b.N/cores + 1), cancel: cancel, n: make([]paddedCount, cores)}
 			cfg := Config{Cores: cores, BusyPoll: true, Logf: b.Logf}
+			b.ReportAllocs()
 			b.ResetTimer()
 			start := time.Now()
 			res, err := Run(ctx, cfg, proc, nil)
