@@ -1,4 +1,5 @@
-// Command cmpfw compares the Go FW (examples/fw) with the C baseline FW of
+// Command cmpfw compares the Go FW (examples/fwbasic, the paper's bare 5-tuple
+// firewall that the C program implements) with the C baseline FW of
 // examples/internal/cbaseline, a firewall in the style of libVig, on
 // identical frames.
 //

@@ -3,7 +3,7 @@ package cbaseline
 import (
 	"container/list"
 
-	"github.com/nfmaestro/maestro/examples/fw"
+	fw "github.com/nfmaestro/maestro/examples/fwbasic"
 	"github.com/nfmaestro/maestro/maestro"
 )
 

@@ -9,11 +9,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nfmaestro/maestro/examples/fw"
+	fw "github.com/nfmaestro/maestro/examples/fwbasic"
 	"github.com/nfmaestro/maestro/maestro"
 )
 
-// Impls are the Go implementations RunGo runs: examples/fw's FW one packet
+// Impls are the Go implementations RunGo runs: examples/fwbasic's FW (the
+// paper's bare 5-tuple firewall, what fw.c implements; examples/fw is the
+// strict one, with ICMP and fragment rules C does not have) one packet
 // at a time ("go"), its generated shared-nothing FWParallel on one core,
 // bursts of 32 packets through ProcessBurst, which prefetches each burst's
 // table slots before processing it ("go-burst"), and IdiomaticFW.

@@ -15,7 +15,7 @@
  *     a vector of timestamps; expiry pops the oldest while it is too old.
  * The hash is CRC32C over the key's two 64-bit words (SSE4.2).
  *
- * Semantics are examples/fw's: expire first; non-IPv4 (or malformed) is
+ * Semantics are examples/fwbasic's (the paper FW): expire first; non-IPv4 (or malformed) is
  * dropped; a LAN packet (port 0) refreshes or inserts its 5-tuple and goes
  * to the WAN (dropped when the table is full); a WAN packet passes to the
  * LAN when its reversed 5-tuple is a live flow, which it refreshes. A flow
