@@ -266,7 +266,7 @@ func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	%[10]sreturn &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
+	%[10]s%[11]sreturn &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
 // Ownership returns the runtime ownership check of x: which core owns
@@ -293,7 +293,8 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true))
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.poolRestrict())
+	e.poolRefusals(typ)
 }
 
 // distinctCheck returns the code that refuses instances whose written

@@ -69,6 +69,10 @@ type chain struct {
 	// atomics. The writer, under the write lock, is ordered by the lock.
 	// A read pass that aborts puts its core's stamps back (view.setStamp).
 	local [][]atomic.Int64
+	// pool, when not nil, lists the only indexes that may ever be
+	// allocated, in free-list order (restrictFree, pooled.go); reset
+	// keeps to it.
+	pool []int32
 }
 
 type cell struct {
@@ -105,6 +109,9 @@ func (c *chain) reset() {
 	}
 	c.cells[n-1].next = -1
 	c.free = 0
+	if c.pool != nil {
+		c.linkPool()
+	}
 	c.cells[n] = cell{next: n, prev: n}
 	c.heap = c.heap[:0]
 	c.n = 0
