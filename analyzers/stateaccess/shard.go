@@ -93,8 +93,8 @@ type effKey struct {
 	leaves []leaf // effFields
 	ver    []*verification
 	pfield rss.Field // effPooled: the packet field whose value the index stands for
-	code   string // effAll, effUnhashable: diagnostic code
-	why    string // effAll, effUnhashable
+	code   string    // effAll, effUnhashable: diagnostic code
+	why    string    // effAll, effUnhashable
 	origin *access
 }
 
