@@ -43,6 +43,9 @@ func fromAnalyzer(p *stateaccess.Plan) *Plan {
 	for _, r := range p.Reasons {
 		q.Reasons = append(q.Reasons, Reason{Pos: r.Pos, Code: r.Code, Message: r.Message})
 	}
+	for _, x := range p.Pools {
+		q.Pools = append(q.Pools, Pool{State: x.State, Port: x.Port, Field: x.Field})
+	}
 	for _, s := range p.State {
 		t := State{Field: s.Field, Type: s.Type, Kind: s.Kind, ReadOnly: s.ReadOnly}
 		for _, a := range s.Accesses {

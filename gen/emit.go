@@ -266,7 +266,7 @@ func %[6]sNewParallel(cfg %[5]s, cores int, split bool) (*%[1]s, error) {
 	if err != nil {
 		return nil, err
 	}
-	%[10]sreturn &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
+	%[10]s%[11]sreturn &%[1]s{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
 // Ownership returns the runtime ownership check of x: which core owns
@@ -288,12 +288,13 @@ func (x *%[1]s) Instance(core int) *%[2]s { return x.nfs.Get(core) }
 func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
-	%[11]sfor i := range pkts {
+	%[12]sfor i := range pkts {
 		verdicts[i] = nf.Process(&pkts[i])
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.prefetchLoop())
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.poolRestrict(), e.prefetchLoop())
+	e.poolRefusals(typ)
 }
 
 // distinctCheck returns the code that refuses instances whose written

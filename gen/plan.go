@@ -61,8 +61,20 @@ type Plan struct {
 	// restores the whole frame (maestro.LockGroup.StartReadFrame) instead
 	// of its headers.
 	WritesFrame bool `json:"writes_frame,omitempty"`
+	// Pools are the state fields whose allocation the parallel NF makes
+	// RSS-aware (the analyzer's stateaccess.Plan.Pools): the generated
+	// code restricts each core's table to the values whose packets on
+	// Port, carrying them in Field, reach that core.
+	Pools []Pool `json:"pools,omitempty"`
 	// RSS is the NIC configuration per port, filled by the generator.
 	RSS []RSSPort `json:"rss"`
+}
+
+// Pool is one RSS-aware allocation (stateaccess.Pool).
+type Pool struct {
+	State string `json:"state"`
+	Port  int    `json:"port"`
+	Field string `json:"field"`
 }
 
 // HasDefault reports whether the plan's DefaultPort is in effect.
@@ -172,6 +184,7 @@ func (p *Plan) Explain() string {
 	for _, c := range p.ConstraintText {
 		fmt.Fprintf(&b, "RSS constraint: %s\n", c)
 	}
+	b.WriteString(p.poolText())
 	for _, r := range p.RSS {
 		def := ""
 		if r.Default {

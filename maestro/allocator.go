@@ -15,8 +15,28 @@ import (
 // when its last refresh is at least the timeout old. A timeout <= 0 means
 // entries never expire.
 //
-// NFs use an Allocator to number things (NAT's external ports are a start
-// port plus an allocated index). Table embeds the same machinery.
+// NFs use an Allocator to number things. Table embeds the same machinery.
+//
+// RSS-aware allocation. When return traffic is keyed by an allocated value
+// (a NAT's external port), a parallel NF can allocate on each core only
+// values whose return packets the NIC delivers to that core; the forward
+// direction may then hash its whole tuple. Two forms:
+//
+//   - In an NF that Maestro analyses, use a value table
+//     (NewValueTable: index i stands for value base+i, converted by
+//     Table.IndexOf and Table.ValueOf) and look the reply's entry up by
+//     t.IndexOf of the packet field that carries the value. The analysis
+//     (analyzers/stateaccess, fact 7) proves that this index is the whole
+//     field's value, of this very table, and records a pool in the plan;
+//     the generated code restricts each core's table to its values
+//     (Table.RestrictValues, from rss.Config.ValuePools of the
+//     configuration it programs, equal-sized per core) and reports each
+//     core's exhaustion (PoolRefusals). Indexes keep their meaning on every
+//     core, so the parallel NF differs from the sequential one only in
+//     which free value an insert takes, and in capacity.
+//   - In code written for one core directly, ValueAllocator hands out the
+//     values of a pool given to it (index i stands for its pool's i-th
+//     value, a core-local numbering the analysis does not model).
 //
 // IsAllocated and Time are reads, Refresh is a refresh, Allocate, Free and
 // Expire are writes.
@@ -69,6 +89,10 @@ type chain struct {
 	// atomics. The writer, under the write lock, is ordered by the lock.
 	// A read pass that aborts puts its core's stamps back (view.setStamp).
 	local [][]atomic.Int64
+	// pool, when not nil, lists the only indexes that may ever be
+	// allocated, in free-list order (restrictFree, pooled.go); reset
+	// keeps to it.
+	pool []int32
 }
 
 type cell struct {
@@ -105,6 +129,9 @@ func (c *chain) reset() {
 	}
 	c.cells[n-1].next = -1
 	c.free = 0
+	if c.pool != nil {
+		c.linkPool()
+	}
 	c.cells[n] = cell{next: n, prev: n}
 	c.heap = c.heap[:0]
 	c.n = 0
@@ -433,12 +460,14 @@ func (c *chain) heapDown(k int) bool {
 }
 
 // ValueAllocator is an Allocator whose indexes stand for values from a
-// fixed pool: index i is Value(i). Its use is RSS-aware allocation: a
-// parallel NF gives each core the pool of values whose return traffic the
-// NIC delivers to that core (rss.Config.ValuePools, computed from the
-// key), so a value allocated on a core keys state that the replies find
-// there, while the forward direction hashes its whole tuple. A core's
-// exhaustion shows in its own Refusals.
+// fixed pool: index i is Value(i). Its use is RSS-aware allocation in
+// hand-written per-core code (see Allocator; NFs that Maestro parallelizes
+// use a value table instead): each core gets the pool of values whose
+// return traffic the NIC delivers to that core (rss.Config.ValuePools,
+// computed from the key the NIC is programmed with), so a value allocated
+// on a core keys state that the replies find there, while the forward
+// direction hashes its whole tuple. A core's exhaustion shows in its own
+// Refusals (PoolRefusals).
 type ValueAllocator struct {
 	Allocator
 	values []uint32

@@ -24,6 +24,7 @@ type tableData[K comparable, V any] struct {
 	chain *chain
 	keys  []K
 	vals  []V
+	base  uint32 // index i stands for value base+i (NewValueTable; pooled.go)
 }
 
 // NewTable returns a table of capacity entries (rounded up to a power of two,

@@ -137,6 +137,11 @@ var advCases = []advCase{
 	ex("verifybounce", locks),
 	ex("verifywrite", locks),
 	ex("verifyrefresh", locks),
+	// RSS-aware allocation (issue 16): a pooled index must be the one the
+	// addressed table's IndexOf gave for a whole packet field.
+	ex("poolxor", locks),
+	ex("poolcross", locks),
+	ex("pooloffset", locks),
 
 	// 8. Bounds.
 	td("deepwrite", refused("MAE001"), refused("MAE016")),

@@ -65,7 +65,28 @@
 //  6. The NAT-style verified-access rule applies only when the failing
 //     comparison leads, with no call and no store, to returning
 //     maestro.Drop from Process. (visit.go: checkVerification, failDrops)
-//  7. Sharding keys are read only from fields the NIC hashes: the parser
+//  7. RSS-aware allocation (pooled accesses, shard.go) applies only to an
+//     access whose index is the one the same table's IndexOf gave for a
+//     whole packet field F (p.DstPort as the packet carries it: no mask,
+//     shift, transform, XOR or index arithmetic; an index of another
+//     table, or one used as a key, is MAE002). The plan then records a
+//     Pool (state, port, field) and constrains the pool's port to
+//     DependsOnly(F), with SameQueue for every other pooled access. It
+//     relies on what maestro and the generated code guarantee: index i of
+//     a value table stands for value base+i on every core and in the
+//     sequential NF (IndexOf and ValueOf read only what construction
+//     fixed), and before any packet runs the generated code restricts
+//     each core's table (Table.RestrictValues) to the values whose packets
+//     on that port reach it, computed by rss.Config.ValuePools from the
+//     very configuration RSS() programs (rss.RestrictToPool), every core
+//     getting as many (fair pools; a core's exhaustion counts in its
+//     table's Refusals, PoolRefusals). So the entry for v can be live only
+//     on the core its packets reach, and the pooled access needs no
+//     constraint with the table's other accesses: the forward side keeps
+//     its own (NAT's LAN may hash the whole 4-tuple). The parallel NF then
+//     differs from the sequential one only in which free value an insert
+//     takes (and in capacity).
+//  8. Sharding keys are read only from fields the NIC hashes: the parser
 //     exposes SrcIP/DstIP only for frames the NIC hashes as IPv4 and
 //     SrcPort/DstPort only for frames it hashes with L4 ports, so a key on
 //     them equals the NIC's hash input (maestro.Packet documents the

@@ -51,6 +51,26 @@ type Plan struct {
 	// read pass must then save and restore the whole frame, not only its
 	// headers.
 	WritesFrame bool `json:"writes_frame,omitempty"`
+	// Pools are the value tables whose allocation the parallel NF must
+	// make RSS-aware (a shared-nothing plan only): see Pool.
+	Pools []Pool `json:"pools,omitempty"`
+}
+
+// Pool is the contract of a pooled state field (a value table,
+// maestro.NewValueTable, looked up by IndexOf of a packet field). The plan
+// relies on it, and the generated code must establish it before any packet
+// runs: on every core, the table may allocate only the values v whose
+// packets on Port, carrying v in Field, the NIC delivers to that core. The
+// generated code computes those pools with rss.Config.ValuePools from the
+// very configuration of Port it programs, and restricts each core's table
+// with Table.RestrictValues. The plan's constraints make Port's queue a
+// function of Field alone (DependsOnly), and make every other pooled
+// access's (port, field) give the same queue for the same value
+// (SameQueue), so the pools hold for them too.
+type Pool struct {
+	State string `json:"state"` // the state field
+	Port  int    `json:"port"`  // the port whose configuration the pools come from
+	Field string `json:"field"` // "DstPort", "SrcPort", "DstIP" or "SrcIP"
 }
 
 // Reason is one justification of a Plan's strategy.
@@ -97,6 +117,9 @@ const (
 	SourceEntry  = "entry"
 	SourceFresh  = "fresh"
 	SourceOpaque = "opaque"
+	// SourcePooled is an index a value table gave for a packet field's
+	// value (Table.IndexOf): see Pool.
+	SourcePooled = "pooled"
 )
 
 // Access operations.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -217,34 +218,35 @@ func TestPolicerKeys(t *testing.T) {
 	solveSpreads(t, p)
 }
 
-func TestNATShardsByServer(t *testing.T) {
+// TestNATPooledAllocation: the catalog NAT finds its WAN entry by
+// flows.IndexOf(DstPort), so its external ports are allocated RSS-aware
+// (the plan's Pools) and the LAN side is no longer tied to the server: it
+// may hash the whole 4-tuple, and no constraint pairs LAN with WAN. (Until
+// issue 16 it was sharded by server through the verified-access rule,
+// which the verify* adversarial NFs still exercise.)
+func TestNATPooledAllocation(t *testing.T) {
 	p := planFor(t, "nat")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s: %+v", p.Strategy, p.Reasons)
 	}
-	found := false
+	want := []stateaccess.Pool{{State: "flows", Port: 1, Field: "DstPort"}}
+	if !reflect.DeepEqual(p.Pools, want) {
+		t.Errorf("pools %+v, want %+v", p.Pools, want)
+	}
+	lanAll := false
 	for _, c := range p.Constraints {
-		if c.Kind != rss.SameQueue || c.Port != 1 || c.OtherPort != 0 && c.Port != 0 {
-			continue
+		if c.Kind == rss.SameQueue && (c.Port == 0) != (c.OtherPort == 0) {
+			t.Errorf("constraint ties LAN to WAN: %v", c)
 		}
-		for k := range c.Fields {
-			a, b := c.Fields[k], c.OtherFields[k]
-			if c.Port == 1 && a.Field == rss.SrcIP && b.Field == rss.DstIP && c.OtherPort == 0 {
-				found = true
-			}
+		if c.Kind == rss.DependsOnly && c.Port == 0 && len(c.Fields) == 4 {
+			lanAll = true
+		}
+		if c.Kind == rss.DependsOnly && c.Port == 1 && (len(c.Fields) != 1 || c.Fields[0] != rss.Whole(rss.DstPort)) {
+			t.Errorf("WAN: %v, want DependsOnly(DstPort)", c)
 		}
 	}
-	for _, c := range p.Constraints {
-		if c.Kind == rss.SameQueue && c.Port == 0 && c.OtherPort == 1 {
-			for k := range c.Fields {
-				if c.Fields[k].Field == rss.DstIP && c.OtherFields[k].Field == rss.SrcIP {
-					found = true
-				}
-			}
-		}
-	}
-	if !found {
-		t.Errorf("no SameQueue pairing LAN DstIP with WAN SrcIP: %v", p.ConstraintText)
+	if !lanAll {
+		t.Errorf("LAN may not depend on the whole 4-tuple: %v", p.ConstraintText)
 	}
 	solveSpreads(t, p)
 }

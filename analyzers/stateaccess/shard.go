@@ -48,6 +48,29 @@ import (
 // address. Ports of the check are kept too, so a server's flows spread by
 // server port as well.
 //
+// Pooled accesses (RSS-aware allocation). An access to a table by the
+// index that the same table's IndexOf gave for a whole packet field F
+// (WAN DstPort: i, ok := t.IndexOf(uint32(p.DstPort))) addresses the entry
+// that stands for value v = F. Index i means value base+i on every core and
+// in the sequential NF (IndexOf and ValueOf read only what construction
+// fixed), and the generated code lets each core allocate only the values
+// whose packets on the pool's port the NIC delivers to it (Plan.Pools:
+// rss.Config.ValuePools of the configuration it programs, then
+// Table.RestrictValues). So the entry for v can be live only on the core
+// that owns v, and the pooled access runs on exactly that core, whatever
+// the other accesses' keys are: a pooled access pairs with any access of
+// the same table without a constraint (except with effAll, effUnhashable
+// and another allocator's fresh indexes, which conflict as usual). What it
+// needs is the pool's own soundness: per table, the first pooled access
+// (by position) fixes the pool's port and field, and every pooled access
+// (port q, field G) gets SameQueue(pool port F, q G), which includes
+// DependsOnly(q, G) through the per-port intersection below. The value must
+// be the whole field, as the packet carries it: a masked, shifted,
+// transformed or XORed value, an IndexOf of another table, or an index used
+// as a key, are opaque (MAE002). Parallel results then differ from the
+// sequential NF's only in which free index (value) an insert takes, and in
+// capacity (each core allocates from its pool).
+//
 // Finally, per port, the queue may depend only on the fields every pair
 // uses on that port (DependsOnly on the intersection of their masks).
 
@@ -58,6 +81,7 @@ const (
 	effFresh
 	effFields
 	effVerified
+	effPooled
 	effAll
 	effUnhashable
 )
@@ -68,8 +92,9 @@ type effKey struct {
 	space  string // effFields: which key space ("key:flows", "index:ring")
 	leaves []leaf // effFields
 	ver    []*verification
-	code   string // effAll, effUnhashable: diagnostic code
-	why    string // effAll, effUnhashable
+	pfield rss.Field // effPooled: the packet field whose value the index stands for
+	code   string    // effAll, effUnhashable: diagnostic code
+	why    string    // effAll, effUnhashable
 	origin *access
 }
 
@@ -109,6 +134,9 @@ func (ac *access) computeEffective() *effKey {
 	// An index found or allocated by another access stands for its key,
 	// except for the "no entry" sentinel in key space: one key that every
 	// packet taking the sentinel path shares.
+	if len(ls) == 1 && ls[0].v.k == kPooled {
+		return ac.pooledKey(ls[0].v)
+	}
 	if len(ls) == 1 && (ls[0].v.k == kIndex || ls[0].v.k == kFresh) && ls[0].v.neg && spec.space == "key" {
 		return &effKey{kind: effUnhashable, code: "MAE002", origin: ac,
 			why: fmt.Sprintf("the key of %s.%s is an index or a negative \"no entry\" sentinel, which every packet on that path shares", ac.state, ac.method)}
@@ -152,6 +180,72 @@ func (ac *access) computeEffective() *effKey {
 	}
 	return &effKey{kind: effUnhashable, code: code, origin: ac,
 		why: fmt.Sprintf("the key of %s.%s (%s) has no component RSS can hash, so packets with any addresses may share its entry", ac.state, ac.method, strings.Join(dedupStrings(parts), ", "))}
+}
+
+// pooledKey is the effective key of ac, keyed by the index v that a value
+// table's IndexOf gave: effPooled when the rule of the file comment
+// applies, opaque otherwise.
+func (ac *access) pooledKey(v *val) *effKey {
+	src := v.acc
+	bad := func(why string, args ...any) *effKey {
+		return &effKey{kind: effUnhashable, code: "MAE002", origin: ac, why: fmt.Sprintf(why, args...)}
+	}
+	if ac.spec.space != "index" {
+		return bad("%s.%s uses the index that %s gave as a key, not as an index of the table", ac.state, ac.method, src.label())
+	}
+	if src.state != ac.state {
+		return bad("%s.%s is given the index %s gave: only the table that gives a value's index allocates that value on the core its packets reach", ac.state, ac.method, src.label())
+	}
+	f := src.keyV
+	if f == nil || f.k != kPacket || !hashable(f.field) || f.cfg != "" || f.xor != nil || f.xf != "" || f.shift != 0 {
+		what := "an unknown value"
+		if f != nil {
+			what = f.describe()
+		}
+		return bad("%s.%s is given the index of %s: RSS-aware allocation needs the value of a whole packet field RSS hashes, as the packet carries it", ac.state, ac.method, what)
+	}
+	rf, _ := rssField(f.field)
+	if f.mask != rf.FullMask() {
+		return bad("%s.%s is given the index of packet %s masked by %#x: RSS-aware allocation needs the whole field", ac.state, ac.method, f.field, f.mask)
+	}
+	return &effKey{kind: effPooled, space: "pooled:" + ac.state, pfield: rf, origin: ac}
+}
+
+// pools derives the constraints of the pooled accesses of every written
+// state (see the file comment) and returns the pools the plan relies on.
+func (s *sharding) pools(byState map[string][]*access, written map[string]bool) []Pool {
+	var out []Pool
+	states := make([]string, 0, len(byState))
+	for st := range byState {
+		states = append(states, st)
+	}
+	sort.Strings(states)
+	for _, st := range states {
+		if !written[st] {
+			continue
+		}
+		var anchor side
+		var anchorAcc *access
+		for _, ac := range byState[st] {
+			e := ac.effective()
+			if e.kind != effPooled {
+				continue
+			}
+			fields := []rss.Bits{rss.Whole(e.pfield)}
+			ports := s.expand(ac.ports)
+			if anchorAcc == nil {
+				anchorAcc = ac
+				anchor = side{ports[0], fields}
+				out = append(out, Pool{State: st, Port: ports[0], Field: e.pfield.String()})
+			}
+			why := fmt.Sprintf("%s: %s.%s is keyed by the index of the value of %v, allocated on the core its packets on port %d reach (%s)",
+				shortPos(s.a.pass.Fset, ac.pos), ac.state, ac.method, e.pfield, anchor.port, anchorAcc.label())
+			for _, p := range ports {
+				s.same(anchor, side{p, fields}, why)
+			}
+		}
+	}
+	return out
 }
 
 // verifiedBy returns the checks that make ac a verified access: checks on
@@ -473,6 +567,9 @@ func (s *sharding) pair(x, y *access) {
 			return
 		}
 	}
+	if ex.kind == effPooled || ey.kind == effPooled {
+		return // runs on the core that owns the value: constraints in pools
+	}
 	why := fmt.Sprintf("%s: %s.%s keyed by %s; %s: %s.%s keyed by %s",
 		shortPos(s.a.pass.Fset, x.pos), x.state, x.method, ex.describe(),
 		shortPos(s.a.pass.Fset, y.pos), y.state, y.method, ey.describe())
@@ -619,6 +716,7 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 	}
 	a.accesses = live
 	s := &sharding{a: a, seen: map[string]bool{}, allowed: map[int]*[4]uint32{}, allowedWhy: map[int][]string{}, conflictSet: map[string]bool{}}
+	written := map[string]bool{}
 	for i := range plan.State {
 		st := &plan.State[i]
 		accs := byState[st.Field]
@@ -658,6 +756,7 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 			plan.Reasons = append(plan.Reasons, Reason{Pos: pos, Code: "read-only", Message: fmt.Sprintf("%s is only read on the packet path: replicated per core, no constraint", st.Field)})
 			continue
 		}
+		written[st.Field] = true
 		for i, x := range accs {
 			for _, y := range accs[i:] {
 				if x.spec.op == OpRead && y.spec.op == OpRead {
@@ -667,6 +766,8 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 			}
 		}
 	}
+
+	pools := s.pools(byState, written)
 
 	// Diagnostics about keys, once per access position, for the accesses
 	// that did force locks (an unhashable key that meets no write, such as
@@ -737,6 +838,7 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 		return
 	}
 	plan.Strategy = SharedNothing
+	plan.Pools = pools
 	if len(plan.State) == 0 {
 		plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(fset, a.nf.name.Pos()), Code: "stateless", Message: "no //maestro:state: every core runs its own instance, any RSS key"})
 	}

@@ -30,6 +30,7 @@ const (
 	kGlobal                // address of a package-level variable
 	kLoop                  // carried around a loop: differs from iteration to iteration
 	kFunc                  // a function value: fn, with closure bindings binds
+	kPooled                // the index a value table's IndexOf gave for acc's key (shard.go: pooled accesses)
 )
 
 // region says where the memory an address (kAddr) points into lives, which
@@ -216,6 +217,8 @@ func (v *val) writeKey(b *strings.Builder) {
 		fmt.Fprintf(b, "I(%p,%v)", v.acc, v.neg)
 	case kFresh:
 		fmt.Fprintf(b, "F(%p,%v)", v.acc, v.neg)
+	case kPooled:
+		fmt.Fprintf(b, "PI(%p)", v.acc)
 	case kFunc:
 		fmt.Fprintf(b, "Fn(%p", v.fn)
 		for _, x := range v.binds {
@@ -273,6 +276,8 @@ func (v *val) describe() string {
 		return "index found by " + v.acc.label()
 	case kFresh:
 		return "index allocated by " + v.acc.label()
+	case kPooled:
+		return "index of the value " + v.acc.keyV.describe() + " given by " + v.acc.label()
 	case kLoop:
 		return "loop variable"
 	case kStruct:
@@ -817,6 +822,8 @@ func (v *val) component() Component {
 		return Component{Source: SourceEntry, Detail: v.describe()}
 	case kFresh:
 		return Component{Source: SourceFresh, Detail: v.describe()}
+	case kPooled:
+		return Component{Source: SourcePooled, Detail: v.describe()}
 	case kLoop:
 		return Component{Source: SourceOpaque, Detail: "loop variable: iterates over the container"}
 	}

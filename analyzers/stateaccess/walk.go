@@ -53,6 +53,10 @@ var methodSpecs = map[string]map[string]methodSpec{
 		"Remove":      {op: OpWrite, keyArg: 0, space: "key", result: "other", storeArg: -1},
 		"RemoveIndex": {op: OpWrite, keyArg: 0, space: "index", result: "other", storeArg: -1},
 		"Expire":      {op: OpWrite, keyArg: -1, result: "other", storeArg: -1, expire: true},
+		// IndexOf converts a value to the index that stands for it (a
+		// value table's base is fixed at construction): it reads no
+		// state, and its result is a pooled index (shard.go).
+		"IndexOf": {op: OpRead, keyArg: 0, space: "value", result: "pooled", storeArg: -1, fixed: true},
 	},
 	"Vector": {
 		"At":  {op: OpRead, keyArg: 0, space: "index", result: "value", storeArg: -1},
@@ -89,7 +93,7 @@ func specFor(k, m string) methodSpec {
 		return s
 	}
 	switch m {
-	case "Cap", "Timeout", "Width", "Depth":
+	case "Cap", "Timeout", "Width", "Depth", "ValueOf":
 		return fixedSpec
 	}
 	return unknownSpec
@@ -1001,6 +1005,8 @@ func (f *frame) result(v ssa.Value, i int) *val {
 			return &val{k: kIndex, acc: ac}
 		case "fresh":
 			return &val{k: kFresh, acc: ac}
+		case "pooled":
+			return &val{k: kPooled, acc: ac}
 		case "value", "key":
 			return &val{k: kEntry, acc: ac, part: ac.spec.result}
 		}

@@ -8,12 +8,17 @@
 // is dropped without touching any state. Flows expire after a timeout
 // without traffic in either direction.
 //
-// State: one Table keyed by the internal 5-tuple (src, dst, sport, dport,
-// proto) as seen on the LAN. The WAN side reaches the same entry by index
-// (destination port minus StartPort) and checks it against the packet's
-// source, the flow's server. Because a failed check writes nothing, the NAT
-// can be sharded by the server's address (LAN dst IP = WAN src IP) even
-// though every core hands out the same external ports.
+// State: one value table (maestro.NewValueTable) keyed by the internal
+// 5-tuple (src, dst, sport, dport, proto) as seen on the LAN, whose index i
+// stands for the external port StartPort+i. The WAN side reaches the same
+// entry by IndexOf(destination port) and checks it against the packet's
+// source, the flow's server. Because the WAN entry is found by the
+// external port's own value, the parallel NAT allocates ports RSS-aware:
+// each core hands out only the ports whose replies the NIC delivers to it
+// (the WAN queue depends only on the destination port), so the LAN side
+// may hash the whole 4-tuple and spreads even when every client talks to
+// one server. Which port a flow gets then differs from the sequential
+// NAT's; nothing else does (capacity aside: each core has its pool).
 package nat
 
 import (
@@ -92,19 +97,16 @@ type NAT struct {
 	//maestro:state
 	flows *maestro.Table[maestro.FlowID, struct{}]
 
-	extIP     uint32
-	startPort uint16
+	extIP uint32
 }
 
 // New returns a NAT with no flows. Zero fields of cfg take their defaults;
 // Capacity is lowered as described on Config.
 func New(cfg Config) *NAT {
 	cfg = cfg.withDefaults()
-	return &NAT{
-		flows:     maestro.NewTable[maestro.FlowID, struct{}](cfg.ports(), int64(cfg.Timeout)),
-		extIP:     cfg.ExternalIP,
-		startPort: cfg.StartPort,
-	}
+	// ports() keeps StartPort+Capacity within 65536: no error.
+	flows, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), cfg.ports(), int64(cfg.Timeout))
+	return &NAT{flows: flows, extIP: cfg.ExternalIP}
 }
 
 // Process translates one packet. Only TCP and UDP (unfragmented IPv4) can be
@@ -130,19 +132,19 @@ func (n *NAT) outbound(p *maestro.Packet) maestro.Verdict {
 		return maestro.Drop // every external port is taken
 	}
 	p.SetSrcIP(n.extIP)
-	p.SetSrcPort(n.startPort + uint16(i))
+	p.SetSrcPort(uint16(n.flows.ValueOf(i)))
 	return maestro.Forward(WAN)
 }
 
 // inbound maps a WAN reply back to the internal host, after checking that it
 // comes from the server of the flow that owns the port.
 func (n *NAT) inbound(p *maestro.Packet) maestro.Verdict {
-	if p.DstIP != n.extIP || p.DstPort < n.startPort {
+	if p.DstIP != n.extIP {
 		return maestro.Drop
 	}
-	i := int(p.DstPort - n.startPort)
-	if !n.flows.Valid(i) {
-		return maestro.Drop // port not allocated (Valid is false out of range too)
+	i, ok := n.flows.IndexOf(uint32(p.DstPort))
+	if !ok || !n.flows.Valid(i) {
+		return maestro.Drop // not an external port, or not allocated
 	}
 	f := n.flows.Key(i)
 	if p.SrcIP != f.DstIP() || p.SrcPort != f.DstPort() || p.Proto != f.Proto() {

@@ -16,48 +16,47 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/nat), constructor New(Config)
 //	strategy: shared-nothing
-//	  because nat.go:113:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because nat.go:115:2: sharded every access to flows is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  nat.go:113:2: flows.Expire write on ports [] key ()
-//	  nat.go:126:11: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  nat.go:128:3: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at nat.go:126:11])
-//	  nat.go:129:20: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  nat.go:144:6: flows.Valid read on ports [1 2] key (DstPort&0xffff)
-//	  nat.go:147:7: flows.Key read on ports [1 2] key (DstPort&0xffff)
-//	  nat.go:151:2: flows.Refresh refresh on ports [1 2] key (DstPort&0xffff)
-//	RSS constraint: port 0 (DstIP,DstPort) SameQueue port 1 (SrcIP,SrcPort)
-//	RSS constraint: port 0 (DstIP,DstPort) SameQueue port 2 (SrcIP,SrcPort)
-//	RSS constraint: port 1 (SrcIP,SrcPort) SameQueue port 2 (SrcIP,SrcPort)
-//	RSS constraint: port 0 DependsOnly(DstIP,DstPort)
-//	RSS constraint: port 1 DependsOnly(SrcIP,SrcPort)
-//	RSS constraint: port 2 DependsOnly(SrcIP,SrcPort)
-//	RSS port 0: key 5ffd9ceeedbe726d5addddbb20e6c7d2cc9bdf6da20fc14e8f602c6924e29664456f77ca9c4b3adf05dd25cfa241ada4c3898b0d
-//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-dst-only,l4-dst-only; hashes DstIP,DstPort; queue depends on DstIP,DstPort; RETA 512 entries (blocks)
-//	RSS port 1: key ddc826eeedbe726d5adc529d5518fb8c1c1b323b289dc7732706205d0192743aacdcbf77799b2363ec7d07adf1c72d75ea2b31ce
-//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only,l4-src-only; hashes SrcIP,SrcPort; queue depends on SrcIP,SrcPort; RETA 512 entries (blocks)
-//	RSS port 2 (and every port not declared): key 4f23eaeeedbe726d5add540a3d20e96aef27e759e4b463d8fb513a69697ecf6308fecd0420a0f6f4b3665ed5cbfe9e495fae6b6a
-//	  hash ipv4-tcp,ipv4-udp,ipv4,l3-src-only,l4-src-only; hashes SrcIP,SrcPort; queue depends on SrcIP,SrcPort; RETA 512 entries (blocks)
-//	RSS spread, port 0 (hashes DstIP,DstPort):
-//	  DstIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  DstPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
-//	RSS spread, port 1 (hashes SrcIP,SrcPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
-//	RSS spread, port 2 (hashes SrcIP,SrcPort):
-//	  SrcIP: 2 cores /31, 4 /30, 8 /29, 16 /27, 32 /27
-//	  SrcPort: 2 cores /15, 4 /14, 8 /12, 16 /12, 32 /11
+//	  nat.go:115:2: flows.Expire write on ports [] key ()
+//	  nat.go:128:11: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  nat.go:130:3: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at nat.go:128:11])
+//	  nat.go:131:20: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  nat.go:145:11: flows.IndexOf read on ports [1 2] key (DstPort&0xffff)
+//	  nat.go:146:13: flows.Valid read on ports [1 2] key (pooled [index of the value packet DstPort given by flows.IndexOf at nat.go:145:11])
+//	  nat.go:149:7: flows.Key read on ports [1 2] key (pooled [index of the value packet DstPort given by flows.IndexOf at nat.go:145:11])
+//	  nat.go:153:2: flows.Refresh refresh on ports [1 2] key (pooled [index of the value packet DstPort given by flows.IndexOf at nat.go:145:11])
+//	RSS constraint: port 1 (DstPort) SameQueue port 2 (DstPort)
+//	RSS constraint: port 0 DependsOnly(SrcIP,DstIP,SrcPort,DstPort)
+//	RSS constraint: port 1 DependsOnly(DstPort)
+//	RSS constraint: port 2 DependsOnly(DstPort)
+//	RSS-aware allocation: each core's flows allocates only the values of DstPort whose packets on port 1 reach that core (pools computed from port 1's configuration; a core's capacity is its pool)
+//	RSS port 0: key 8bb1e67e403121f0d40bf3365b7f30abd575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
+//	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP,SrcPort,DstPort; RETA 512 entries (round-robin)
+//	RSS port 1: key 7900ba15a6157505f572e86868505a1de368f51593365d7c4303ba806985e95655cdbebf68b887a1175a260c22cb354f12762163
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l4-dst-only; hashes DstPort; queue depends on DstPort; RETA 512 entries (round-robin)
+//	RSS port 2 (and every port not declared): key 02dae215a615e8f81c0375e0f6a6bf1b3078d75cac75ccc526415e8a80abd614cacb5746ca28238b14c20d5c79b7be30ec0fa50c
+//	  hash ipv4-tcp,ipv4-udp,ipv4,l4-dst-only; hashes DstPort; queue depends on DstPort; RETA 512 entries (round-robin)
+//	RSS spread, port 0 (hashes SrcIP,DstIP,SrcPort,DstPort):
+//	  SrcIP: 2 cores /28, 4 /28, 8 /28, 16 /28, 32 /27
+//	  DstIP: 2 cores /31, 4 /30, 8 /27, 16 /27, 32 /27
+//	  SrcPort: 2 cores /15, 4 /10, 8 /10, 16 /10, 32 /10
+//	  DstPort: 2 cores /15, 4 /14, 8 /9, 16 /9, 32 /9
+//	RSS spread, port 1 (hashes DstPort):
+//	  DstPort: 2 cores /14, 4 /14, 8 /12, 16 /12, 32 /11
+//	RSS spread, port 2 (hashes DstPort):
+//	  DstPort: 2 cores /14, 4 /14, 8 /12, 16 /12, 32 /11
 
 // maestrogenNAT_stale_run_go_generate is NAT's struct as maestrogen saw it. The conversion below
 // stops compiling when a field of NAT is added, removed, renamed or
 // retyped, and the two others when New or Process change: the plan
 // may have changed, so run go generate again.
 type maestrogenNAT_stale_run_go_generate struct {
-	flows     *maestro.Table[maestro.FlowID, struct{}]
-	extIP     uint32
-	startPort uint16
+	flows *maestro.Table[maestro.FlowID, struct{}]
+	extIP uint32
 }
 
 type (
@@ -79,29 +78,29 @@ const maestrogenNATRETASize = 512
 // maestrogenNATRSS returns the RSS configuration of every port for cores queues:
 // the solved Toeplitz keys and hash fields (the *Only flags narrow the
 // input to the fields the port's queue may depend on), and one
-// RETA shared by all ports (blocks: the kind the keys' spread certificate
+// RETA shared by all ports (round-robin: the kind the keys' spread certificate
 // was proven for).
 // shared by all ports. The configurations are prepared for Queue.
 func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 	cfgs := []rss.Config{
 		{
 			Port:   0,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3DstOnly | rss.HashL4DstOnly,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4,
 			Key: []byte{
-				0x5f, 0xfd, 0x9c, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0xdd, 0xbb, 0x20,
-				0xe6, 0xc7, 0xd2, 0xcc, 0x9b, 0xdf, 0x6d, 0xa2, 0x0f, 0xc1, 0x4e, 0x8f, 0x60,
-				0x2c, 0x69, 0x24, 0xe2, 0x96, 0x64, 0x45, 0x6f, 0x77, 0xca, 0x9c, 0x4b, 0x3a,
-				0xdf, 0x05, 0xdd, 0x25, 0xcf, 0xa2, 0x41, 0xad, 0xa4, 0xc3, 0x89, 0x8b, 0x0d,
+				0x8b, 0xb1, 0xe6, 0x7e, 0x40, 0x31, 0x21, 0xf0, 0xd4, 0x0b, 0xf3, 0x36, 0x5b,
+				0x7f, 0x30, 0xab, 0xd5, 0x75, 0xca, 0x39, 0x97, 0xa0, 0xac, 0x39, 0x2c, 0x8a,
+				0xcc, 0x0c, 0xb9, 0x5d, 0xa6, 0xab, 0x64, 0xe6, 0xf4, 0x39, 0x03, 0x2c, 0x6b,
+				0x4e, 0x81, 0x4f, 0xb4, 0x16, 0xb9, 0x1c, 0x92, 0xda, 0x9e, 0x9a, 0x54, 0xa2,
 			},
 		},
 		{
 			Port:   1,
-			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly | rss.HashL4SrcOnly,
+			Fields: rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL4DstOnly,
 			Key: []byte{
-				0xdd, 0xc8, 0x26, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdc, 0x52, 0x9d, 0x55,
-				0x18, 0xfb, 0x8c, 0x1c, 0x1b, 0x32, 0x3b, 0x28, 0x9d, 0xc7, 0x73, 0x27, 0x06,
-				0x20, 0x5d, 0x01, 0x92, 0x74, 0x3a, 0xac, 0xdc, 0xbf, 0x77, 0x79, 0x9b, 0x23,
-				0x63, 0xec, 0x7d, 0x07, 0xad, 0xf1, 0xc7, 0x2d, 0x75, 0xea, 0x2b, 0x31, 0xce,
+				0x79, 0x00, 0xba, 0x15, 0xa6, 0x15, 0x75, 0x05, 0xf5, 0x72, 0xe8, 0x68, 0x68,
+				0x50, 0x5a, 0x1d, 0xe3, 0x68, 0xf5, 0x15, 0x93, 0x36, 0x5d, 0x7c, 0x43, 0x03,
+				0xba, 0x80, 0x69, 0x85, 0xe9, 0x56, 0x55, 0xcd, 0xbe, 0xbf, 0x68, 0xb8, 0x87,
+				0xa1, 0x17, 0x5a, 0x26, 0x0c, 0x22, 0xcb, 0x35, 0x4f, 0x12, 0x76, 0x21, 0x63,
 			},
 		},
 		{
@@ -109,16 +108,16 @@ func maestrogenNATRSS(cores int) ([]rss.Config, error) {
 			// Every port without its own configuration: ports the NF
 			// does not declare are analysed as this one.
 			Default: true,
-			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL3SrcOnly | rss.HashL4SrcOnly,
+			Fields:  rss.HashIPv4TCP | rss.HashIPv4UDP | rss.HashIPv4 | rss.HashL4DstOnly,
 			Key: []byte{
-				0x4f, 0x23, 0xea, 0xee, 0xed, 0xbe, 0x72, 0x6d, 0x5a, 0xdd, 0x54, 0x0a, 0x3d,
-				0x20, 0xe9, 0x6a, 0xef, 0x27, 0xe7, 0x59, 0xe4, 0xb4, 0x63, 0xd8, 0xfb, 0x51,
-				0x3a, 0x69, 0x69, 0x7e, 0xcf, 0x63, 0x08, 0xfe, 0xcd, 0x04, 0x20, 0xa0, 0xf6,
-				0xf4, 0xb3, 0x66, 0x5e, 0xd5, 0xcb, 0xfe, 0x9e, 0x49, 0x5f, 0xae, 0x6b, 0x6a,
+				0x02, 0xda, 0xe2, 0x15, 0xa6, 0x15, 0xe8, 0xf8, 0x1c, 0x03, 0x75, 0xe0, 0xf6,
+				0xa6, 0xbf, 0x1b, 0x30, 0x78, 0xd7, 0x5c, 0xac, 0x75, 0xcc, 0xc5, 0x26, 0x41,
+				0x5e, 0x8a, 0x80, 0xab, 0xd6, 0x14, 0xca, 0xcb, 0x57, 0x46, 0xca, 0x28, 0x23,
+				0x8b, 0x14, 0xc2, 0x0d, 0x5c, 0x79, 0xb7, 0xbe, 0x30, 0xec, 0x0f, 0xa5, 0x0c,
 			},
 		},
 	}
-	return rss.ForCoresKind(cfgs, rss.RETABlocks, maestrogenNATRETASize, cores)
+	return rss.ForCores(cfgs, maestrogenNATRETASize, cores)
 }
 
 // NATParallel is NAT parallelized shared-nothing by maestrogen: every core runs
@@ -186,6 +185,14 @@ func maestrogenNATNewParallel(cfg Config, cores int, split bool) (*NATParallel, 
 	if err := maestro.CheckDistinct("NAT", held); err != nil {
 		return nil, err
 	}
+	// RSS-aware allocation: each core may allocate only the values whose
+	// packets reach it, so the entries they key live on that core.
+	for core := range cores {
+		nf := nfs.Get(core)
+		if err := rss.RestrictToPool(cfgs, 1, rss.DstPort, core, nf.flows); err != nil {
+			return nil, err
+		}
+	}
 	return &NATParallel{nfs: nfs, rss: cfgs, own: own}, nil
 }
 
@@ -221,6 +228,19 @@ func (x *NATParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	for i := range pkts {
 		verdicts[i] = nf.Process(&pkts[i])
 	}
+}
+
+// PoolRefusals returns, for each state field allocated RSS-aware, each
+// core's refused inserts: its pool of values exhausted (or a probe
+// chain too long, see maestro.Table.Refusals). Read it while no packet
+// runs.
+func (x *NATParallel) PoolRefusals() map[string][]uint64 {
+	out := map[string][]uint64{}
+	for core := range x.nfs.Cores() {
+		nf := x.nfs.Get(core)
+		out["flows"] = append(out["flows"], nf.flows.Refusals())
+	}
+	return out
 }
 
 // NATLocked is NAT parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are

@@ -220,8 +220,8 @@ func TestConfig(t *testing.T) {
 	if err := (Config{}).Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
 	}
-	if n := New(Config{}); n.flows.Cap() != 32768 || n.startPort != 32768 || n.extIP != 0xc0000201 {
-		t.Errorf("defaults: cap %d start %d ip %#x", n.flows.Cap(), n.startPort, n.extIP)
+	if n := New(Config{}); n.flows.Cap() != 32768 || n.flows.ValueOf(0) != 32768 || n.extIP != 0xc0000201 {
+		t.Errorf("defaults: cap %d start %d ip %#x", n.flows.Cap(), n.flows.ValueOf(0), n.extIP)
 	}
 	for _, c := range []Config{{StartPort: 1024, Capacity: 65536}, {Capacity: 1000}, {StartPort: 65535, Capacity: 2}} {
 		if c.Validate() == nil {
@@ -229,8 +229,8 @@ func TestConfig(t *testing.T) {
 		}
 		// New lowers the capacity so that every index has a port.
 		n := New(c)
-		if int(n.startPort)+n.flows.Cap() > 65536 || n.flows.Cap() > c.Capacity {
-			t.Errorf("%+v: start %d cap %d", c, n.startPort, n.flows.Cap())
+		if int(n.flows.ValueOf(0))+n.flows.Cap() > 65536 || n.flows.Cap() > c.Capacity {
+			t.Errorf("%+v: start %d cap %d", c, n.flows.ValueOf(0), n.flows.Cap())
 		}
 	}
 }

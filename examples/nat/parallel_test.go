@@ -29,3 +29,37 @@ func TestParallelMatchesSequential(t *testing.T) {
 			Par: func(cores int) (maestrotest.Parallel, error) { return NewLocked(testConfig, cores) }},
 	)
 }
+
+// TestWrongPoolsCaught is the negative control of the differential test:
+// with the WAN ports' keys complemented, the NIC no longer delivers a
+// reply to the core whose pool its port came from. The harness must say
+// so in both modes: in trace order as mismatches (the reply reaches a core
+// without its flow), concurrently as violations of the per-reply check.
+func TestWrongPoolsCaught(t *testing.T) {
+	traces, err := maestrotest.StandardTraces(maestrotest.TraceOptions{Packets: 4000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat := &maestrotest.NAT{ExternalIP: DefaultConfig().ExternalIP, LAN: LAN, WAN: WAN, Timeout: int64(testConfig.Timeout)}
+	for _, mode := range []maestrotest.Mode{maestrotest.TraceOrder, maestrotest.Concurrent} {
+		par, err := NewParallel(testConfig, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong := par.RSS()
+		for i := range wrong {
+			if wrong[i].Port != int(LAN) {
+				for b := range wrong[i].Key {
+					wrong[i].Key[b] = ^wrong[i].Key[b]
+				}
+			}
+		}
+		rep, err := maestrotest.Run(New(testConfig), par, traces[0].Trace, maestrotest.Options{Mode: mode, Exact: true, NAT: nat, RSS: wrong})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Mismatches == 0 && len(rep.Violations) == 0 {
+			t.Errorf("mode %v: wrong WAN keys went unnoticed", mode)
+		}
+	}
+}

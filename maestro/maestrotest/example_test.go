@@ -27,12 +27,14 @@ func ExampleRun() {
 	}
 	fmt.Println(traces[0].Name, rep.Packets, "packets on", rep.Cores, "cores:", rep.Err())
 
-	// The same NF with a wrong RSS configuration (every port's key
-	// replaced by the LAN port's): replies reach cores without their
+	// The same NF with a wrong RSS configuration (every port's key but
+	// the LAN port's complemented): replies reach cores without their
 	// flows, and the harness says which packets differ.
 	wrong := par.RSS()
-	for i := range wrong {
-		wrong[i].Key = append([]byte(nil), wrong[0].Key...)
+	for i := 1; i < len(wrong); i++ {
+		for b := range wrong[i].Key {
+			wrong[i].Key[b] = ^wrong[i].Key[b]
+		}
 	}
 	par2, _ := fw.NewParallel(fw.DefaultConfig(), 4)
 	rep, _ = maestrotest.Run(fw.New(fw.DefaultConfig()), par2, trace, maestrotest.Options{RSS: rss.CopyConfigs(wrong)})

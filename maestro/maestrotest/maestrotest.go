@@ -281,24 +281,41 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 
 	// The parallel run: every frame's core first (the dispatcher is
 	// single-threaded, like a NIC), then the packets.
+	//
+	// A NAT's WAN reply is dispatched as the NIC would see it: addressed
+	// to the NAT, at the external port the parallel NAT gave the flow,
+	// which an RSS-aware NAT chose so that the reply reaches the flow's
+	// core. That port is known only once the flow's LAN packets have run:
+	// in TraceOrder mode each reply is dispatched when its turn comes
+	// (natCore); in Concurrent mode a reply goes to the core of its flow's
+	// LAN packets, and the worker checks that the NIC would have sent it
+	// there at the port it is addressed to (an Exact run reports a
+	// violation otherwise).
 	queues := make([][]int, cores)
 	coreOf := make([]int, len(trace.Frames))
+	lazy := make([]bool, len(trace.Frames))
+	flowCore := map[maestro.FlowID]int{}
 	for i, f := range trace.Frames {
 		data := append([]byte(nil), f.Data...)
 		p.Reset(data, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && want[i].extPort != 0 {
-			// Dispatch as the NIC would see the reply: addressed to the
-			// NAT. The queue of a NAT's WAN side must not depend on the
-			// external port, so which side's port is used does not matter
-			// for a correct configuration.
+			if opts.Mode == TraceOrder {
+				lazy[i] = true
+				continue
+			}
+			if c, ok := flowCore[replyFlow(&p)]; ok {
+				coreOf[i] = c
+				queues[c] = append(queues[c], i)
+				r.PerCore[c]++
+				continue
+			}
 			p.SetDstIP(opts.NAT.ExternalIP)
 			p.SetDstPort(want[i].extPort)
 		}
-		c := disp(&p)
-		if c < 0 {
-			c = 0
+		c := dispatch(disp, &p, cores)
+		if opts.NAT != nil && f.Port == opts.NAT.LAN && p.HasPorts() {
+			flowCore[p.Flow()] = c
 		}
-		c %= cores
 		coreOf[i] = c
 		queues[c] = append(queues[c], i)
 		r.PerCore[c]++
@@ -307,13 +324,17 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	workers := make([]*worker, cores)
 	parCounts := parRefusalCounters(par)
 	for c := range workers {
-		workers[c] = &worker{core: c, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c]}
+		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c]}
 		if parCounts != nil {
 			workers[c].refused = parCounts[c]
 		}
 	}
 	if opts.Mode == TraceOrder {
 		for i := range trace.Frames {
+			if lazy[i] {
+				coreOf[i] = natCore(workers, disp, &trace.Frames[i], want[i].extPort, opts.NAT, cores)
+				r.PerCore[coreOf[i]]++
+			}
 			if !workers[coreOf[i]].run([]int{i}) {
 				break // a panic leaves the NF's state unusable
 			}
@@ -355,6 +376,29 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	return r, nil
 }
 
+// dispatch returns the core the NIC gives p.
+func dispatch(disp func(*maestro.Packet) int, p *maestro.Packet, cores int) int {
+	return max(disp(p), 0) % cores
+}
+
+// natCore returns the core the NIC gives the WAN reply f once it is
+// addressed to the external port the parallel NAT last gave its flow, on
+// whichever core (the sequential port ext if none did).
+func natCore(workers []*worker, disp func(*maestro.Packet) int, f *soft.Frame, ext uint16, nat *NAT, cores int) int {
+	var p maestro.Packet
+	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	id := replyFlow(&p)
+	last := int64(-1 << 63)
+	for _, w := range workers {
+		if m, ok := w.nat[id]; ok && m.last >= last {
+			ext, last = m.par, m.last
+		}
+	}
+	p.SetDstIP(nat.ExternalIP)
+	p.SetDstPort(ext)
+	return dispatch(disp, &p, cores)
+}
+
 func sortMismatches(ms []Mismatch) {
 	for i := 1; i < len(ms); i++ {
 		for j := i; j > 0 && ms[j].Index < ms[j-1].Index; j-- {
@@ -373,6 +417,9 @@ type coreOut struct {
 // worker runs one core's packets.
 type worker struct {
 	core  int
+	cores int
+	// disp is the NIC's dispatch (read-only: safe on every core).
+	disp  func(*maestro.Packet) int
 	par   Parallel
 	trace *soft.Trace
 	want  []seqResult
@@ -428,6 +475,9 @@ func (w *worker) one(i int) {
 		}
 		p.SetDstIP(nat.ExternalIP)
 		p.SetDstPort(port)
+		if c := dispatch(w.disp, p, w.cores); ok && w.opts.Exact && c != w.core {
+			w.out.violations = append(w.out.violations, fmt.Sprintf("frame %d: the reply to external port %d, which core %d gave its flow, reaches core %d", i, port, w.core, c))
+		}
 	}
 	w.vs[0] = noVerdict
 	w.par.ProcessBurst(w.core, w.pkts[:], w.vs[:])

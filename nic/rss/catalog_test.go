@@ -49,4 +49,8 @@ var catalog = []struct {
 	{"NATports", []Constraint{ // stretch: server IP and port
 		Same(lan, []Bits{Whole(DstIP), Whole(DstPort)}, wan, []Bits{Whole(SrcIP), Whole(SrcPort)}, "nat.go:80: keyed by server (IP, port)"),
 	}},
+	{"NATpooled", []Constraint{ // issue 16: external ports allocated RSS-aware
+		DependsOn(lan, "nat.go:128: flows.Find keyed by internal 5-tuple", tuple...),
+		DependsOn(wan, "nat.go:145: flows.IndexOf keyed by the external port", Whole(DstPort)),
+	}},
 }

@@ -81,3 +81,33 @@ func (c *Config) ValuePools(f Field, base [4]uint32, lo uint32, n int) ([][]uint
 	}
 	return pools, nil
 }
+
+// ValueTable is what RestrictToPool needs of a table whose indexes stand
+// for values (maestro.Table built by maestro.NewValueTable).
+type ValueTable interface {
+	Cap() int
+	ValueOf(i int) uint32
+	RestrictValues(values []uint32) error
+}
+
+// RestrictToPool makes core's table t allocate only the values of field f
+// whose packets on port reach core, as cfgs (the configuration the NIC is
+// programmed with, RETA included) decide: the pools of
+// Config.ValuePools over t's values, with the other fields zero, which is
+// right because the plan makes port's queue a function of f alone. Every
+// core gets as many values (fair pools); each core's exhaustion shows in
+// its own table's Refusals.
+func RestrictToPool(cfgs []Config, port int, f Field, core int, t ValueTable) error {
+	i := ConfigIndex(cfgs, port)
+	if i < 0 {
+		return fmt.Errorf("rss: no configuration for port %d", port)
+	}
+	pools, err := cfgs[i].ValuePools(f, [4]uint32{}, t.ValueOf(0), t.Cap())
+	if err != nil {
+		return err
+	}
+	if core < 0 || core >= len(pools) {
+		return fmt.Errorf("rss: core %d of %d", core, len(pools))
+	}
+	return t.RestrictValues(pools[core])
+}
