@@ -197,3 +197,47 @@ func TestTrafficUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedReaderAllocs: replaying a Packed trace allocates nothing.
+func TestPackedReaderAllocs(t *testing.T) {
+	p, err := GeneratePacked(packedCases()["slow"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.Reader()
+	allocs := testing.AllocsPerRun(p.Len()-1, func() {
+		if _, err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("PackedReader.Next: %v allocations per frame, want 0", allocs)
+	}
+}
+
+// BenchmarkGeneratePacked reports, besides the time, the bytes allocated
+// per frame: compare with BenchmarkGenerate.
+func BenchmarkGeneratePacked(b *testing.B) {
+	defer reportBytesPerFrame(b, 100000)()
+	c := DefaultConfig()
+	c.Packets = 100000
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := GeneratePacked(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// reportBytesPerFrame starts counting allocated bytes; the function it
+// returns reports them per frame of a benchmark whose op makes packets
+// frames, as B/frame.
+func reportBytesPerFrame(b *testing.B, packets int) func() {
+	var ms0 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	return func() {
+		var ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms1)
+		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(b.N)/float64(packets), "B/frame")
+	}
+}
