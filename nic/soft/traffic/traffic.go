@@ -6,8 +6,8 @@
 // NewSource streams the trace one frame at a time, in memory bounded by
 // the flows, whatever the number of packets (nfrun and tracegen run on
 // it); Generate holds it in memory as a soft.Trace, for short traces
-// replayed many times, and GeneratePacked in about half that memory, for
-// traces held only to be replayed (nfrun).
+// replayed many times, and GeneratePacked in less (8 bytes per frame
+// besides its data, not 48), for traces held only to be replayed (nfrun).
 // Generation is deterministic: the same Config, seed included, gives the
 // same bytes.
 package traffic
@@ -335,8 +335,8 @@ type generator struct {
 // Generate builds the trace c describes, in memory. A long trace is better
 // streamed: NewSource produces the same frames one at a time.
 //
-// Held only to be replayed, a trace takes about half the memory as a
-// Packed trace (GeneratePacked).
+// A trace held only to be replayed takes less memory as a Packed trace
+// (GeneratePacked): 8 bytes per frame besides its data, not 48.
 func Generate(c Config) (*soft.Trace, error) {
 	t := &soft.Trace{NumPorts: c.NumPorts()}
 	if c.Packets > 0 {
