@@ -529,8 +529,9 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		input = fmt.Sprintf("generated: %d packets, %d %v %v flows, bidir %g, seed %d", o.gen.Packets, o.gen.Flows, o.gen.Dist, o.gen.Proto, o.gen.Bidir, o.gen.Seed)
 		if traceBytes(o.gen) <= inMemoryBudget {
 			// Generated before the run, so that the rate measured is the
-			// NF's and not the generator's.
-			tr, err := traffic.Generate(o.gen)
+			// NF's and not the generator's; packed, so that holding it
+			// costs little more than its frames' bytes.
+			tr, err := traffic.GeneratePacked(o.gen)
 			if err != nil {
 				return runtimeErr(err)
 			}
@@ -591,16 +592,9 @@ func nfrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // NF, and the measured rate includes it).
 const inMemoryBudget = 256 << 20
 
-// traceBytes estimates the memory a generated trace takes in a soft.Trace:
-// each frame's bytes plus its Frame header.
-func traceBytes(c traffic.Config) int64 {
-	mean := 0
-	for _, s := range c.Sizes {
-		mean += s
-	}
-	mean /= max(len(c.Sizes), 1)
-	return int64(c.Packets) * int64(mean+48)
-}
+// traceBytes estimates the memory a generated trace takes held in memory
+// (traffic.GeneratePacked): each frame's bytes plus an 8-byte record.
+func traceBytes(c traffic.Config) int64 { return traffic.PackedBytes(c) }
 
 // warnCaptures warns, once per file and with counts, about records that a
 // replay cannot reproduce faithfully.

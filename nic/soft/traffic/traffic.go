@@ -6,7 +6,8 @@
 // NewSource streams the trace one frame at a time, in memory bounded by
 // the flows, whatever the number of packets (nfrun and tracegen run on
 // it); Generate holds it in memory as a soft.Trace, for short traces
-// replayed many times.
+// replayed many times, and GeneratePacked in less (8 bytes per frame
+// besides its data, not 48), for traces held only to be replayed (nfrun).
 // Generation is deterministic: the same Config, seed included, gives the
 // same bytes.
 package traffic
@@ -333,8 +334,17 @@ type generator struct {
 
 // Generate builds the trace c describes, in memory. A long trace is better
 // streamed: NewSource produces the same frames one at a time.
+//
+// A trace held only to be replayed takes less memory as a Packed trace
+// (GeneratePacked): 8 bytes per frame besides its data, not 48.
 func Generate(c Config) (*soft.Trace, error) {
 	t := &soft.Trace{NumPorts: c.NumPorts()}
+	if c.Packets > 0 {
+		// Packets is the number of frames: growing the slice by appends
+		// would leave each smaller copy behind as garbage. (Bounded: a
+		// Config's Packets alone must not allocate gigabytes.)
+		t.Frames = make([]soft.Frame, 0, min(c.Packets, 1<<24))
+	}
 	err := Each(c, func(f soft.Frame) error {
 		t.Add(f.Port, f.Time, f.Data, 0)
 		return nil

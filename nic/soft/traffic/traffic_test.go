@@ -232,6 +232,7 @@ func TestFlags(t *testing.T) {
 }
 
 func BenchmarkGenerate(b *testing.B) {
+	defer reportBytesPerFrame(b, 100000)()
 	c := DefaultConfig()
 	c.Packets = 100000
 	b.ReportAllocs()
