@@ -347,8 +347,11 @@ func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error
 		}
 		r.workers = append(r.workers, w)
 	}
-	for i, s := range r.all {
-		w := r.workers[i%r.cores]
+	// Queue q of every port belongs to worker q mod cores: where the
+	// device steers, the queue numbered as a worker holds its frames, so
+	// they are processed in place.
+	for _, s := range r.all {
+		w := r.workers[s.queue%r.cores]
 		w.own = append(w.own, s)
 		w.pollfds = append(w.pollfds, unix.PollFd{Fd: int32(s.fd), Events: unix.POLLIN})
 	}
