@@ -105,8 +105,12 @@ func planDevice(c *rss.Config, cores, queues int, cur *rxfh) (rxfh, []flowHash, 
 type deviceRSS struct {
 	name     string
 	old      rxfh
-	oldFlows []flowHash // as found, for the flow types changed
+	oldFlows []flowHash // as found, for the flow types to change
 	queues   int
+	// What was set so far: the table, key and function, and the first
+	// flowsSet of oldFlows' flow types.
+	rxfhSet  bool
+	flowsSet int
 }
 
 // programDevice programs the plan c into the device name's RSS and reads
@@ -134,10 +138,12 @@ func programDevice(name string, c *rss.Config, cores, queues int) (*deviceRSS, e
 	if err := setRxfh(name, &want); err != nil {
 		return nil, fmt.Errorf("setting key, Toeplitz and indirection table: %s%s", whyNot(err), d.undo())
 	}
+	d.rxfhSet = true
 	for _, fl := range flows {
 		if err := setFlowHash(name, fl.flow, fl.data); err != nil {
 			return nil, fmt.Errorf("setting the %s hash fields %#x: %s%s", flowName(fl.flow), fl.data, whyNot(err), d.undo())
 		}
+		d.flowsSet++
 	}
 	got, err := getRxfh(name)
 	switch {
@@ -162,8 +168,8 @@ func programDevice(name string, c *rss.Config, cores, queues int) (*deviceRSS, e
 	return d, nil
 }
 
-// undo restores the device and returns "" or, if that fails, the failure
-// as a suffix for the caller's message.
+// undo restores what was set so far and returns "" or, if that fails, the
+// failure as a suffix for the caller's message.
 func (d *deviceRSS) undo() string {
 	if err := d.restore(); err != nil {
 		return fmt.Sprintf("; restoring it failed: %v", err)
@@ -176,8 +182,11 @@ func (d *deviceRSS) undo() string {
 // programming). A table that was the kernel's default spread is reset to
 // the default, so that it keeps following the queue count.
 func (d *deviceRSS) restore() error {
+	if !d.rxfhSet { // the field sets are set after the table
+		return nil
+	}
 	var errs []error
-	for _, fl := range d.oldFlows {
+	for _, fl := range d.oldFlows[:d.flowsSet] {
 		if err := setFlowHash(d.name, fl.flow, fl.data); err != nil {
 			errs = append(errs, fmt.Errorf("%s hash fields: %w", flowName(fl.flow), err))
 		}

@@ -129,9 +129,13 @@ func encodeRxnfc(cmd, flowType uint32, data uint64) []byte {
 	return b
 }
 
-// ethtool issues SIOCETHTOOL on the interface name with buf as the
+// ethtool issues an ethtool command; tests replace it with a model of the
+// kernel's side to check programming, read-back and restore end to end.
+var ethtool = ethtoolIoctl
+
+// ethtoolIoctl issues SIOCETHTOOL on the interface name with buf as the
 // command, in the calling thread's network namespace.
-func ethtool(name string, buf []byte) error {
+func ethtoolIoctl(name string, buf []byte) error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
