@@ -30,8 +30,9 @@
 // hash reads, refuses a setting or reads back something else. On this
 // project's test machine no device takes an RSS configuration: the
 // programming path is verified by the encoding tests of both ioctl
-// structures, the planning and read-back logic, and the program's device
-// mode under BPF_PROG_TEST_RUN, never against a real NIC.
+// structures, programming, read-back and restore against a model of the
+// kernel's ethtool handlers, and the program's device mode under
+// BPF_PROG_TEST_RUN, never against a real NIC.
 //
 // The plan's RSS in the XDP program: for every other frame, and for every
 // frame on a port that fell back, the program parses the frame exactly as
