@@ -287,9 +287,18 @@ func TestDeviceRSSVeth(t *testing.T) {
 	if !strings.Contains(b.info.String(), "the plan's RSS in the XDP program") {
 		t.Errorf("run description %q", b.info)
 	}
-	b2 := Info{Steered: true, DeviceRSS: []bool{true, true}}
-	if !strings.Contains(b2.String(), "device RSS programmed via ethtool") {
-		t.Errorf("run description %q", b2)
+	for _, c := range []struct {
+		info Info
+		want string
+	}{
+		{Info{Steered: true, DeviceRSS: []bool{true, true}}, ", device RSS programmed via ethtool (other than"},
+		{Info{Steered: true, DeviceRSS: []bool{false, true}}, ", device RSS programmed via ethtool on port(s) 1, elsewhere the plan's RSS in the XDP program"},
+		{Info{Steered: true}, ", the plan's RSS in the XDP program"},
+		{Info{DeviceRSS: []bool{false}}, ", one worker"},
+	} {
+		if !strings.Contains(c.info.String(), c.want) {
+			t.Errorf("run description %q, want %q in it", c.info, c.want)
+		}
 	}
 }
 

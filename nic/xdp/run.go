@@ -514,7 +514,7 @@ func (i Info) String() string {
 	switch {
 	case !i.Steered:
 		steer = "one worker"
-	case len(dev) == len(i.DeviceRSS):
+	case len(dev) > 0 && len(dev) == len(i.DeviceRSS):
 		steer = "device RSS programmed via ethtool (other than TCP/UDP over IPv4: the plan's RSS in the XDP program)"
 	case len(dev) > 0:
 		steer = fmt.Sprintf("device RSS programmed via ethtool on port(s) %s, elsewhere the plan's RSS in the XDP program", strings.Join(dev, ","))
