@@ -28,7 +28,8 @@ const (
 	offFields = offTables + rss.InputLen*256*4 // uint32: rss.HashFields
 	offMask   = offFields + 4                  // uint32: len(RETA)-1
 	offRETA   = offMask + 4                    // [MaxRETA]uint32: bucket -> worker
-	cfgSize   = offRETA + MaxRETA*4
+	offDevice = offRETA + MaxRETA*4            // uint32: queues below it are steered by the device's RSS
+	cfgSize   = offDevice + 4
 )
 
 // Stack slots of the 12-byte hash input (source address, destination
@@ -37,8 +38,11 @@ const stackIn = -16
 
 // steeringConfig encodes one port's RSS configuration as the program's map
 // value. A nil configuration (a port without one) hashes nothing and sends
-// every frame to worker 0, as the software backend does.
-func steeringConfig(c *rss.Config, cores int) ([]byte, error) {
+// every frame to worker 0, as the software backend does. On receive queues
+// below device, the device's RSS was programmed to the plan (see
+// programDevice): TCP and UDP frames the plan hashes with their ports are
+// already on the queue numbered as their worker.
+func steeringConfig(c *rss.Config, cores, device int) ([]byte, error) {
 	v := make([]byte, cfgSize)
 	if c == nil {
 		return v, nil
@@ -75,6 +79,7 @@ func steeringConfig(c *rss.Config, cores int) ([]byte, error) {
 	}
 	binary.NativeEndian.PutUint32(v[offFields:], uint32(f))
 	binary.NativeEndian.PutUint32(v[offMask:], uint32(n-1))
+	binary.NativeEndian.PutUint32(v[offDevice:], uint32(device))
 	for i, q := range c.RETA {
 		if int(q) >= cores {
 			return nil, fmt.Errorf("RETA entry %d names queue %d, but there are %d cores", i, q, cores)
@@ -92,9 +97,10 @@ type steering struct {
 }
 
 // newSteering loads the steering program for a port with queues receive
-// queues, configured with c (nil: no RSS, every frame to worker 0).
-func newSteering(c *rss.Config, cores, queues int) (*steering, error) {
-	val, err := steeringConfig(c, cores)
+// queues, configured with c (nil: no RSS, every frame to worker 0), the
+// device steering its queues below device.
+func newSteering(c *rss.Config, cores, queues, device int) (*steering, error) {
+	val, err := steeringConfig(c, cores, device)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +180,9 @@ const (
 // TCP (complete header, data offset within the segment) or UDP (8 bytes)
 // ports are hashed unless it is a fragment or its protocol's field is off;
 // otherwise its 2-tuple is hashed if the IPv4 field is on; anything else
-// hashes to 0 (RETA[0]).
+// hashes to 0 (RETA[0]). A frame whose ports are hashed, without a VLAN
+// tag, on a queue the device steers (below the configuration's device
+// count) is not hashed: its worker is its queue, and its metadata hash 0.
 func program(cfgFD, xsksFD int) asm.Instructions {
 	const (
 		ctx, data, end, meta  = asm.R6, asm.R7, asm.R8, asm.R9
@@ -283,7 +291,18 @@ func program(cfgFD, xsksFD int) asm.Instructions {
 	add(
 		asm.LoadMem(tmp, l4, 0, asm.Word).WithSymbol("ports"),
 		asm.StoreMem(asm.RFP, stackIn+8, tmp, asm.Word),
-		asm.Ja.Label("hash"),
+		// Steered by the device already? Untagged (the IPv4 header right
+		// after the Ethernet header), on a queue the device steers.
+		asm.Mov.Reg(asm.R1, l3),
+		asm.Sub.Reg(asm.R1, data),
+		asm.JNE.Imm(asm.R1, 14, "hash"),
+		asm.LoadMem(asm.R2, ctx, mdRxQueue, asm.Word),
+		asm.LoadMapValue(asm.R1, cfgFD, offDevice),
+		asm.LoadMem(asm.R1, asm.R1, 0, asm.Word),
+		asm.JGE.Reg(asm.R2, asm.R1, "hash"),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Mov.Reg(tmp, asm.R2),
+		asm.Ja.Label("meta"),
 	)
 	// Any other IPv4 frame: the 2-tuple, if the IPv4 field is on.
 	addAll(fieldOff(rss.HashIPv4, "nonip", "two"))
@@ -314,7 +333,7 @@ func program(cfgFD, xsksFD int) asm.Instructions {
 		asm.LSh.Imm(tmp, 2),
 		asm.Add.Reg(asm.R1, tmp),
 		asm.LoadMem(tmp, asm.R1, offRETA, asm.Word),
-		asm.StoreMem(meta, 0, asm.R0, asm.Word),
+		asm.StoreMem(meta, 0, asm.R0, asm.Word).WithSymbol("meta"),
 		asm.StoreMem(meta, 4, tmp, asm.Word),
 		// To the XSK of the frame's receive queue; dropped if none.
 		asm.LoadMapPtr(asm.R1, xsksFD),

@@ -158,7 +158,7 @@ func TestSteeringMatchesRSS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := newSteering(&cfg, cores, 1)
+			s, err := newSteering(&cfg, cores, 1, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

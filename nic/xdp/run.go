@@ -81,6 +81,11 @@ type Config struct {
 	ProgressEvery time.Duration
 	// Ready, if set, is called once every socket is bound and receiving.
 	Ready func(Info)
+	// NoDeviceRSS leaves the devices' RSS configuration alone: the XDP
+	// program steers every frame by the plan's RSS. Otherwise Run programs
+	// the plan into every device that accepts it (ethtool), and restores
+	// the device's configuration when it returns.
+	NoDeviceRSS bool
 }
 
 // Info says how the backend runs.
@@ -91,9 +96,14 @@ type Info struct {
 	ZeroCopy bool
 	// Queues is the number of receive queues (one socket each) per port.
 	Queues []int
-	// Steered reports that the XDP program steers by the plan's RSS (else
+	// Steered reports that frames are steered by the plan's RSS (else
 	// every frame goes to worker 0).
 	Steered bool
+	// DeviceRSS reports, per port, that the device's RSS was programmed to
+	// the plan through ethtool: it steers TCP and UDP over IPv4 to the
+	// queue numbered as the worker, and the XDP program hashes only the
+	// other frames. Notes say why a port does not.
+	DeviceRSS []bool
 	// Notes are remarks for the user, e.g. fewer queues than cores.
 	Notes []string
 }
@@ -109,7 +119,7 @@ type Result struct {
 // worker per core, the XDP steering program on every port, one AF_XDP
 // socket per receive queue. Packet.Time is the wall clock at the burst's
 // receipt, in nanoseconds since the epoch.
-func Run(ctx context.Context, cfg Config, proc nic.Processor) (*Result, error) {
+func Run(ctx context.Context, cfg Config, proc nic.Processor) (_ *Result, err error) {
 	cores := proc.Cores()
 	if cores < 1 {
 		return nil, fmt.Errorf("xdp: processor has %d cores", cores)
@@ -137,7 +147,11 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor) (*Result, error) {
 	_ = rlimit.RemoveMemlock()
 
 	r := &runner{proc: proc, cores: cores, ports: len(ifs), sink: cfg.Sink}
-	defer r.close()
+	defer func() {
+		if cerr := r.close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("xdp: %w", cerr))
+		}
+	}()
 	info := Info{ZeroCopy: true, Steered: len(cfg.RSS) > 0}
 	for port, ifi := range ifs {
 		queues := rxQueues(ifi.Name)
@@ -145,7 +159,23 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor) (*Result, error) {
 		if queues < cores && cores > 1 {
 			info.Notes = append(info.Notes, fmt.Sprintf("port %d (%s) has %d receive queue(s) for %d cores: the XDP program steers by the plan's RSS and the queue's socket hands frames to their worker", port, ifi.Name, queues, cores))
 		}
-		st, err := newSteering(configFor(cfg.RSS, port), cores, queues)
+		c := configFor(cfg.RSS, port)
+		device := 0
+		switch {
+		case c == nil:
+		case cfg.NoDeviceRSS:
+			info.Notes = append(info.Notes, fmt.Sprintf("port %d (%s): the device's RSS is left alone (as asked); the plan's RSS runs in the XDP program", port, ifi.Name))
+		default:
+			d, err := programDevice(ifi.Name, c, cores, queues)
+			if err != nil {
+				info.Notes = append(info.Notes, fmt.Sprintf("port %d (%s): device RSS not programmed (%v); the plan's RSS runs in the XDP program", port, ifi.Name, err))
+				break
+			}
+			r.devices = append(r.devices, d)
+			device = cores
+		}
+		info.DeviceRSS = append(info.DeviceRSS, device > 0)
+		st, err := newSteering(c, cores, queues, device)
 		if err != nil {
 			return nil, fmt.Errorf("xdp: port %d (%s): %w", port, ifi.Name, err)
 		}
@@ -282,9 +312,13 @@ type runner struct {
 	sinkErr error
 	workers []*worker
 	stop    atomic.Bool
+	// devices whose RSS configuration the run changed, to restore.
+	devices []*deviceRSS
 }
 
-func (r *runner) close() {
+// close releases the run's kernel objects and restores the devices' RSS
+// configuration; it returns what failed to restore.
+func (r *runner) close() error {
 	for _, l := range r.links {
 		l.Close()
 	}
@@ -297,6 +331,12 @@ func (r *runner) close() {
 	for _, w := range r.workers {
 		unix.Close(w.efd)
 	}
+	var errs []error
+	for _, d := range r.devices {
+		errs = append(errs, d.restore())
+	}
+	r.devices = nil
+	return errors.Join(errs...)
 }
 
 func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error) {
@@ -307,8 +347,11 @@ func (r *runner) run(ctx context.Context, cfg Config, info Info) (*Result, error
 		}
 		r.workers = append(r.workers, w)
 	}
-	for i, s := range r.all {
-		w := r.workers[i%r.cores]
+	// Queue q of every port belongs to worker q mod cores: where the
+	// device steers, the queue numbered as a worker holds its frames, so
+	// they are processed in place.
+	for _, s := range r.all {
+		w := r.workers[s.queue%r.cores]
 		w.own = append(w.own, s)
 		w.pollfds = append(w.pollfds, unix.PollFd{Fd: int32(s.fd), Events: unix.POLLIN})
 	}
@@ -462,8 +505,19 @@ func (i Info) String() string {
 		q[p] = fmt.Sprint(n)
 	}
 	steer := "the plan's RSS in the XDP program"
-	if !i.Steered {
+	var dev []string
+	for p, d := range i.DeviceRSS {
+		if d {
+			dev = append(dev, fmt.Sprint(p))
+		}
+	}
+	switch {
+	case !i.Steered:
 		steer = "one worker"
+	case len(dev) > 0 && len(dev) == len(i.DeviceRSS):
+		steer = "device RSS programmed via ethtool (other than TCP/UDP over IPv4: the plan's RSS in the XDP program)"
+	case len(dev) > 0:
+		steer = fmt.Sprintf("device RSS programmed via ethtool on port(s) %s, elsewhere the plan's RSS in the XDP program", strings.Join(dev, ","))
 	}
 	return fmt.Sprintf("XDP %v mode, AF_XDP %s, receive queues per port %s, %s", i.Mode, copyMode, strings.Join(q, ","), steer)
 }

@@ -19,6 +19,7 @@ import (
 type xdpOptions struct {
 	ifaces   string
 	mode     string
+	rss      string
 	duration time.Duration
 }
 
@@ -26,6 +27,7 @@ type xdpOptions struct {
 func (x *xdpOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&x.ifaces, "iface", "", "with -backend xdp: comma-separated interfaces, the i-th is port i")
 	fs.StringVar(&x.mode, "xdp-mode", "", "with -backend xdp: native or generic (default: native where the driver has it, else generic)")
+	fs.StringVar(&x.rss, "xdp-rss", "", "with -backend xdp: device (default: program the plan's RSS into devices that take it, via ethtool, restored at exit) or xdp (leave the devices alone, steer in the XDP program)")
 	fs.DurationVar(&x.duration, "duration", 0, "with -backend xdp: stop after this long (0: run until SIGINT)")
 }
 
@@ -49,6 +51,8 @@ func (o *options) checkXDP() error {
 			return usageErr("-iface needs -backend xdp")
 		case x.mode != "":
 			return usageErr("-xdp-mode needs -backend xdp")
+		case x.rss != "":
+			return usageErr("-xdp-rss needs -backend xdp")
 		case x.duration != 0:
 			return usageErr("-duration needs -backend xdp (the other backends stop at the end of their input)")
 		}
@@ -69,6 +73,9 @@ func (o *options) checkXDP() error {
 	case o.nf.Ports > 0 && len(names) < o.nf.Ports:
 		return usageErr("NF %s has %d ports but -iface names %d interface(s)", o.nf.Name, o.nf.Ports, len(names))
 	}
+	if x.rss != "" && x.rss != "device" && x.rss != "xdp" {
+		return usageErr("-xdp-rss %q: want device or xdp", x.rss)
+	}
 	if _, err := xdp.ParseMode(x.mode); err != nil {
 		return usageErr("-xdp-mode %q: want native or generic", x.mode)
 	}
@@ -87,7 +94,7 @@ func (o *options) runXDP(ctx context.Context, proc nic.Processor, desc string, p
 		runCtx, cancel = context.WithTimeout(ctx, o.xdp.duration)
 		defer cancel()
 	}
-	cfg := xdp.Config{Interfaces: names, Mode: mode, RSS: o.rss, Progress: progress, ProgressEvery: o.progress}
+	cfg := xdp.Config{Interfaces: names, Mode: mode, RSS: o.rss, Progress: progress, ProgressEvery: o.progress, NoDeviceRSS: o.xdp.rss == "xdp"}
 	cfg.Ready = func(info xdp.Info) {
 		for _, n := range info.Notes {
 			fmt.Fprintf(stderr, "nfrun: %s\n", n)

@@ -32,6 +32,8 @@ func TestXDPUsage(t *testing.T) {
 		{[]string{"-nf", "fw", "-duration", "1s"}, "-duration needs -backend xdp"},
 		{[]string{"-nf", "fw", "-backend", "xdp", "-iface", "a"}, "NF fw has 2 ports but -iface names 1"},
 		{[]string{"-nf", "fw", "-backend", "xdp", "-iface", "a,b", "-xdp-mode", "fast"}, "-xdp-mode \"fast\""},
+		{[]string{"-nf", "fw", "-backend", "xdp", "-iface", "a,b", "-xdp-rss", "nic"}, "-xdp-rss \"nic\": want device or xdp"},
+		{[]string{"-nf", "fw", "-xdp-rss", "xdp"}, "-xdp-rss needs -backend xdp"},
 		{[]string{"-nf", "fw", "-backend", "xdp", "-iface", "a,b", "-in", "x.pcap"}, "not -in or -eal"},
 		{[]string{"-nf", "fw", "-backend", "xdp", "-iface", "a,b", "-flows", "10"}, "-backend xdp takes its packets"},
 	} {
@@ -182,6 +184,10 @@ func TestXDPFW(t *testing.T) {
 				t.Fatalf("exit %d after SIGINT, want 130: %s", code, r.stderr.String())
 			}
 			if note := "1 receive queue(s) for 2 cores: the XDP program steers"; cores == 2 && !strings.Contains(r.stderr.String(), note) {
+				t.Errorf("stderr lacks %q: %s", note, r.stderr.String())
+			}
+			// Veth has no RSS to program: the fallback and its reason are said.
+			if note := "device RSS not programmed ("; !strings.Contains(r.stderr.String(), note) {
 				t.Errorf("stderr lacks %q: %s", note, r.stderr.String())
 			}
 			summary := r.stdout.String()
