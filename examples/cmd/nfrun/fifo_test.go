@@ -94,7 +94,7 @@ func TestSIGINTWhileReadingFIFO(t *testing.T) {
 		}
 		// Every byte written has left the FIFO for nfrun's buffers; it is
 		// now processing them or blocked reading for more.
-		for deadline := time.Now().Add(10 * time.Second); ; {
+		for deadline := time.Now().Add(60 * time.Second); ; {
 			n, err := unix.IoctlGetInt(int(w.Fd()), unix.TIOCINQ) // FIONREAD: bytes not yet read
 			if err != nil {
 				t.Fatal(err)
@@ -112,13 +112,13 @@ func TestSIGINTWhileReadingFIFO(t *testing.T) {
 		}
 		// A hang guard, not a measurement: an nfrun stuck in read() never
 		// exits, and the test says so instead of timing out.
-		hung := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+		hung := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
 		for sc.Scan() {
 			stderr.WriteString(sc.Text() + "\n")
 		}
 		err = cmd.Wait()
 		if !hung.Stop() {
-			t.Fatalf("%v: nfrun did not exit within 20 s of SIGINT (blocked reading the FIFO); stderr ends:\n%s", mode, lastLines(stderr.String(), 5))
+			t.Fatalf("%v: nfrun did not exit within 60 s of SIGINT (blocked reading the FIFO); stderr ends:\n%s", mode, lastLines(stderr.String(), 5))
 		}
 		code := 0
 		if ee, ok := err.(*exec.ExitError); ok {
