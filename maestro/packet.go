@@ -178,9 +178,10 @@ type Packet struct {
 
 // Reset makes p a view of data, received on port in at time t, and parses it.
 func (p *Packet) Reset(data []byte, in Port, t int64) {
-	// Every field is written exactly once: these three here, the header
-	// fields by parse, on each of its paths. Zeroing the whole Packet first
-	// and then writing the parsed fields again costs twice the stores.
+	// Zero p in place, then set the three given fields: assigning a
+	// composite literal instead builds the whole Packet in a temporary on
+	// the stack and copies it, twice the stores.
+	*p = Packet{}
 	p.Data = data
 	p.InPort = in
 	p.Time = t
@@ -207,180 +208,121 @@ func (p *Packet) HasPorts() bool { return p.L4 == L4TCP || p.L4 == L4UDP }
 func (p *Packet) Len() int { return len(p.Data) }
 
 // parse fills the header fields from d (== p.Data, passed in a register so
-// that it is not reloaded). It writes every header field exactly once on
-// each path, the ones the frame does not reach with zero: the result is
-// what zeroing the Packet and then writing the parsed fields would give
-// (TestResetWritesEveryField holds it to that), without the double stores.
-// The fields are written in memory order where the parse allows, so that
-// the compiler merges adjacent constant stores.
+// that it is not reloaded right after Reset's zeroing stores).
 func (p *Packet) parse(d []byte) {
 	if len(d) < 14 {
-		p.truncatedEth()
+		p.Reason = ReasonTruncatedEth
 		return
-	}
-	et := uint16(d[12])<<8 | uint16(d[13])
-	off := 14
-	var vlan uint16
-	tagged := et == EtherTypeVLAN
-	if tagged {
-		if len(d) < 18 {
-			p.truncatedEth()
-			return
-		}
-		vlan = (uint16(d[14])<<8 | uint16(d[15])) & 0x0fff
-		et = uint16(d[16])<<8 | uint16(d[17])
-		off = 18
 	}
 	p.EthDst = MAC(d[0:6])
 	p.EthSrc = MAC(d[6:12])
+	et := uint16(d[12])<<8 | uint16(d[13])
+	off := 14
+	if et == EtherTypeVLAN {
+		if len(d) < 18 {
+			p.EthDst, p.EthSrc = MAC{}, MAC{}
+			p.Reason = ReasonTruncatedEth
+			return
+		}
+		p.HasVLAN = true
+		p.VLAN = (uint16(d[14])<<8 | uint16(d[15])) & 0x0fff
+		et = uint16(d[16])<<8 | uint16(d[17])
+		off = 18
+	}
 	p.EtherType = et
-	p.HasVLAN = tagged
-	p.VLAN = vlan
 	p.L3Off = off
 	if et != EtherTypeIPv4 {
-		l3 := L3Other
+		p.Reason = ReasonNotIPv4
 		switch et {
 		case EtherTypeIPv6:
-			l3 = L3IPv6
+			p.L3 = L3IPv6
 		case EtherTypeARP:
-			l3 = L3ARP
+			p.L3 = L3ARP
+		default:
+			p.L3 = L3Other
 		}
-		p.kind(ReasonNotIPv4, l3, L4None)
-		p.noIPv4()
 		return
 	}
+	p.L3 = L3IPv4
 	ip := d[off:]
 	if len(ip) < 20 {
-		p.badIPv4(ReasonTruncatedIPv4)
+		p.Reason = ReasonTruncatedIPv4
 		return
 	}
 	ip = ip[:len(ip):len(ip)]
 	_ = ip[19]
 	if ip[0]>>4 != 4 {
-		p.badIPv4(ReasonBadVersion)
+		p.Reason = ReasonBadVersion
 		return
 	}
 	ihl := int(ip[0]&0x0f) << 2
 	if ihl < 20 {
-		p.badIPv4(ReasonBadIHL)
+		p.Reason = ReasonBadIHL
 		return
 	}
 	if len(ip) < ihl {
-		p.badIPv4(ReasonTruncatedIPv4)
+		p.Reason = ReasonTruncatedIPv4
 		return
 	}
 	total := int(ip[2])<<8 | int(ip[3])
-	frag := uint16(ip[6])<<8 | uint16(ip[7])
-	proto := ip[9]
-	p.Proto = proto
-	p.TTL = ip[8]
 	p.TotalLen = uint16(total)
+	p.TTL = ip[8]
+	p.Proto = ip[9]
+	frag := uint16(ip[6])<<8 | uint16(ip[7])
 	p.FragOffset = frag & 0x1fff
 	p.MoreFragments = frag&0x2000 != 0
 	if total < ihl || total > len(ip) {
 		// The NIC does not hash such a frame as IPv4 (IsIPv4 is false), so
 		// its addresses stay zero: a sharding key read from them must land
 		// where the NIC put the frame (see Packet).
-		p.kind(ReasonBadTotalLength, L3IPv4, L4None)
-		p.L4Off, p.PayloadOff = 0, 0
-		p.SrcIP, p.DstIP = 0, 0
-		p.noL4()
+		p.Reason = ReasonBadTotalLength
 		return
 	}
 	p.SrcIP = binary.BigEndian.Uint32(ip[12:16])
 	p.DstIP = binary.BigEndian.Uint32(ip[16:20])
 	if frag&0x3fff != 0 {
-		p.kind(ReasonFragment, L3IPv4, L4None)
-		p.L4Off, p.PayloadOff = 0, 0
-		p.noL4()
+		p.Reason = ReasonFragment
 		return
 	}
 	l4 := off + ihl
+	p.L4Off = l4
 	seg := ip[ihl:total]
-	switch proto {
+	switch p.Proto {
 	case ProtoTCP:
 		if len(seg) < 20 {
-			p.truncatedL4(l4)
+			p.Reason = ReasonTruncatedL4
 			return
 		}
 		doff := int(seg[12]>>4) << 2
 		if doff < 20 || doff > len(seg) {
-			p.truncatedL4(l4)
+			p.Reason = ReasonTruncatedL4
 			return
 		}
-		p.kind(ReasonOK, L3IPv4, L4TCP)
-		p.L4Off, p.PayloadOff = l4, l4+doff
+		p.L4 = L4TCP
 		p.SrcPort = uint16(seg[0])<<8 | uint16(seg[1])
 		p.DstPort = uint16(seg[2])<<8 | uint16(seg[3])
 		p.TCPFlags = seg[13]
-		p.ICMPType, p.ICMPCode = 0, 0
+		p.PayloadOff = l4 + doff
 	case ProtoUDP:
 		if len(seg) < 8 {
-			p.truncatedL4(l4)
+			p.Reason = ReasonTruncatedL4
 			return
 		}
-		p.kind(ReasonOK, L3IPv4, L4UDP)
-		p.L4Off, p.PayloadOff = l4, l4+8
+		p.L4 = L4UDP
 		p.SrcPort = uint16(seg[0])<<8 | uint16(seg[1])
 		p.DstPort = uint16(seg[2])<<8 | uint16(seg[3])
-		p.TCPFlags, p.ICMPType, p.ICMPCode = 0, 0, 0
+		p.PayloadOff = l4 + 8
 	case ProtoICMP:
 		if len(seg) < 4 {
-			p.truncatedL4(l4)
+			p.Reason = ReasonTruncatedL4
 			return
 		}
-		p.kind(ReasonOK, L3IPv4, L4ICMP)
-		p.L4Off, p.PayloadOff = l4, l4+4
-		p.SrcPort, p.DstPort, p.TCPFlags = 0, 0, 0
-		p.ICMPType, p.ICMPCode = seg[0], seg[1]
+		p.L4 = L4ICMP
+		p.ICMPType = seg[0]
+		p.ICMPCode = seg[1]
+		p.PayloadOff = l4 + 4
 	default:
-		p.kind(ReasonOK, L3IPv4, L4Other)
-		p.L4Off, p.PayloadOff = l4, l4
-		p.noL4()
+		p.L4 = L4Other
+		p.PayloadOff = l4
 	}
-}
-
-// kind writes the parse outcome.
-func (p *Packet) kind(r Reason, l3 L3, l4 L4) {
-	p.Reason, p.L3, p.L4 = r, l3, l4
-}
-
-// truncatedEth writes every header field of a frame too short for its
-// Ethernet header: all zero but Reason.
-func (p *Packet) truncatedEth() {
-	p.kind(ReasonTruncatedEth, L3None, L4None)
-	p.EthDst, p.EthSrc = MAC{}, MAC{}
-	p.EtherType, p.HasVLAN, p.VLAN = 0, false, 0
-	p.L3Off = 0
-	p.noIPv4()
-}
-
-// badIPv4 writes the outcome and the IPv4 and transport fields of a frame
-// whose IPv4 header is unusable before its total length is read.
-func (p *Packet) badIPv4(r Reason) {
-	p.kind(r, L3IPv4, L4None)
-	p.noIPv4()
-}
-
-// truncatedL4 writes the outcome and the transport fields of an IPv4
-// packet whose transport header, at l4, does not fit.
-func (p *Packet) truncatedL4(l4 int) {
-	p.kind(ReasonTruncatedL4, L3IPv4, L4None)
-	p.L4Off, p.PayloadOff = l4, 0
-	p.noL4()
-}
-
-// noIPv4 zeroes the fields after L3Off: the IPv4 and transport fields.
-func (p *Packet) noIPv4() {
-	p.L4Off, p.PayloadOff = 0, 0
-	p.SrcIP, p.DstIP = 0, 0
-	p.Proto, p.TTL, p.TotalLen = 0, 0, 0
-	p.FragOffset, p.MoreFragments = 0, false
-	p.noL4()
-}
-
-// noL4 zeroes the transport fields.
-func (p *Packet) noL4() {
-	p.SrcPort, p.DstPort = 0, 0
-	p.TCPFlags, p.ICMPType, p.ICMPCode = 0, 0, 0
 }
