@@ -270,3 +270,40 @@ func TestPcapTimestamps(t *testing.T) {
 		}
 	})
 }
+
+// Flooding half the frames and dropping the others on one core with the
+// wall clock: the worker receives each port's bursts undescribed, with
+// the input port kept once per burst (mx_rxbuf.tag), and mx_apply sorts
+// the mixed verdicts by it: a flooded frame goes to every port but its
+// own, a dropped one is counted on its own port.
+func TestPcapFloodAndDropOneCore(t *testing.T) {
+	inChild(t, func(t *testing.T) {
+		in := [][][]byte{frames(0, 200), frames(1, 300), frames(2, 100)}
+		mixed := func(p *maestro.Packet) maestro.Verdict {
+			if _, n := seqOf(p.Data); n%2 == 0 {
+				return maestro.Flood
+			}
+			return maestro.Drop
+		}
+		res, out := pcapRun(t, in, Config{Cores: 1, WallClock: true}, fwdProc{1, mixed})
+		for p := range 3 {
+			var want [][]byte
+			for q := range 3 {
+				if q != p {
+					for n, f := range in[q] {
+						if n%2 == 0 {
+							want = append(want, f)
+						}
+					}
+				}
+			}
+			if d := sameMultiset(out[p], want); d != "" {
+				t.Errorf("port %d: %s", p, d)
+			}
+			ps := res.Stats.Ports[p]
+			if ps.RX != uint64(len(in[p])) || ps.TX != uint64(len(want)) || ps.Dropped != uint64(len(in[p])/2) {
+				t.Errorf("port %d stats %+v", p, ps.Stats)
+			}
+		}
+	})
+}

@@ -236,6 +236,18 @@ int mx_rx_timestamps(int on) {
 	return 0;
 }
 
+// tag writes r->tag, the burst's Maestro port, into the port field of its
+// first n mbufs, where describe, mx_apply and the rings read it, unless
+// they hold it already (r->tag < 0).
+static inline void tag(struct mx_rxbuf *r, uint16_t n) {
+	uint16_t i;
+	if (r->tag < 0)
+		return;
+	for (i = 0; i < n; i++)
+		r->mbufs[i]->port = (uint16_t)r->tag;
+	r->tag = -1;
+}
+
 // describe fills r->desc[i] for r->mbufs[i], i < n, and sets r->flags. A chained
 // mbuf is copied into r->big.buf[i] so the NF sees the whole frame as one
 // slice (the mbuf itself, whose segments are sent or freed as they are, is
@@ -295,7 +307,11 @@ static inline void describe(struct mx_rxbuf *r, uint16_t n) {
 
 // mx_describe describes the first n frames of the mx_rxbuf rb (see
 // describe), for a burst mx_rx left undescribed.
-void mx_describe(uintptr_t rb, uint16_t n) { describe((struct mx_rxbuf *)rb, n); }
+void mx_describe(uintptr_t rb, uint16_t n) {
+	struct mx_rxbuf *r = (struct mx_rxbuf *)rb;
+	tag(r, n);
+	describe(r, n);
+}
 
 // stamp sets r->now to the wall clock.
 static inline void stamp(struct mx_rxbuf *r) {
@@ -333,23 +349,25 @@ void mx_big_free(struct mx_big *big) {
 	}
 }
 
-// mx_rx receives a burst into the mx_rxbuf rb. While Maestro owns an
-// mbuf, its port field holds tag, Maestro's index of the input port
-// (0..P-1), which is what the NF sees as InPort: the software dispatcher's
-// rings carry mbufs of every port, and not every PMD fills the field
-// anyway. The burst is described when describe is non-zero or RX
-// timestamps are on; otherwise flags is 0 and the caller reads the mbufs
-// itself, calling mx_describe if one of them is chained.
-uint16_t mx_rx(uintptr_t rb, uint16_t port, uint16_t queue, uint16_t tag, int describe_) {
+// mx_rx receives a burst into the mx_rxbuf rb. The frames' Maestro port
+// is tag_, Maestro's index of the input port (0..P-1), which is what the
+// NF sees as InPort: the software dispatcher's rings carry mbufs of every
+// port, and not every PMD fills the mbuf's port field anyway. The burst is
+// described when describe_ is non-zero or RX timestamps are on, and then
+// every mbuf's port field holds tag_; otherwise flags is 0, r->tag holds
+// tag_ for the whole burst, and the caller reads the mbufs itself, calling
+// mx_describe (which tags them) if one of them is chained.
+uint16_t mx_rx(uintptr_t rb, uint16_t port, uint16_t queue, uint16_t tag_, int describe_) {
 	struct mx_rxbuf *r = (struct mx_rxbuf *)rb;
-	uint16_t got = rte_eth_rx_burst(port, queue, r->mbufs, MX_BURST), i;
+	uint16_t got = rte_eth_rx_burst(port, queue, r->mbufs, MX_BURST);
 	if (got == 0)
 		return 0;
-	for (i = 0; i < got; i++)
-		r->mbufs[i]->port = tag;
+	r->tag = tag_;
 	r->flags = 0;
-	if (describe_ || mx_ts_flag != 0)
+	if (describe_ || mx_ts_flag != 0) {
+		tag(r, got);
 		describe(r, got);
+	}
 	stamp(r);
 	return got;
 }
@@ -361,6 +379,7 @@ uint16_t mx_ring_rx(uintptr_t rb, uintptr_t ring) {
 	uint16_t got = rte_ring_sc_dequeue_burst((struct rte_ring *)ring, (void **)r->mbufs, MX_BURST, NULL);
 	if (got == 0)
 		return 0;
+	r->tag = -1; // the dispatcher tagged them
 	describe(r, got);
 	stamp(r);
 	return got;
@@ -411,6 +430,7 @@ uint16_t mx_merge_rx(uintptr_t merge, uintptr_t rb) {
 	}
 	if (got == 0)
 		return 0;
+	r->tag = -1; // tagged above
 	describe(r, got);
 	stamp(r);
 	return got;
@@ -456,6 +476,7 @@ void mx_apply(uintptr_t bp, uint16_t n) {
 	const struct mx_desc *d = b->in.desc;
 	const int32_t *v = b->verdicts;
 	uint16_t nports = b->nports, nflood = 0, ndrop = 0, i, p;
+	int32_t burst_port = b->in.tag;
 	// Only a described burst (flags non-zero) has copied or refused
 	// frames; the others' descriptors are not filled in.
 	uint16_t special = b->in.flags & (MX_DESC_COPY | MX_DESC_REFUSED);
@@ -482,16 +503,17 @@ void mx_apply(uintptr_t bp, uint16_t n) {
 			b->outs[v[i]][b->counts[v[i]]++] = m;
 			continue;
 		}
+		uint16_t in = burst_port >= 0 ? (uint16_t)burst_port : m->port;
 		if (v[i] == MX_FLOOD && nports > 1 && !(special && (d[i].flags & MX_DESC_REFUSED))) {
 			for (p = 0; p < nports; p++)
-				if (p != m->port)
+				if (p != in)
 					b->outs[p][b->counts[p]++] = m;
 			b->floods[nflood++] = m;
 			continue;
 		}
 		b->drops[ndrop++] = m;
-		if (!(special && (d[i].flags & MX_DESC_REFUSED)) && m->port < MX_MAX_PORTS)
-			b->dropped[m->port]++;
+		if (!(special && (d[i].flags & MX_DESC_REFUSED)) && in < MX_MAX_PORTS)
+			b->dropped[in]++;
 	}
 	// A flooded mbuf goes to several ports. Each port's driver frees it
 	// once after sending, so it needs one reference per destination, taken
@@ -540,9 +562,9 @@ void mx_apply(uintptr_t bp, uint16_t n) {
 // mx_apply_rx applies the worker's burst of n frames (mx_apply), then
 // receives the next one (mx_rx, undescribed): a worker polling ports
 // crosses from Go to C once per burst. b is an mx_burst.
-uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag) {
+uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag_) {
 	mx_apply(b, n);
-	return mx_rx((uintptr_t)&((struct mx_burst *)b)->in, port, queue, tag, 0);
+	return mx_rx((uintptr_t)&((struct mx_burst *)b)->in, port, queue, tag_, 0);
 }
 
 // mx_dispatch enqueues each core's group on its ring, frees what does not

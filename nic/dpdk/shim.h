@@ -104,6 +104,11 @@ struct mx_rxbuf {
 	// refused, and the common burst is known in one test.
 	int64_t now;
 	uint16_t flags;
+	// tag is the Maestro port of every frame of a burst mx_rx received
+	// without describing it, which leaves the mbufs' port fields as the
+	// driver set them (one store per burst instead of one per frame); -1
+	// when each mbuf's port field holds its own Maestro port (see mx_rx).
+	int32_t tag;
 };
 
 // mx_burst is one worker's scratch memory and running counters, allocated
@@ -183,7 +188,7 @@ void mx_describe(uintptr_t rb, uint16_t n);
 uint16_t mx_ring_rx(uintptr_t rb, uintptr_t ring);
 uint16_t mx_merge_rx(uintptr_t merge, uintptr_t rb);
 void mx_apply(uintptr_t b, uint16_t n);
-uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag);
+uint16_t mx_apply_rx(uintptr_t b, uint16_t n, uint16_t port, uint16_t queue, uint16_t tag_);
 unsigned mx_merge_free(struct mx_merge *g);
 unsigned mx_dispatch_keep(struct mx_fanout *f, uint16_t ncores);
 void mx_big_free(struct mx_big *big);
