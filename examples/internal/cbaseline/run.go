@@ -86,6 +86,10 @@ func RunGo(impl string, pkts []Packet, capacity int, timeout time.Duration, verd
 	r := Result{Packets: len(pkts)}
 	h0 := liveHeap()
 	var t0, t1 int64
+	// Each case spells its loop out: a shared loop over an interface or a
+	// generic NF would call Process indirectly, and the timed loop must be
+	// what a Go programmer's own loop over the concrete NF compiles to, as
+	// fw.c's is.
 	switch impl {
 	case "go":
 		nf := fw.New(fw.Config{Capacity: capacity, Timeout: timeout})
