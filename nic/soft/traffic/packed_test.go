@@ -137,7 +137,9 @@ func TestPackedHeapPerFrame(t *testing.T) {
 	if live > frame+8+2 {
 		t.Errorf("the trace holds %.1f bytes per %.0f-byte frame, want at most %.0f", live, frame, frame+10)
 	}
-	if total > frame+8+16 {
+	// The race detector's instrumentation allocates too; the live bound
+	// above holds either way.
+	if total > frame+8+16 && !raceEnabled {
 		t.Errorf("building the trace allocated %.1f bytes per %.0f-byte frame, want at most %.0f", total, frame, frame+24)
 	}
 	runtime.KeepAlive(p)
