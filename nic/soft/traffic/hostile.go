@@ -450,25 +450,8 @@ func (g *generator) fragment(fl *flow) {
 	rest := 8 + g.rng.IntN(64)
 	fr.Size = 14 + 20 + first + rest
 	whole := maestro.AppendFrame(g.buf(), fr)
-	data := whole[34:]
 	id := uint16(g.rng.Uint32())
-	frag := func(off, n int, more bool) []byte {
-		b := append(g.buf(), whole[:34]...)
-		b = append(b, data[off:off+n]...)
-		for len(b) < 60 { // Ethernet padding after the datagram
-			b = append(b, 0)
-		}
-		ip := b[14:]
-		binary.BigEndian.PutUint16(ip[2:], uint16(20+n))
-		binary.BigEndian.PutUint16(ip[4:], id)
-		flags := uint16(off / 8)
-		if more {
-			flags |= 0x2000
-		}
-		binary.BigEndian.PutUint16(ip[6:], flags)
-		fixIPv4Checksum(ip)
-		return b
-	}
+	frag := func(off, n int, more bool) []byte { return fragmentOf(g.buf(), whole, id, off, n, more) }
 	switch g.rng.IntN(4) {
 	case 0:
 		g.emit(port, frag(0, first, true))
