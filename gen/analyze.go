@@ -39,7 +39,7 @@ func Analyze(dir string, patterns []string) ([]*Plan, []Diagnostic, error) {
 func fromAnalyzer(p *stateaccess.Plan) *Plan {
 	q := &Plan{NF: p.NF, Package: p.Package, Constructor: p.Constructor, ConfigType: p.ConfigType,
 		Strategy: p.Strategy, Constraints: p.Constraints, ConstraintText: p.ConstraintText, Ports: p.Ports, DefaultPort: p.DefaultPort,
-		WritesFrame: p.WritesFrame}
+		WritesFrame: p.WritesFrame, ReadsNoHeaders: p.ReadsNoHeaders}
 	for _, r := range p.Reasons {
 		q.Reasons = append(q.Reasons, Reason{Pos: r.Pos, Code: r.Code, Message: r.Message})
 	}

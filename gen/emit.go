@@ -293,8 +293,24 @@ func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro
 	}
 }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.poolRestrict(), e.prefetchLoop())
+// ReadsHeaders reports whether %[2]s.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *%[1]s) ReadsHeaders() bool { return %[13]s }
+
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.poolRestrict(), e.prefetchLoop(), e.readsHeaders())
 	e.poolRefusals(typ)
+}
+
+// readsHeaders returns the body of a shared-nothing NF's ReadsHeaders:
+// "true" unless the analysis found that Process reads no header field and
+// no generated code reads one either (the burst prefetch computes keys
+// from headers). The ownership check (tag maestrocheck) hashes every
+// packet's headers, so in that build the answer is always true.
+func (e *emitter) readsHeaders() string {
+	if !e.f.Plan.ReadsNoHeaders || e.prefetchLoop() != "" {
+		return "true"
+	}
+	return "maestro.OwnershipCheck"
 }
 
 // distinctCheck returns the code that refuses instances whose written

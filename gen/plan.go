@@ -61,6 +61,11 @@ type Plan struct {
 	// restores the whole frame (maestro.LockGroup.StartReadFrame) instead
 	// of its headers.
 	WritesFrame bool `json:"writes_frame,omitempty"`
+	// ReadsNoHeaders says that Process reads no parsed header field (the
+	// analyzer's stateaccess.Plan.ReadsNoHeaders). A shared-nothing
+	// parallel NF then tells backends to skip the parse
+	// (nic.HeaderReader).
+	ReadsNoHeaders bool `json:"reads_no_headers,omitempty"`
 	// Pools are the state fields whose allocation the parallel NF makes
 	// RSS-aware (the analyzer's stateaccess.Plan.Pools): the generated
 	// code restricts each core's table to the values whose packets on
@@ -163,6 +168,9 @@ func (p *Plan) Explain() string {
 		b.WriteString("frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame\n")
 	} else {
 		b.WriteString("frame: written only through the Packet setters; a lock-based read pass saves the headers\n")
+	}
+	if p.ReadsNoHeaders {
+		b.WriteString("headers: Process reads none (only Data, InPort, Time); backends skip the parse\n")
 	}
 	fmt.Fprintf(&b, "ports: %v\n", p.Ports)
 	if len(p.State) == 0 {

@@ -178,6 +178,15 @@ type Packet struct {
 
 // Reset makes p a view of data, received on port in at time t, and parses it.
 func (p *Packet) Reset(data []byte, in Port, t int64) {
+	p.Load(data, in, t)
+	p.parse(data)
+}
+
+// Load makes p a view of data, received on port in at time t, without
+// parsing it: every header field is zero (L3None, no ports) until Parse.
+// Backends use it for NFs that read no header field (nic.HeaderReader),
+// which then cost no parse, as dpdk-testpmd's io mode never reads a frame.
+func (p *Packet) Load(data []byte, in Port, t int64) {
 	// Zero p in place, then set the three given fields: assigning a
 	// composite literal instead builds the whole Packet in a temporary on
 	// the stack and copies it, twice the stores.
@@ -185,7 +194,6 @@ func (p *Packet) Reset(data []byte, in Port, t int64) {
 	p.Data = data
 	p.InPort = in
 	p.Time = t
-	p.parse(data)
 }
 
 // Parse re-parses p.Data, keeping InPort and Time.

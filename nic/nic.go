@@ -27,6 +27,24 @@ type Processor interface {
 	ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict)
 }
 
+// HeaderReader is implemented by a Processor that can say whether its NF
+// reads parsed header fields. One that reports false reads only
+// Packet.Data, InPort, Time and Len: backends then hand it packets made
+// with maestro.Packet.Load, skipping the parse. Generated shared-nothing
+// NFs implement it from the analysis (stateaccess.Plan.ReadsNoHeaders).
+type HeaderReader interface {
+	Processor
+	// ReadsHeaders reports whether the NF reads parsed header fields.
+	ReadsHeaders() bool
+}
+
+// ReadsHeaders reports whether p needs parsed packets: true unless p is a
+// HeaderReader that says otherwise.
+func ReadsHeaders(p Processor) bool {
+	h, ok := p.(HeaderReader)
+	return !ok || h.ReadsHeaders()
+}
+
 // Sequential runs a sequential NF as a one-core Processor.
 type Sequential struct {
 	NF maestro.NF

@@ -379,6 +379,7 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		plan.Reasons = append(plan.Reasons, Reason{Pos: shortPos(pass.Fset, d.name.Pos()), Code: "MAE011", Message: "Process has no Go body"})
 		return plan
 	}
+	plan.ReadsNoHeaders = !readsHeaders(pass, process)
 	a := newNFAnalysis(pass, r, d, universe)
 	a.ssaPkg = ssaRes.Pkg
 	a.pkgFuncs = ssaRes.SrcFuncs

@@ -51,6 +51,12 @@ type Plan struct {
 	// read pass must then save and restore the whole frame, not only its
 	// headers.
 	WritesFrame bool `json:"writes_frame,omitempty"`
+	// ReadsNoHeaders reports that Process reads no parsed header field of
+	// its packet, only p.Data, p.InPort, p.Time and p.Len (a syntactic,
+	// conservative check: passing p to any function counts as reading).
+	// A backend may then hand such an NF unparsed packets
+	// (maestro.Packet.Load), skipping the parse.
+	ReadsNoHeaders bool `json:"reads_no_headers,omitempty"`
 	// Pools are the value tables whose allocation the parallel NF must
 	// make RSS-aware (a shared-nothing plan only): see Pool.
 	Pools []Pool `json:"pools,omitempty"`

@@ -226,6 +226,10 @@ func (x *CLParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 	}
 }
 
+// ReadsHeaders reports whether CL.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *CLParallel) ReadsHeaders() bool { return true }
+
 // CLLocked is CL parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // CL holds the state at full capacity; every core runs a shallow copy

@@ -262,6 +262,10 @@ func (x *HHHParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
+// ReadsHeaders reports whether HHH.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *HHHParallel) ReadsHeaders() bool { return true }
+
 // HHHLocked is HHH parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // HHH holds the state at full capacity; every core runs a shallow copy

@@ -230,6 +230,10 @@ func (x *NATParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
+// ReadsHeaders reports whether NAT.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *NATParallel) ReadsHeaders() bool { return true }
+
 // PoolRefusals returns, for each state field allocated RSS-aware, each
 // core's refused inserts: its pool of values exhausted (or a probe
 // chain too long, see maestro.Table.Refusals). Read it while no packet

@@ -19,6 +19,7 @@ import (
 //	  because nop.go:21:6: stateless no //maestro:state: every core runs its own instance, any RSS key
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
+//	headers: Process reads none (only Data, InPort, Time); backends skip the parse
 //	ports: [0 1 2]
 //	state: none
 //	RSS constraints: none
@@ -191,6 +192,10 @@ func (x *NOPParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 		verdicts[i] = nf.Process(&pkts[i])
 	}
 }
+
+// ReadsHeaders reports whether NOP.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *NOPParallel) ReadsHeaders() bool { return maestro.OwnershipCheck }
 
 // NOPLocked is NOP parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One

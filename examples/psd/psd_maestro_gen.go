@@ -232,6 +232,10 @@ func (x *PSDParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []m
 	}
 }
 
+// ReadsHeaders reports whether PSD.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *PSDParallel) ReadsHeaders() bool { return true }
+
 // PSDLocked is PSD parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // PSD holds the state at full capacity; every core runs a shallow copy

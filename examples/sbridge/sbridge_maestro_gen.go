@@ -196,6 +196,10 @@ func (x *SBridgeParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 	}
 }
 
+// ReadsHeaders reports whether SBridge.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *SBridgeParallel) ReadsHeaders() bool { return true }
+
 // SBridgeLocked is SBridge parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // SBridge holds the state at full capacity; every core runs a shallow copy

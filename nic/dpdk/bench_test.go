@@ -38,6 +38,9 @@ func benchEAL(b *testing.B) {
 type countingNOP struct {
 	cores  int
 	target uint64
+	// parse asks for parsed packets (ReadsHeaders), which the NOP does not
+	// read: the floor of an NF that reads headers.
+	parse  bool
 	cancel context.CancelFunc
 	n      []paddedCount
 	done   atomic.Int32
@@ -76,6 +79,10 @@ func (c *countingNOP) cpuPerPacket() float64 {
 }
 
 func (c *countingNOP) Cores() int { return c.cores }
+
+// ReadsHeaders is false, as for the generated NOP (it reads only InPort),
+// unless c.parse.
+func (c *countingNOP) ReadsHeaders() bool { return c.parse }
 
 func (c *countingNOP) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.Verdict) {
 	for i := range pkts {

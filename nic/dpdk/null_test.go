@@ -39,7 +39,10 @@ type mixProc struct {
 type mixCounts struct {
 	seen, sent, dropped [MaxPorts]uint64 // seen and dropped by input port, sent by output port
 	n                   uint64
-	_                   [64]byte
+	// first and last are the first and last packet times; back counts
+	// packets whose time is before the previous packet's.
+	first, last, back int64
+	_                 [64]byte
 }
 
 func newMixProc(cores, ports int, limit uint64, cancel context.CancelFunc) *mixProc {
@@ -51,6 +54,12 @@ func (m *mixProc) Cores() int { return m.cores }
 func (m *mixProc) ProcessBurst(core int, pkts []maestro.Packet, v []maestro.Verdict) {
 	c := &m.per[core]
 	for i := range pkts {
+		if t := pkts[i].Time; c.first == 0 {
+			c.first = t
+		} else if t < c.last {
+			c.back++
+		}
+		c.last = pkts[i].Time
 		in := int(pkts[i].InPort)
 		c.seen[in]++
 		k := int(c.n % uint64(m.ports+3))
@@ -155,6 +164,31 @@ func TestNull(t *testing.T) {
 			return res
 		}
 
+		t.Run("packet-time", func(t *testing.T) {
+			// Without RX timestamps a packet's time is the wall clock at
+			// its burst (read from the TSC between anchors on
+			// CLOCK_REALTIME): within the run, and never going back on a
+			// worker.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			proc := newMixProc(2, 3, 300000, cancel)
+			start := time.Now().UnixNano()
+			if _, err := Run(ctx, Config{EAL: eal, Logf: t.Logf}, proc, nil); err != nil {
+				t.Fatal(err)
+			}
+			end := time.Now().UnixNano()
+			for core, c := range proc.per {
+				// The clock may lag its anchor by the TSC's error over one
+				// anchor span (10 ms); allow that much on each side.
+				const slack = int64(10 * time.Millisecond)
+				if c.first < start-slack || c.last > end+slack || c.first > c.last {
+					t.Errorf("core %d: packet times %d..%d outside the run %d..%d", core, c.first, c.last, start, end)
+				}
+				if c.back != 0 {
+					t.Errorf("core %d: %d packets earlier than the one before", core, c.back)
+				}
+			}
+		})
 		t.Run("rss-default", func(t *testing.T) {
 			res := mixRun(t, Config{EAL: eal})
 			if res.Mode != ModeRSS || hasNote(res, "software dispatch") {

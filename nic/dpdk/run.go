@@ -48,8 +48,11 @@ type port struct {
 
 // run is the state of one Run call.
 type run struct {
-	cfg    Config
-	proc   nic.Processor
+	cfg  Config
+	proc nic.Processor
+	// raw says proc reads no header field: the workers load the frames
+	// without parsing them (nic.HeaderReader).
+	raw    bool
 	cores  int
 	mode   Mode
 	notes  []string
@@ -101,7 +104,7 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor, report func(Stats)
 		return Result{}, errors.New("dpdk: another Run is in progress; ports and pools are per process")
 	}
 	defer runMu.Unlock()
-	r := &run{cfg: cfg, proc: proc}
+	r := &run{cfg: cfg, proc: proc, raw: !nic.ReadsHeaders(proc)}
 	if r.cfg.Logf == nil {
 		r.cfg.Logf = log.Printf
 	}

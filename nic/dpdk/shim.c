@@ -313,11 +313,39 @@ void mx_describe(uintptr_t rb, uint16_t n) {
 	describe(r, n);
 }
 
-// stamp sets r->now to the wall clock.
+// MX_CLOCK_SPAN_NS is how long stamp's TSC clock runs between two anchors
+// on CLOCK_REALTIME: 10 ms.
+#define MX_CLOCK_SPAN_NS 10000000LL
+
+// mx_tsc_ns is the length of a TSC cycle in ns, times 2^32 (0 until the
+// first anchor).
+static uint64_t mx_tsc_ns;
+
+// stamp sets r->now to the wall clock. It reads the TSC, which costs a
+// few ns, where clock_gettime costs about 20 ns a burst, and converts it
+// from an anchor on CLOCK_REALTIME taken at most MX_CLOCK_SPAN_NS ago
+// (so an idle or drifting TSC never strays far from the wall clock). A
+// new anchor a few ns behind the TSC's last time does not move the clock
+// back; a real step of the wall clock does.
 static inline void stamp(struct mx_rxbuf *r) {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	r->now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	uint64_t tsc = rte_get_tsc_cycles(), d = tsc - r->clock_tsc;
+	int64_t t;
+	if (unlikely(r->clock_span == 0 || d >= r->clock_span)) {
+		struct timespec ts;
+		uint64_t hz;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (mx_tsc_ns == 0 && (hz = rte_get_tsc_hz()) != 0)
+			mx_tsc_ns = (uint64_t)(((unsigned __int128)1000000000 << 32) / hz);
+		r->clock_tsc = rte_get_tsc_cycles();
+		r->clock_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		r->clock_span = mx_tsc_ns != 0 ? (uint64_t)(((unsigned __int128)MX_CLOCK_SPAN_NS << 32) / mx_tsc_ns) : 0;
+		t = r->clock_ns;
+	} else {
+		t = r->clock_ns + (int64_t)(((unsigned __int128)d * mx_tsc_ns) >> 32);
+	}
+	if (t < r->now && r->now - t < MX_CLOCK_SPAN_NS)
+		t = r->now;
+	r->now = t;
 }
 
 // writeback copies the NF's view of every copied frame (MX_DESC_COPY)

@@ -103,6 +103,11 @@ struct mx_rxbuf {
 	// flags when desc is filled in, else 0: then no frame is copied or
 	// refused, and the common burst is known in one test.
 	int64_t now;
+	// clock_ns and clock_tsc anchor stamp's TSC clock on CLOCK_REALTIME;
+	// clock_span is how many TSC cycles it runs before anchoring again
+	// (0: anchor at the next burst).
+	int64_t clock_ns;
+	uint64_t clock_tsc, clock_span;
 	uint16_t flags;
 	// tag is the Maestro port of every frame of a burst mx_rx received
 	// without describing it, which leaves the mbufs' port fields as the

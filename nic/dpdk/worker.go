@@ -75,6 +75,7 @@ type worker struct {
 	// bp and in are b and &b.in as the per-burst C calls take them.
 	bp, in C.uintptr_t
 	proc   nic.Processor
+	raw    bool // load the frames without parsing them (run.raw)
 	np     int
 	busy   bool
 	spins  int
@@ -97,7 +98,7 @@ type worker struct {
 func (r *run) newWorker(core int, stop *atomic.Bool) *worker {
 	w := &worker{
 		r: r, core: core, cpu: r.cpus[core%len(r.cpus)], stop: stop, st: r.stats[core],
-		proc: r.proc, np: len(r.ports), busy: r.cfg.BusyPoll,
+		proc: r.proc, raw: r.raw, np: len(r.ports), busy: r.cfg.BusyPoll,
 	}
 	if r.mode == ModeSoftware {
 		w.ring = r.rings[core]
@@ -306,7 +307,7 @@ func (w *worker) process(n, port int) {
 		for i := range pkts {
 			d := &descs[i]
 			w.rx[d.port]++
-			pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
+			w.load(&pkts[i], unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
 		}
 	} else {
 		w.rx[port] += uint64(n)
@@ -320,6 +321,17 @@ func (w *worker) process(n, port int) {
 // burst needs mx_describe).
 func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool {
 	mbufs := w.b.in.mbufs[:len(pkts)]
+	// Two loops rather than a call to load per frame: load does not inline.
+	if w.raw {
+		for i := range pkts {
+			m := mbufs[i]
+			if m.nb_segs != 1 || m.pkt_len != C.uint32_t(m.data_len) {
+				return false
+			}
+			pkts[i].Load(unsafe.Slice((*byte)(unsafe.Add(m.buf_addr, m.data_off)), m.data_len), port, now)
+		}
+		return true
+	}
 	for i := range pkts {
 		m := mbufs[i]
 		if m.nb_segs != 1 || m.pkt_len != C.uint32_t(m.data_len) {
@@ -328,6 +340,16 @@ func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool 
 		pkts[i].Reset(unsafe.Slice((*byte)(unsafe.Add(m.buf_addr, m.data_off)), m.data_len), port, now)
 	}
 	return true
+}
+
+// load makes p a view of data: parsed, or only loaded when the NF reads
+// no header field (w.raw).
+func (w *worker) load(p *maestro.Packet, data []byte, port maestro.Port, t int64) {
+	if w.raw {
+		p.Load(data, port, t)
+		return
+	}
+	p.Reset(data, port, t)
 }
 
 // applied counts a burst whose verdicts the C side has applied, and
@@ -353,7 +375,7 @@ func (w *worker) refusedBurst(n int) {
 		}
 		w.rx[d.port]++
 		w.seen[k] = i
-		w.pkts[k].Reset(unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
+		w.load(&w.pkts[k], unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
 		k++
 	}
 	w.proc.ProcessBurst(w.core, w.pkts[:k], w.some[:k])

@@ -146,7 +146,7 @@ func Run(ctx context.Context, cfg Config, proc nic.Processor) (_ *Result, err er
 	// ignore it. Failing to raise it is not fatal by itself.
 	_ = rlimit.RemoveMemlock()
 
-	r := &runner{proc: proc, cores: cores, ports: len(ifs), sink: cfg.Sink}
+	r := &runner{proc: proc, raw: !nic.ReadsHeaders(proc), cores: cores, ports: len(ifs), sink: cfg.Sink}
 	defer func() {
 		if cerr := r.close(); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("xdp: %w", cerr))
@@ -298,7 +298,10 @@ func attach(st *steering, ifindex int, mode Mode) (link.Link, Mode, error) {
 
 // runner holds a run's kernel objects and workers.
 type runner struct {
-	proc  nic.Processor
+	proc nic.Processor
+	// raw says proc reads no header field: frames are loaded, not parsed
+	// (nic.HeaderReader).
+	raw   bool
 	cores int
 	ports int
 	sink  soft.Sink

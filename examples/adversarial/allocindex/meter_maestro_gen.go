@@ -254,6 +254,10 @@ func (x *MeterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts [
 	}
 }
 
+// ReadsHeaders reports whether Meter.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *MeterParallel) ReadsHeaders() bool { return true }
+
 // MeterLocked is Meter parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // Meter holds the state at full capacity; every core runs a shallow copy

@@ -227,6 +227,10 @@ func (x *FWParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []ma
 	}
 }
 
+// ReadsHeaders reports whether FW.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *FWParallel) ReadsHeaders() bool { return true }
+
 // FWLocked is FW parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // FW holds the state at full capacity; every core runs a shallow copy

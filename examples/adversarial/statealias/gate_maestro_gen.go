@@ -224,6 +224,10 @@ func (x *GateParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts []
 	}
 }
 
+// ReadsHeaders reports whether Gate.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *GateParallel) ReadsHeaders() bool { return true }
+
 // GateLocked is Gate parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // Gate holds the state at full capacity; every core runs a shallow copy

@@ -215,6 +215,10 @@ func (x *LimiterParallel) ProcessBurst(core int, pkts []maestro.Packet, verdicts
 	}
 }
 
+// ReadsHeaders reports whether Limiter.Process reads parsed header fields
+// (nic.HeaderReader); when it does not, backends hand it unparsed packets.
+func (x *LimiterParallel) ReadsHeaders() bool { return true }
+
 // LimiterLocked is Limiter parallelized with locks by maestrogen (a baseline: the plan is shared-nothing, but locks are
 // always correct, and this variant measures what sharding saves). One
 // Limiter holds the state at full capacity; every core runs a shallow copy

@@ -13,6 +13,7 @@ func Forward(out Port) Verdict { return Verdict(out) }
 type MAC [6]byte
 
 type Packet struct {
+	Data             []byte
 	InPort           Port
 	Time             int64
 	EthDst, EthSrc   MAC
@@ -23,6 +24,8 @@ type Packet struct {
 }
 
 func (p *Packet) SetSrcIP(ip uint32) bool { p.SrcIP = ip; return true }
+
+func (p *Packet) Len() int { return len(p.Data) }
 
 type FlowID struct{ ips, ports uint64 }
 
