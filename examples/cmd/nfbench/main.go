@@ -24,8 +24,8 @@
 // open a new flow).
 //
 // Output: a markdown table on stdout with medians and min-max over -runs,
-// -csv and -json for tools, -plots DIR for cores-vs-Mpps plots (SVG and
-// PNG), a progress bar on stderr.
+// -csv and -json for tools, -plots DIR for cores-vs-Mpps plots (SVG), a
+// progress bar on stderr.
 //
 // Usage:
 //
@@ -108,7 +108,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.BoolVar(&o.quiet, "q", false, "no progress bar")
 	fs.StringVar(&o.csv, "csv", "", "also write the results as CSV to `FILE`")
 	fs.StringVar(&o.json, "json", "", "also write the results as JSON to `FILE`")
-	fs.StringVar(&o.plots, "plots", "", "write cores-vs-Mpps plots (SVG and PNG), one per NF and traffic, to `DIR`")
+	fs.StringVar(&o.plots, "plots", "", "write cores-vs-Mpps plots (SVG), one per NF and traffic, to `DIR`")
 	version := buildinfo.Flag(fs)
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile to `FILE` (workers carry pprof labels nf, variant, traffic, cores)")
 	fs.SetOutput(io.Discard)

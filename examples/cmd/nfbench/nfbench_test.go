@@ -336,7 +336,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if !strings.Contains(errs.String(), "dbridge: no shared-nothing variant") {
 		t.Errorf("no note on the skipped variant: %s", errs.String())
 	}
-	for _, f := range []string{"r.csv", "r.json", "plots/fw-uniform.svg", "plots/fw-uniform.png", "plots/dbridge-uniform.png"} {
+	for _, f := range []string{"r.csv", "r.json", "plots/fw-uniform.svg", "plots/dbridge-uniform.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}

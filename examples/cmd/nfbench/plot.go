@@ -4,16 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
+	"slices"
 )
 
-// variantOrder fixes each variant's colour and legend position across
-// plots, Maestro's strategies first.
+// variantOrder fixes each variant's colour, marker and legend position
+// across plots, Maestro's strategies first.
 var variantOrder = []string{SharedNothing, Locks, "parallel", Mutex, XSync, RWMutex}
 
 // plotFiles returns the base name (no extension) of every plot writePlots
@@ -34,7 +29,8 @@ func plotFiles(rep *report) []string {
 // writePlots draws, for each NF and traffic, total Mpps against cores: one
 // line per variant through the medians, bars from min to max, and the ideal
 // linear scaling of the best 1-core variant for reference. Each plot is
-// saved as DIR/<nf>-<traffic>.svg and .png.
+// saved as DIR/<nf>-<traffic>.svg (SVG only: a PNG would need a font
+// rasteriser, and with it a large dependency tree).
 func writePlots(dir string, rep *report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -46,85 +42,50 @@ func writePlots(dir string, rep *report) error {
 				rs = append(rs, r)
 			}
 		}
-		p, err := plotOne(rs)
-		if err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name+".svg"), plotOne(rs).render(), 0o644); err != nil {
 			return fmt.Errorf("plot %s: %v", name, err)
-		}
-		for _, ext := range []string{".svg", ".png"} {
-			if err := p.Save(16*vg.Centimeter, 11*vg.Centimeter, filepath.Join(dir, name+ext)); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-// plotOne draws the results of one NF on one traffic.
-func plotOne(rs []*Result) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s, %s traffic", rs[0].NF, rs[0].Traffic)
-	p.X.Label.Text = "cores"
-	p.Y.Label.Text = "Mpps (all cores)"
-	p.Y.Min = 0
-	p.Legend.Top = true
-	p.Legend.Left = true
+// plotOne lays out the results of one NF on one traffic (rs non-empty and
+// all of the same NF and traffic).
+func plotOne(rs []*Result) *chart {
+	c := &chart{xLabel: "cores", yLabel: "Mpps (all cores)", maxX: 1}
+	if len(rs) == 0 {
+		return c
+	}
+	c.title = fmt.Sprintf("%s, %s traffic", rs[0].NF, rs[0].Traffic)
 	byVariant := map[string][]*Result{}
-	maxCores, best1 := 1, 0.0
+	best1 := 0.0
 	for _, r := range rs {
 		byVariant[r.Variant] = append(byVariant[r.Variant], r)
-		maxCores = max(maxCores, r.Cores)
+		c.maxX = max(c.maxX, r.Cores)
 		if r.Cores == 1 {
-			best1 = max(best1, r.MppsTotal.Median)
+			best1 = max(best1, finite(r.MppsTotal.Median))
 		}
 	}
-	ticks := make([]plot.Tick, 0, maxCores)
-	for c := 1; c <= maxCores; c++ {
-		ticks = append(ticks, plot.Tick{Value: float64(c), Label: fmt.Sprint(c)})
-	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = 0.8, float64(maxCores)+0.2
-	if best1 > 0 && maxCores > 1 {
-		ideal := plotter.XYs{{X: 1, Y: best1}, {X: float64(maxCores), Y: best1 * float64(maxCores)}}
-		l, err := plotter.NewLine(ideal)
-		if err != nil {
-			return nil, err
-		}
-		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		l.Color = plotutil.Color(7)
-		p.Add(l)
-		p.Legend.Add("linear (best 1-core)", l)
+	if best1 > 0 && c.maxX > 1 {
+		c.ref = &refLine{label: "linear (best 1-core)", x1: 1, y1: best1, x2: float64(c.maxX), y2: best1 * float64(c.maxX)}
 	}
 	for i, v := range variantOrder {
-		pts := byVariant[v]
+		pts := slices.Clone(byVariant[v])
 		if len(pts) == 0 {
 			continue
 		}
-		sort.Slice(pts, func(a, b int) bool { return pts[a].Cores < pts[b].Cores })
-		var eb struct {
-			plotter.XYs
-			plotter.YErrors
+		// Stable, so equal core counts keep the report's order and the
+		// output stays deterministic.
+		slices.SortStableFunc(pts, func(a, b *Result) int { return a.Cores - b.Cores })
+		s := series{label: v, style: i}
+		if pts[0].Planned {
+			s.label += " (maestrogen's choice)"
 		}
 		for _, r := range pts {
 			m := r.MppsTotal
-			eb.XYs = append(eb.XYs, plotter.XY{X: float64(r.Cores), Y: m.Median})
-			eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{m.Median - m.Min, m.Max - m.Median})
+			s.points = append(s.points, point{x: float64(r.Cores), y: m.Median, lo: m.Min, hi: m.Max})
 		}
-		l, s, err := plotter.NewLinePoints(eb.XYs)
-		if err != nil {
-			return nil, err
-		}
-		l.Color, s.Color, s.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
-		bars, err := plotter.NewYErrorBars(eb)
-		if err != nil {
-			return nil, err
-		}
-		bars.Color = plotutil.Color(i)
-		p.Add(l, s, bars)
-		label := v
-		if pts[0].Planned {
-			label += " (maestrogen's choice)"
-		}
-		p.Legend.Add(label, l, s)
+		c.series = append(c.series, s)
 	}
-	return p, nil
+	return c
 }
