@@ -36,10 +36,11 @@ package maestrotest
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -219,6 +220,79 @@ type seqResult struct {
 // in the Report (see Report.Err). Built with -tags maestrocheck, the keys a
 // core touched while another core owned them are Violations too.
 func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report, error) {
+	return run(par, trace, opts, func() maestro.NF { return seq }, func() *seqRun { return runSeq(seq, trace, opts.NAT) })
+}
+
+// seqRun is the sequential NF's result over a whole trace. It depends only
+// on the sequential NF's configuration, the trace and Options.NAT, so
+// CheckMatrix computes it once per case and trace and shares it, read-only,
+// between that trace's subtests.
+type seqRun struct {
+	want []seqResult
+	// refusals is the sequential NF's refusal count at the end.
+	refusals int64
+}
+
+// runSeq runs trace through seq, with the NAT's view of the replies. The
+// frames are copied into one arena, which the results' data slices view:
+// one allocation instead of one per frame.
+func runSeq(seq maestro.NF, trace *soft.Trace, nat *NAT) *seqRun {
+	seqCount := refusalCounter(seq)
+	total := 0
+	for i := range trace.Frames {
+		total += len(trace.Frames[i].Data)
+	}
+	arena := make([]byte, total)
+	want := make([]seqResult, len(trace.Frames))
+	seqNAT := map[maestro.FlowID]natFlow{}
+	portOwner := map[uint16]maestro.FlowID{}
+	var p maestro.Packet
+	off := 0
+	for i := range trace.Frames {
+		f := &trace.Frames[i]
+		n := len(f.Data)
+		data := arena[off : off+n : off+n]
+		off += n
+		copy(data, f.Data)
+		p.Reset(data, f.Port, f.Time)
+		var ext uint16
+		if nat != nil && f.Port == nat.WAN {
+			ext = translateReply(&p, nat, seqNAT, f.Time)
+		}
+		id := p.Flow()
+		v := seq.Process(&p)
+		if nat != nil && f.Port == nat.LAN {
+			if ext = learnExternal(&p, v, nat); ext != 0 {
+				if prev, ok := portOwner[ext]; ok && prev != id {
+					// The port now belongs to this flow: the flow that
+					// had it is gone.
+					if m, ok := seqNAT[prev]; ok && m.port == ext {
+						m.reused = true
+						seqNAT[prev] = m
+					}
+				}
+				portOwner[ext] = id
+				seqNAT[id] = natFlow{port: ext, last: f.Time}
+			}
+		}
+		if nat != nil && f.Port == nat.WAN && ext != 0 && v == maestro.Forward(nat.LAN) {
+			// A translated reply refreshes its flow.
+			if m, ok := seqNAT[replyFlow(&p)]; ok {
+				m.last = f.Time
+				seqNAT[replyFlow(&p)] = m
+			}
+		}
+		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
+	}
+	return &seqRun{want: want, refusals: seqCount()}
+}
+
+// run is Run with the sequential side given as two functions, so that
+// CheckMatrix can share one sequential run between subtests: fresh returns
+// a fresh sequential NF (for a serialised run, which replays its own
+// order), results the sequential results in trace order (for every other
+// run). Each is called at most once.
+func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF, results func() *seqRun) (*Report, error) {
 	cfgs := opts.RSS
 	if cfgs == nil {
 		cfgs = par.RSS()
@@ -236,48 +310,11 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	cores := par.Cores()
 	r := &Report{Mode: opts.Mode, Cores: cores, Packets: len(trace.Frames), PerCore: make([]int, cores)}
 	if l, ok := par.(Locked); ok && opts.Mode == Concurrent && l.LockGroup() != nil {
-		return runSerialized(seq, par, l.LockGroup(), trace, &opts, disp, r), nil
+		return runSerialized(fresh(), par, l.LockGroup(), trace, &opts, disp, r), nil
 	}
-	seqCount := refusalCounter(seq)
-
-	// The sequential run, with the NAT's view of the replies.
-	want := make([]seqResult, len(trace.Frames))
-	seqNAT := map[maestro.FlowID]natFlow{}
-	portOwner := map[uint16]maestro.FlowID{}
-	var p maestro.Packet
-	for i, f := range trace.Frames {
-		data := append([]byte(nil), f.Data...)
-		p.Reset(data, f.Port, f.Time)
-		var ext uint16
-		if opts.NAT != nil && f.Port == opts.NAT.WAN {
-			ext = translateReply(&p, opts.NAT, seqNAT, f.Time)
-		}
-		id := p.Flow()
-		v := seq.Process(&p)
-		if opts.NAT != nil && f.Port == opts.NAT.LAN {
-			if ext = learnExternal(&p, v, opts.NAT); ext != 0 {
-				if prev, ok := portOwner[ext]; ok && prev != id {
-					// The port now belongs to this flow: the flow that
-					// had it is gone.
-					if m, ok := seqNAT[prev]; ok && m.port == ext {
-						m.reused = true
-						seqNAT[prev] = m
-					}
-				}
-				portOwner[ext] = id
-				seqNAT[id] = natFlow{port: ext, last: f.Time}
-			}
-		}
-		if opts.NAT != nil && f.Port == opts.NAT.WAN && ext != 0 && v == maestro.Forward(opts.NAT.LAN) {
-			// A translated reply refreshes its flow.
-			if m, ok := seqNAT[replyFlow(&p)]; ok {
-				m.last = f.Time
-				seqNAT[replyFlow(&p)] = m
-			}
-		}
-		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
-	}
-	r.SeqRefusals = seqCount()
+	sr := results()
+	want := sr.want
+	r.SeqRefusals = sr.refusals
 
 	// The parallel run: every frame's core first (the dispatcher is
 	// single-threaded, like a NIC), then the packets.
@@ -295,9 +332,14 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	coreOf := make([]int, len(trace.Frames))
 	lazy := make([]bool, len(trace.Frames))
 	flowCore := map[maestro.FlowID]int{}
-	for i, f := range trace.Frames {
-		data := append([]byte(nil), f.Data...)
-		p.Reset(data, f.Port, f.Time)
+	// The dispatcher only reads the frame, but a NAT reply is readdressed
+	// first: one scratch copy serves every frame.
+	var p maestro.Packet
+	scratch := make([]byte, 0, maxFrame(trace))
+	for i := range trace.Frames {
+		f := &trace.Frames[i]
+		scratch = append(scratch[:0], f.Data...)
+		p.Reset(scratch, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && want[i].extPort != 0 {
 			if opts.Mode == TraceOrder {
 				lazy[i] = true
@@ -317,14 +359,23 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 			flowCore[p.Flow()] = c
 		}
 		coreOf[i] = c
-		queues[c] = append(queues[c], i)
 		r.PerCore[c]++
+	}
+	if opts.Mode == Concurrent {
+		// Each core's queue, in trace order (trace-order runs need none).
+		for c := range queues {
+			queues[c] = make([]int, 0, r.PerCore[c])
+		}
+		for i, c := range coreOf {
+			queues[c] = append(queues[c], i)
+		}
 	}
 	outs := make([]coreOut, cores)
 	workers := make([]*worker, cores)
 	parCounts := parRefusalCounters(par)
 	for c := range workers {
-		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c]}
+		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c],
+			buf: make([]byte, 0, len(scratch))}
 		if parCounts != nil {
 			workers[c].refused = parCounts[c]
 		}
@@ -332,10 +383,10 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	if opts.Mode == TraceOrder {
 		for i := range trace.Frames {
 			if lazy[i] {
-				coreOf[i] = natCore(workers, disp, &trace.Frames[i], want[i].extPort, opts.NAT, cores)
+				coreOf[i] = natCore(workers, disp, &trace.Frames[i], want[i].extPort, opts.NAT, cores, scratch)
 				r.PerCore[coreOf[i]]++
 			}
-			if !workers[coreOf[i]].run([]int{i}) {
+			if !workers[coreOf[i]].runOne(i) {
 				break // a panic leaves the NF's state unusable
 			}
 		}
@@ -376,6 +427,16 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	return r, nil
 }
 
+// maxFrame returns the length of trace's largest frame: the size of the
+// buffers the harness copies frames into.
+func maxFrame(trace *soft.Trace) int {
+	n := 0
+	for i := range trace.Frames {
+		n = max(n, len(trace.Frames[i].Data))
+	}
+	return n
+}
+
 // dispatch returns the core the NIC gives p.
 func dispatch(disp func(*maestro.Packet) int, p *maestro.Packet, cores int) int {
 	return max(disp(p), 0) % cores
@@ -384,9 +445,12 @@ func dispatch(disp func(*maestro.Packet) int, p *maestro.Packet, cores int) int 
 // natCore returns the core the NIC gives the WAN reply f once it is
 // addressed to the external port the parallel NAT last gave its flow, on
 // whichever core (the sequential port ext if none did).
-func natCore(workers []*worker, disp func(*maestro.Packet) int, f *soft.Frame, ext uint16, nat *NAT, cores int) int {
+//
+// scratch is a buffer of the trace's largest frame size, for the
+// readdressed copy.
+func natCore(workers []*worker, disp func(*maestro.Packet) int, f *soft.Frame, ext uint16, nat *NAT, cores int, scratch []byte) int {
 	var p maestro.Packet
-	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 	id := replyFlow(&p)
 	last := int64(-1 << 63)
 	for _, w := range workers {
@@ -430,6 +494,10 @@ type worker struct {
 	out  *coreOut
 	pkts [1]maestro.Packet
 	vs   [1]maestro.Verdict
+	// buf holds the packet the NF processes, reused for every frame: the
+	// NF must not keep packet data (the real backends reuse their buffers
+	// too), and whatever is compared later is copied out of it.
+	buf []byte
 	// refused counts this core's container refusals (nil if unknown).
 	refused func() int64
 }
@@ -458,12 +526,26 @@ func (w *worker) run(idx []int) (ok bool) {
 	return true
 }
 
+// runOne is run for the one frame i (trace-order runs), without building
+// a slice per frame.
+func (w *worker) runOne(i int) (ok bool) {
+	defer func() {
+		if e := recover(); e != nil {
+			w.out.violations = append(w.out.violations, fmt.Sprintf("core %d panicked: %v", w.core, e))
+			ok = false
+		}
+	}()
+	w.one(i)
+	return true
+}
+
 func (w *worker) one(i int) {
 	f := &w.trace.Frames[i]
 	want := &w.want[i]
 	nat := w.opts.NAT
 	p := &w.pkts[0]
-	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	w.buf = append(w.buf[:0], f.Data...)
+	p.Reset(w.buf, f.Port, f.Time)
 	if nat != nil && f.Port == nat.WAN && want.extPort != 0 {
 		// Address the reply to the port this core gave the flow, or to an
 		// unknown flow's port if it never saw the flow (then it must drop
@@ -524,7 +606,7 @@ func (w *worker) one(i int) {
 			why += capacityWhy(want.refused, w.refused(), where)
 		}
 		w.out.first = append(w.out.first, Mismatch{Index: i, Core: w.core, Port: f.Port, Seq: want.v, Par: v,
-			SeqData: want.data, ParData: append([]byte(nil), p.Data...), Why: why})
+			SeqData: append([]byte(nil), want.data...), ParData: append([]byte(nil), p.Data...), Why: why})
 	}
 }
 
@@ -546,9 +628,10 @@ func (w *worker) mapPort(i int, p *maestro.Packet, want *seqResult) string {
 	if p.SrcIP != w.opts.NAT.ExternalIP || !p.HasPorts() {
 		return ""
 	}
-	f := w.trace.Frames[i]
+	f := &w.trace.Frames[i]
+	// Parsing only reads the frame: the trace's own bytes serve.
 	var in maestro.Packet
-	in.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	in.Reset(f.Data, f.Port, f.Time)
 	id := in.Flow()
 	pair := natPair{seq: want.extPort, par: p.SrcPort, last: f.Time}
 	old, ok := w.nat[id]
@@ -666,10 +749,20 @@ type pass struct {
 // parOut is the parallel NF's result for one frame of a serialised run.
 type parOut struct {
 	v    maestro.Verdict
-	data []byte
 	core int
 	done bool
+	// in and out locate, in its core's worker's arena, the packet as the
+	// NF got it (with NAT, the reply as addressed during the run) and as
+	// it left it.
+	in, out span
 }
+
+// span is a slice of a serialWorker's arena, by offsets: the arena grows
+// while the worker runs.
+type span struct{ from, to int }
+
+// of returns s's bytes in arena.
+func (s span) of(arena []byte) []byte { return arena[s.from:s.to:s.to] }
 
 // serialWorker runs one core's packets of a lock-based NF in a
 // concurrent run and records its passes.
@@ -679,10 +772,16 @@ type serialWorker struct {
 	trace *soft.Trace
 	opts  *Options
 	nat   *sharedNAT
-	// in and out are indexed by frame; each frame belongs to one worker,
-	// which alone writes its entries.
-	in  [][]byte
+	// out is indexed by frame; each frame belongs to one worker, which
+	// alone writes its entry.
 	out []parOut
+	// arena holds the copies of this core's packets that are compared
+	// later, one after the other (parOut.in and out): one allocation
+	// instead of two per frame.
+	arena []byte
+	// buf holds the packet the NF processes, reused for every frame (the
+	// NF must not keep packet data).
+	buf []byte
 	// cur is the frame in progress, for the recorder, which runs on this
 	// worker's goroutine.
 	cur        int
@@ -712,19 +811,30 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	cores := r.Cores
 	n := len(trace.Frames)
 	queues := make([][]int, cores)
+	coreOf := make([]int, n)
+	bytesOf := make([]int, cores)
 	var p maestro.Packet
-	for i, f := range trace.Frames {
-		p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	scratch := make([]byte, 0, maxFrame(trace))
+	for i := range trace.Frames {
+		f := &trace.Frames[i]
+		scratch = append(scratch[:0], f.Data...)
+		p.Reset(scratch, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && p.HasPorts() {
 			// Replies reach the NAT at its address; any spreading is
 			// correct for a lock-based NF.
 			p.SetDstIP(opts.NAT.ExternalIP)
 		}
 		c := max(disp(&p), 0) % cores
-		queues[c] = append(queues[c], i)
+		coreOf[i] = c
+		bytesOf[c] += len(f.Data)
 		r.PerCore[c]++
 	}
-	in := make([][]byte, n)
+	for c := range queues {
+		queues[c] = make([]int, 0, r.PerCore[c])
+	}
+	for i, c := range coreOf {
+		queues[c] = append(queues[c], i)
+	}
 	out := make([]parOut, n)
 	var nat *sharedNAT
 	if opts.NAT != nil {
@@ -732,7 +842,10 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	}
 	workers := make([]*serialWorker, cores)
 	for c := range workers {
-		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, in: in, out: out}
+		// Room for every packet in and out (an NF that lengthens packets
+		// only makes the arena grow).
+		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, out: out,
+			arena: make([]byte, 0, 2*bytesOf[c]), buf: make([]byte, 0, len(scratch))}
 	}
 	g.SetRecorder(func(core int, _ *maestro.Packet, epoch uint64, write bool) {
 		w := workers[core]
@@ -760,15 +873,17 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 		// reproduces: the violations are the report.
 		return r
 	}
-	sort.Slice(order, func(a, b int) bool {
-		x, y := order[a], order[b]
+	slices.SortFunc(order, func(x, y pass) int {
 		if x.epoch != y.epoch {
-			return x.epoch < y.epoch
+			return cmp.Compare(x.epoch, y.epoch)
 		}
 		if x.write != y.write {
-			return x.write
+			if x.write {
+				return -1
+			}
+			return 1
 		}
-		return x.frame < y.frame
+		return cmp.Compare(x.frame, y.frame)
 	})
 	if v := checkOrder(order, n); v != "" {
 		r.Violations = append(r.Violations, v)
@@ -779,10 +894,12 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	var all []Mismatch
 	for k, ps := range order {
 		i, f := ps.frame, &trace.Frames[ps.frame]
-		p.Reset(append([]byte(nil), in[i]...), f.Port, f.Time)
-		v := seq.Process(&p)
 		got := &out[i]
-		why := difference(v, got.v, p.Data, got.data)
+		arena := workers[got.core].arena
+		p.Reset(append(scratch[:0], got.in.of(arena)...), f.Port, f.Time)
+		v := seq.Process(&p)
+		gotData := got.out.of(arena)
+		why := difference(v, got.v, p.Data, gotData)
 		if why == "" {
 			continue
 		}
@@ -794,7 +911,7 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 			}
 			why += fmt.Sprintf(" (replayed %d of %d, %s pass of epoch %d)", k+1, n, kind, ps.epoch)
 			all = append(all, Mismatch{Index: i, Core: got.core, Port: f.Port, Seq: v, Par: got.v,
-				SeqData: append([]byte(nil), p.Data...), ParData: got.data, Why: why})
+				SeqData: append([]byte(nil), p.Data...), ParData: append([]byte(nil), gotData...), Why: why})
 		}
 	}
 	r.SeqRefusals = seqCount()
@@ -842,7 +959,8 @@ func (w *serialWorker) one(i int) {
 	f := &w.trace.Frames[i]
 	nat := w.opts.NAT
 	p := &w.pkts[0]
-	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	w.buf = append(w.buf[:0], f.Data...)
+	p.Reset(w.buf, f.Port, f.Time)
 	if nat != nil && f.Port == nat.WAN && p.HasPorts() {
 		// Address the reply to the port the NAT gave its flow, if it
 		// has forwarded the flow yet (else it is unsolicited, as on a
@@ -855,7 +973,9 @@ func (w *serialWorker) one(i int) {
 			p.SetDstPort(port)
 		}
 	}
-	w.in[i] = append([]byte(nil), p.Data...)
+	in := span{from: len(w.arena)}
+	w.arena = append(w.arena, p.Data...)
+	in.to = len(w.arena)
 	var id maestro.FlowID
 	if nat != nil && f.Port == nat.LAN {
 		id = p.Flow()
@@ -870,7 +990,10 @@ func (w *serialWorker) one(i int) {
 	case v != maestro.Drop && v != maestro.Flood && (v < 0 || int(v) >= w.opts.Ports):
 		w.violations = append(w.violations, fmt.Sprintf("frame %d: verdict %v is not a valid port (%d ports)", i, v, w.opts.Ports))
 	}
-	w.out[i] = parOut{v: v, data: append([]byte(nil), p.Data...), core: w.core, done: true}
+	out := span{from: len(w.arena)}
+	w.arena = append(w.arena, p.Data...)
+	out.to = len(w.arena)
+	w.out[i] = parOut{v: v, core: w.core, done: true, in: in, out: out}
 	if nat != nil && f.Port == nat.LAN {
 		if ext := learnExternal(p, v, nat); ext != 0 {
 			w.nat.mu.Lock()
