@@ -1,10 +1,12 @@
 package maestrotest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/nic/rss"
+	"github.com/nfmaestro/maestro/nic/soft"
 )
 
 // stamp forwards every packet to port out and writes mark into its last
@@ -75,5 +77,36 @@ func TestMatrixSequentialPerCase(t *testing.T) {
 		if n != len(traces) {
 			t.Errorf("case %d: the sequential NF was built %d times for %d traces, want once per trace", k, n, len(traces))
 		}
+	}
+}
+
+// TestDispatchCacheKeyedByConfig: the dispatch cache gives each RSS
+// configuration and core count its own dispatch, the one computed
+// without it.
+func TestDispatchCacheKeyedByConfig(t *testing.T) {
+	tr := hostile(t)[0].Trace
+	a := newStampParallel(stamp{}, 8).RSS()
+	b := rss.CopyConfigs(a)
+	b[0].Key[8] ^= 0xff // another key for port 0 only
+	var dc dispatchCache
+	for _, k := range []struct {
+		cfgs  []rss.Config
+		cores int
+	}{{a, 8}, {b, 8}, {a, 4}, {a, 8}, {b, 8}} {
+		disp, err := soft.RSSDispatcher(k.cfgs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := dc.coresOf(tr, disp, k.cfgs, k.cores)
+		want := (*dispatchCache)(nil).coresOf(tr, disp, k.cfgs, k.cores)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%d cores: the cached dispatch differs from the computed one", k.cores)
+		}
+	}
+	if len(dc.entries) != 3 {
+		t.Errorf("%d dispatches cached for 3 (configuration, cores) pairs", len(dc.entries))
+	}
+	if slices.Equal(dc.entries[0].coreOf, dc.entries[1].coreOf) {
+		t.Error("the two keys dispatch the trace the same way: the test shows nothing")
 	}
 }

@@ -220,7 +220,7 @@ type seqResult struct {
 // in the Report (see Report.Err). Built with -tags maestrocheck, the keys a
 // core touched while another core owned them are Violations too.
 func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report, error) {
-	return run(par, trace, opts, func() maestro.NF { return seq }, func() *seqRun { return runSeq(seq, trace, opts.NAT) })
+	return run(par, trace, opts, func() maestro.NF { return seq }, func() *seqRun { return runSeq(seq, trace, opts.NAT) }, nil)
 }
 
 // seqRun is the sequential NF's result over a whole trace. It depends only
@@ -291,8 +291,9 @@ func runSeq(seq maestro.NF, trace *soft.Trace, nat *NAT) *seqRun {
 // CheckMatrix can share one sequential run between subtests: fresh returns
 // a fresh sequential NF (for a serialised run, which replays its own
 // order), results the sequential results in trace order (for every other
-// run). Each is called at most once.
-func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF, results func() *seqRun) (*Report, error) {
+// run). Each is called at most once. dc, if not nil, caches the trace's
+// dispatch.
+func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF, results func() *seqRun, dc *dispatchCache) (*Report, error) {
 	cfgs := opts.RSS
 	if cfgs == nil {
 		cfgs = par.RSS()
@@ -310,7 +311,7 @@ func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF,
 	cores := par.Cores()
 	r := &Report{Mode: opts.Mode, Cores: cores, Packets: len(trace.Frames), PerCore: make([]int, cores)}
 	if l, ok := par.(Locked); ok && opts.Mode == Concurrent && l.LockGroup() != nil {
-		return runSerialized(fresh(), par, l.LockGroup(), trace, &opts, disp, r), nil
+		return runSerialized(fresh(), par, l.LockGroup(), trace, &opts, disp, cfgs, dc, r), nil
 	}
 	sr := results()
 	want := sr.want
@@ -329,17 +330,25 @@ func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF,
 	// there at the port it is addressed to (an Exact run reports a
 	// violation otherwise).
 	queues := make([][]int, cores)
-	coreOf := make([]int, len(trace.Frames))
+	var coreOf []int
 	lazy := make([]bool, len(trace.Frames))
 	flowCore := map[maestro.FlowID]int{}
-	// The dispatcher only reads the frame, but a NAT reply is readdressed
-	// first: one scratch copy serves every frame.
+	// Parsing and hashing only read the frame: only a readdressed NAT
+	// reply needs a copy, in one scratch buffer.
 	var p maestro.Packet
 	scratch := make([]byte, 0, maxFrame(trace))
-	for i := range trace.Frames {
+	if opts.NAT == nil {
+		// Not modified below: coreOf changes only for NAT replies.
+		coreOf = dc.coresOf(trace, disp, cfgs, cores)
+		for _, c := range coreOf {
+			r.PerCore[c]++
+		}
+	} else {
+		coreOf = make([]int, len(trace.Frames))
+	}
+	for i := 0; i < len(trace.Frames) && opts.NAT != nil; i++ {
 		f := &trace.Frames[i]
-		scratch = append(scratch[:0], f.Data...)
-		p.Reset(scratch, f.Port, f.Time)
+		p.Reset(f.Data, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && want[i].extPort != 0 {
 			if opts.Mode == TraceOrder {
 				lazy[i] = true
@@ -347,10 +356,10 @@ func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF,
 			}
 			if c, ok := flowCore[replyFlow(&p)]; ok {
 				coreOf[i] = c
-				queues[c] = append(queues[c], i)
 				r.PerCore[c]++
 				continue
 			}
+			p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 			p.SetDstIP(opts.NAT.ExternalIP)
 			p.SetDstPort(want[i].extPort)
 		}
@@ -751,11 +760,31 @@ type parOut struct {
 	v    maestro.Verdict
 	core int
 	done bool
-	// in and out locate, in its core's worker's arena, the packet as the
-	// NF got it (with NAT, the reply as addressed during the run) and as
-	// it left it.
-	in, out span
+	// readdressed says that the frame, a NAT reply, was addressed to the
+	// NAT's external address and port dst before the NF got it: the
+	// replay gives the sequential NF the frame readdressed the same way.
+	readdressed bool
+	dst         uint16
+	// out locates, in its core's worker's arena, the packet as the NF
+	// left it.
+	out span
 }
+
+// arenas holds the buffers of past serialised runs (*[]byte), for the
+// next ones.
+var arenas sync.Pool
+
+// getArena returns a buffer of length n, reused if one is free. Its
+// contents are arbitrary: every byte a run reads it has written first.
+func getArena(n int) []byte {
+	if b, ok := arenas.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+// putArena makes b, which nothing references any more, reusable.
+func putArena(b []byte) { arenas.Put(&b) }
 
 // span is a slice of a serialWorker's arena, by offsets: the arena grows
 // while the worker runs.
@@ -775,13 +804,11 @@ type serialWorker struct {
 	// out is indexed by frame; each frame belongs to one worker, which
 	// alone writes its entry.
 	out []parOut
-	// arena holds the copies of this core's packets that are compared
-	// later, one after the other (parOut.in and out): one allocation
-	// instead of two per frame.
+	// arena holds this core's packets one after the other: each is
+	// copied there from the trace, processed there in place (the NF must
+	// not keep packet data) and stays there for the replay to compare
+	// (parOut.out): one copy per frame and one allocation per run.
 	arena []byte
-	// buf holds the packet the NF processes, reused for every frame (the
-	// NF must not keep packet data).
-	buf []byte
 	// cur is the frame in progress, for the recorder, which runs on this
 	// worker's goroutine.
 	cur        int
@@ -807,21 +834,35 @@ type sharedNAT struct {
 // read pass is placed by its write pass. Each packet's input (with NAT,
 // the reply as addressed during the run) is replayed as the parallel NF
 // got it.
-func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *soft.Trace, opts *Options, disp func(*maestro.Packet) int, r *Report) *Report {
+//
+// cfgs is the configuration disp was built from and dc, if not nil, caches
+// the trace's dispatch.
+func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *soft.Trace, opts *Options, disp func(*maestro.Packet) int, cfgs []rss.Config, dc *dispatchCache, r *Report) *Report {
 	cores := r.Cores
 	n := len(trace.Frames)
 	queues := make([][]int, cores)
-	coreOf := make([]int, n)
+	var coreOf []int // not modified once computed
 	bytesOf := make([]int, cores)
 	var p maestro.Packet
 	scratch := make([]byte, 0, maxFrame(trace))
-	for i := range trace.Frames {
+	if opts.NAT == nil {
+		coreOf = dc.coresOf(trace, disp, cfgs, cores)
+		for i, c := range coreOf {
+			bytesOf[c] += len(trace.Frames[i].Data)
+			r.PerCore[c]++
+		}
+	} else {
+		coreOf = make([]int, n)
+	}
+	for i := 0; i < n && opts.NAT != nil; i++ {
 		f := &trace.Frames[i]
-		scratch = append(scratch[:0], f.Data...)
-		p.Reset(scratch, f.Port, f.Time)
+		// Parsing and hashing only read the frame: only a readdressed
+		// reply needs a copy.
+		p.Reset(f.Data, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && p.HasPorts() {
 			// Replies reach the NAT at its address; any spreading is
 			// correct for a lock-based NF.
+			p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 			p.SetDstIP(opts.NAT.ExternalIP)
 		}
 		c := max(disp(&p), 0) % cores
@@ -840,12 +881,22 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	if opts.NAT != nil {
 		nat = &sharedNAT{ports: map[maestro.FlowID]uint16{}}
 	}
+	// The workers' arenas are consecutive parts of one buffer, reused
+	// from run to run: a fresh one would be zeroed or faulted in each
+	// time. Each part has room for its core's packets; an NF that gives
+	// packets other data only makes that worker's arena move out.
+	total := 0
+	for _, b := range bytesOf {
+		total += b
+	}
+	buf := getArena(total)
+	defer putArena(buf)
 	workers := make([]*serialWorker, cores)
+	from := 0
 	for c := range workers {
-		// Room for every packet in and out (an NF that lengthens packets
-		// only makes the arena grow).
 		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, out: out,
-			arena: make([]byte, 0, 2*bytesOf[c]), buf: make([]byte, 0, len(scratch))}
+			arena: buf[from : from : from+bytesOf[c]]}
+		from += bytesOf[c]
 	}
 	g.SetRecorder(func(core int, _ *maestro.Packet, epoch uint64, write bool) {
 		w := workers[core]
@@ -895,10 +946,13 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	for k, ps := range order {
 		i, f := ps.frame, &trace.Frames[ps.frame]
 		got := &out[i]
-		arena := workers[got.core].arena
-		p.Reset(append(scratch[:0], got.in.of(arena)...), f.Port, f.Time)
+		p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
+		if got.readdressed {
+			p.SetDstIP(opts.NAT.ExternalIP)
+			p.SetDstPort(got.dst)
+		}
 		v := seq.Process(&p)
-		gotData := got.out.of(arena)
+		gotData := got.out.of(workers[got.core].arena)
 		why := difference(v, got.v, p.Data, gotData)
 		if why == "" {
 			continue
@@ -959,23 +1013,27 @@ func (w *serialWorker) one(i int) {
 	f := &w.trace.Frames[i]
 	nat := w.opts.NAT
 	p := &w.pkts[0]
-	w.buf = append(w.buf[:0], f.Data...)
-	p.Reset(w.buf, f.Port, f.Time)
+	// The NF processes the packet in place in the arena, where its output
+	// stays for the replay to compare.
+	from := len(w.arena)
+	w.arena = append(w.arena, f.Data...)
+	slot := w.arena[from:len(w.arena):len(w.arena)]
+	p.Reset(slot, f.Port, f.Time)
+	var dst uint16
+	readdressed := false
 	if nat != nil && f.Port == nat.WAN && p.HasPorts() {
 		// Address the reply to the port the NAT gave its flow, if it
 		// has forwarded the flow yet (else it is unsolicited, as on a
-		// real network).
+		// real network). The replay readdresses the frame the same way.
 		w.nat.mu.Lock()
 		port, ok := w.nat.ports[replyFlow(p)]
 		w.nat.mu.Unlock()
 		if ok {
 			p.SetDstIP(nat.ExternalIP)
 			p.SetDstPort(port)
+			dst, readdressed = port, true
 		}
 	}
-	in := span{from: len(w.arena)}
-	w.arena = append(w.arena, p.Data...)
-	in.to = len(w.arena)
 	var id maestro.FlowID
 	if nat != nil && f.Port == nat.LAN {
 		id = p.Flow()
@@ -990,10 +1048,14 @@ func (w *serialWorker) one(i int) {
 	case v != maestro.Drop && v != maestro.Flood && (v < 0 || int(v) >= w.opts.Ports):
 		w.violations = append(w.violations, fmt.Sprintf("frame %d: verdict %v is not a valid port (%d ports)", i, v, w.opts.Ports))
 	}
-	out := span{from: len(w.arena)}
-	w.arena = append(w.arena, p.Data...)
-	out.to = len(w.arena)
-	w.out[i] = parOut{v: v, core: w.core, done: true, in: in, out: out}
+	out := span{from: from, to: from + len(p.Data)}
+	if unsafe.SliceData(p.Data) != unsafe.SliceData(slot) || len(p.Data) > len(slot) {
+		// The NF gave the packet other data: keep a copy.
+		out.from = len(w.arena)
+		w.arena = append(w.arena, p.Data...)
+		out.to = len(w.arena)
+	}
+	w.out[i] = parOut{v: v, core: w.core, done: true, readdressed: readdressed, dst: dst, out: out}
 	if nat != nil && f.Port == nat.LAN {
 		if ext := learnExternal(p, v, nat); ext != 0 {
 			w.nat.mu.Lock()

@@ -185,8 +185,11 @@ type Case struct {
 // any mismatch.
 func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
 	t.Helper()
+	// Each trace's dispatch, per core count and RSS configuration, is
+	// shared by every case and mode that programs the NIC the same way.
+	dispatches := make([]dispatchCache, len(traces))
 	for _, c := range cases {
-		for _, tr := range traces {
+		for k, tr := range traces {
 			// The sequential results depend only on the case's Seq and
 			// NAT and on the trace: computed by the first subtest that
 			// needs them (so that -run still skips the work), then shared
@@ -204,7 +207,7 @@ func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						rep, err := run(par, tr.Trace, Options{Mode: mode, Exact: c.SharedNothing, NAT: c.NAT}, c.Seq, results)
+						rep, err := run(par, tr.Trace, Options{Mode: mode, Exact: c.SharedNothing, NAT: c.NAT}, c.Seq, results, &dispatches[k])
 						if err != nil {
 							t.Fatal(err)
 						}
