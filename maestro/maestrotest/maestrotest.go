@@ -384,7 +384,7 @@ func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF,
 	parCounts := parRefusalCounters(par)
 	for c := range workers {
 		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c],
-			buf: make([]byte, 0, len(scratch))}
+			buf: make([]byte, 0, cap(scratch))}
 		if parCounts != nil {
 			workers[c].refused = parCounts[c]
 		}
@@ -807,7 +807,7 @@ type serialWorker struct {
 	// arena holds this core's packets one after the other: each is
 	// copied there from the trace, processed there in place (the NF must
 	// not keep packet data) and stays there for the replay to compare
-	// (parOut.out): one copy per frame and one allocation per run.
+	// (parOut.out): one copy per frame, no allocation.
 	arena []byte
 	// cur is the frame in progress, for the recorder, which runs on this
 	// worker's goroutine.
