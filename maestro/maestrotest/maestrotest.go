@@ -36,10 +36,11 @@ package maestrotest
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -219,6 +220,80 @@ type seqResult struct {
 // in the Report (see Report.Err). Built with -tags maestrocheck, the keys a
 // core touched while another core owned them are Violations too.
 func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report, error) {
+	return run(par, trace, opts, func() maestro.NF { return seq }, func() *seqRun { return runSeq(seq, trace, opts.NAT) }, nil)
+}
+
+// seqRun is the sequential NF's result over a whole trace. It depends only
+// on the sequential NF's configuration, the trace and Options.NAT, so
+// CheckMatrix computes it once per case and trace and shares it, read-only,
+// between that trace's subtests.
+type seqRun struct {
+	want []seqResult
+	// refusals is the sequential NF's refusal count at the end.
+	refusals int64
+}
+
+// runSeq runs trace through seq, with the NAT's view of the replies. The
+// frames are copied into one arena, which the results' data slices view:
+// one allocation instead of one per frame.
+func runSeq(seq maestro.NF, trace *soft.Trace, nat *NAT) *seqRun {
+	seqCount := refusalCounter(seq)
+	total := 0
+	for i := range trace.Frames {
+		total += len(trace.Frames[i].Data)
+	}
+	arena := make([]byte, total)
+	want := make([]seqResult, len(trace.Frames))
+	seqNAT := map[maestro.FlowID]natFlow{}
+	portOwner := map[uint16]maestro.FlowID{}
+	var p maestro.Packet
+	off := 0
+	for i := range trace.Frames {
+		f := &trace.Frames[i]
+		n := len(f.Data)
+		data := arena[off : off+n : off+n]
+		off += n
+		copy(data, f.Data)
+		p.Reset(data, f.Port, f.Time)
+		var ext uint16
+		if nat != nil && f.Port == nat.WAN {
+			ext = translateReply(&p, nat, seqNAT, f.Time)
+		}
+		id := p.Flow()
+		v := seq.Process(&p)
+		if nat != nil && f.Port == nat.LAN {
+			if ext = learnExternal(&p, v, nat); ext != 0 {
+				if prev, ok := portOwner[ext]; ok && prev != id {
+					// The port now belongs to this flow: the flow that
+					// had it is gone.
+					if m, ok := seqNAT[prev]; ok && m.port == ext {
+						m.reused = true
+						seqNAT[prev] = m
+					}
+				}
+				portOwner[ext] = id
+				seqNAT[id] = natFlow{port: ext, last: f.Time}
+			}
+		}
+		if nat != nil && f.Port == nat.WAN && ext != 0 && v == maestro.Forward(nat.LAN) {
+			// A translated reply refreshes its flow.
+			if m, ok := seqNAT[replyFlow(&p)]; ok {
+				m.last = f.Time
+				seqNAT[replyFlow(&p)] = m
+			}
+		}
+		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
+	}
+	return &seqRun{want: want, refusals: seqCount()}
+}
+
+// run is Run with the sequential side given as two functions, so that
+// CheckMatrix can share one sequential run between subtests: fresh returns
+// a fresh sequential NF (for a serialised run, which replays its own
+// order), results the sequential results in trace order (for every other
+// run). Each is called at most once. dc, if not nil, caches the trace's
+// dispatch.
+func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF, results func() *seqRun, dc *dispatchCache) (*Report, error) {
 	cfgs := opts.RSS
 	if cfgs == nil {
 		cfgs = par.RSS()
@@ -236,48 +311,11 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	cores := par.Cores()
 	r := &Report{Mode: opts.Mode, Cores: cores, Packets: len(trace.Frames), PerCore: make([]int, cores)}
 	if l, ok := par.(Locked); ok && opts.Mode == Concurrent && l.LockGroup() != nil {
-		return runSerialized(seq, par, l.LockGroup(), trace, &opts, disp, r), nil
+		return runSerialized(fresh(), par, l.LockGroup(), trace, &opts, disp, cfgs, dc, r), nil
 	}
-	seqCount := refusalCounter(seq)
-
-	// The sequential run, with the NAT's view of the replies.
-	want := make([]seqResult, len(trace.Frames))
-	seqNAT := map[maestro.FlowID]natFlow{}
-	portOwner := map[uint16]maestro.FlowID{}
-	var p maestro.Packet
-	for i, f := range trace.Frames {
-		data := append([]byte(nil), f.Data...)
-		p.Reset(data, f.Port, f.Time)
-		var ext uint16
-		if opts.NAT != nil && f.Port == opts.NAT.WAN {
-			ext = translateReply(&p, opts.NAT, seqNAT, f.Time)
-		}
-		id := p.Flow()
-		v := seq.Process(&p)
-		if opts.NAT != nil && f.Port == opts.NAT.LAN {
-			if ext = learnExternal(&p, v, opts.NAT); ext != 0 {
-				if prev, ok := portOwner[ext]; ok && prev != id {
-					// The port now belongs to this flow: the flow that
-					// had it is gone.
-					if m, ok := seqNAT[prev]; ok && m.port == ext {
-						m.reused = true
-						seqNAT[prev] = m
-					}
-				}
-				portOwner[ext] = id
-				seqNAT[id] = natFlow{port: ext, last: f.Time}
-			}
-		}
-		if opts.NAT != nil && f.Port == opts.NAT.WAN && ext != 0 && v == maestro.Forward(opts.NAT.LAN) {
-			// A translated reply refreshes its flow.
-			if m, ok := seqNAT[replyFlow(&p)]; ok {
-				m.last = f.Time
-				seqNAT[replyFlow(&p)] = m
-			}
-		}
-		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
-	}
-	r.SeqRefusals = seqCount()
+	sr := results()
+	want := sr.want
+	r.SeqRefusals = sr.refusals
 
 	// The parallel run: every frame's core first (the dispatcher is
 	// single-threaded, like a NIC), then the packets.
@@ -292,12 +330,25 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	// there at the port it is addressed to (an Exact run reports a
 	// violation otherwise).
 	queues := make([][]int, cores)
-	coreOf := make([]int, len(trace.Frames))
+	var coreOf []int
 	lazy := make([]bool, len(trace.Frames))
 	flowCore := map[maestro.FlowID]int{}
-	for i, f := range trace.Frames {
-		data := append([]byte(nil), f.Data...)
-		p.Reset(data, f.Port, f.Time)
+	// Parsing and hashing only read the frame: only a readdressed NAT
+	// reply needs a copy, in one scratch buffer.
+	var p maestro.Packet
+	scratch := make([]byte, 0, maxFrame(trace))
+	if opts.NAT == nil {
+		// Not modified below: coreOf changes only for NAT replies.
+		coreOf = dc.coresOf(trace, disp, cfgs, cores)
+		for _, c := range coreOf {
+			r.PerCore[c]++
+		}
+	} else {
+		coreOf = make([]int, len(trace.Frames))
+	}
+	for i := 0; i < len(trace.Frames) && opts.NAT != nil; i++ {
+		f := &trace.Frames[i]
+		p.Reset(f.Data, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && want[i].extPort != 0 {
 			if opts.Mode == TraceOrder {
 				lazy[i] = true
@@ -305,10 +356,10 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 			}
 			if c, ok := flowCore[replyFlow(&p)]; ok {
 				coreOf[i] = c
-				queues[c] = append(queues[c], i)
 				r.PerCore[c]++
 				continue
 			}
+			p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 			p.SetDstIP(opts.NAT.ExternalIP)
 			p.SetDstPort(want[i].extPort)
 		}
@@ -317,14 +368,23 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 			flowCore[p.Flow()] = c
 		}
 		coreOf[i] = c
-		queues[c] = append(queues[c], i)
 		r.PerCore[c]++
+	}
+	if opts.Mode == Concurrent {
+		// Each core's queue, in trace order (trace-order runs need none).
+		for c := range queues {
+			queues[c] = make([]int, 0, r.PerCore[c])
+		}
+		for i, c := range coreOf {
+			queues[c] = append(queues[c], i)
+		}
 	}
 	outs := make([]coreOut, cores)
 	workers := make([]*worker, cores)
 	parCounts := parRefusalCounters(par)
 	for c := range workers {
-		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c]}
+		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c],
+			buf: make([]byte, 0, cap(scratch))}
 		if parCounts != nil {
 			workers[c].refused = parCounts[c]
 		}
@@ -332,10 +392,10 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	if opts.Mode == TraceOrder {
 		for i := range trace.Frames {
 			if lazy[i] {
-				coreOf[i] = natCore(workers, disp, &trace.Frames[i], want[i].extPort, opts.NAT, cores)
+				coreOf[i] = natCore(workers, disp, &trace.Frames[i], want[i].extPort, opts.NAT, cores, scratch)
 				r.PerCore[coreOf[i]]++
 			}
-			if !workers[coreOf[i]].run([]int{i}) {
+			if !workers[coreOf[i]].runOne(i) {
 				break // a panic leaves the NF's state unusable
 			}
 		}
@@ -376,6 +436,16 @@ func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report
 	return r, nil
 }
 
+// maxFrame returns the length of trace's largest frame: the size of the
+// buffers the harness copies frames into.
+func maxFrame(trace *soft.Trace) int {
+	n := 0
+	for i := range trace.Frames {
+		n = max(n, len(trace.Frames[i].Data))
+	}
+	return n
+}
+
 // dispatch returns the core the NIC gives p.
 func dispatch(disp func(*maestro.Packet) int, p *maestro.Packet, cores int) int {
 	return max(disp(p), 0) % cores
@@ -384,9 +454,12 @@ func dispatch(disp func(*maestro.Packet) int, p *maestro.Packet, cores int) int 
 // natCore returns the core the NIC gives the WAN reply f once it is
 // addressed to the external port the parallel NAT last gave its flow, on
 // whichever core (the sequential port ext if none did).
-func natCore(workers []*worker, disp func(*maestro.Packet) int, f *soft.Frame, ext uint16, nat *NAT, cores int) int {
+//
+// scratch is a buffer of the trace's largest frame size, for the
+// readdressed copy.
+func natCore(workers []*worker, disp func(*maestro.Packet) int, f *soft.Frame, ext uint16, nat *NAT, cores int, scratch []byte) int {
 	var p maestro.Packet
-	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 	id := replyFlow(&p)
 	last := int64(-1 << 63)
 	for _, w := range workers {
@@ -430,6 +503,10 @@ type worker struct {
 	out  *coreOut
 	pkts [1]maestro.Packet
 	vs   [1]maestro.Verdict
+	// buf holds the packet the NF processes, reused for every frame: the
+	// NF must not keep packet data (the real backends reuse their buffers
+	// too), and whatever is compared later is copied out of it.
+	buf []byte
 	// refused counts this core's container refusals (nil if unknown).
 	refused func() int64
 }
@@ -458,12 +535,26 @@ func (w *worker) run(idx []int) (ok bool) {
 	return true
 }
 
+// runOne is run for the one frame i (trace-order runs), without building
+// a slice per frame.
+func (w *worker) runOne(i int) (ok bool) {
+	defer func() {
+		if e := recover(); e != nil {
+			w.out.violations = append(w.out.violations, fmt.Sprintf("core %d panicked: %v", w.core, e))
+			ok = false
+		}
+	}()
+	w.one(i)
+	return true
+}
+
 func (w *worker) one(i int) {
 	f := &w.trace.Frames[i]
 	want := &w.want[i]
 	nat := w.opts.NAT
 	p := &w.pkts[0]
-	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	w.buf = append(w.buf[:0], f.Data...)
+	p.Reset(w.buf, f.Port, f.Time)
 	if nat != nil && f.Port == nat.WAN && want.extPort != 0 {
 		// Address the reply to the port this core gave the flow, or to an
 		// unknown flow's port if it never saw the flow (then it must drop
@@ -524,7 +615,7 @@ func (w *worker) one(i int) {
 			why += capacityWhy(want.refused, w.refused(), where)
 		}
 		w.out.first = append(w.out.first, Mismatch{Index: i, Core: w.core, Port: f.Port, Seq: want.v, Par: v,
-			SeqData: want.data, ParData: append([]byte(nil), p.Data...), Why: why})
+			SeqData: append([]byte(nil), want.data...), ParData: append([]byte(nil), p.Data...), Why: why})
 	}
 }
 
@@ -546,9 +637,10 @@ func (w *worker) mapPort(i int, p *maestro.Packet, want *seqResult) string {
 	if p.SrcIP != w.opts.NAT.ExternalIP || !p.HasPorts() {
 		return ""
 	}
-	f := w.trace.Frames[i]
+	f := &w.trace.Frames[i]
+	// Parsing only reads the frame: the trace's own bytes serve.
 	var in maestro.Packet
-	in.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	in.Reset(f.Data, f.Port, f.Time)
 	id := in.Flow()
 	pair := natPair{seq: want.extPort, par: p.SrcPort, last: f.Time}
 	old, ok := w.nat[id]
@@ -666,10 +758,40 @@ type pass struct {
 // parOut is the parallel NF's result for one frame of a serialised run.
 type parOut struct {
 	v    maestro.Verdict
-	data []byte
 	core int
 	done bool
+	// readdressed says that the frame, a NAT reply, was addressed to the
+	// NAT's external address and port dst before the NF got it: the
+	// replay gives the sequential NF the frame readdressed the same way.
+	readdressed bool
+	dst         uint16
+	// out locates, in its core's worker's arena, the packet as the NF
+	// left it.
+	out span
 }
+
+// arenas holds the buffers of past serialised runs (*[]byte), for the
+// next ones.
+var arenas sync.Pool
+
+// getArena returns a buffer of length n, reused if one is free. Its
+// contents are arbitrary: every byte a run reads it has written first.
+func getArena(n int) []byte {
+	if b, ok := arenas.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+// putArena makes b, which nothing references any more, reusable.
+func putArena(b []byte) { arenas.Put(&b) }
+
+// span is a slice of a serialWorker's arena, by offsets: the arena grows
+// while the worker runs.
+type span struct{ from, to int }
+
+// of returns s's bytes in arena.
+func (s span) of(arena []byte) []byte { return arena[s.from:s.to:s.to] }
 
 // serialWorker runs one core's packets of a lock-based NF in a
 // concurrent run and records its passes.
@@ -679,10 +801,14 @@ type serialWorker struct {
 	trace *soft.Trace
 	opts  *Options
 	nat   *sharedNAT
-	// in and out are indexed by frame; each frame belongs to one worker,
-	// which alone writes its entries.
-	in  [][]byte
+	// out is indexed by frame; each frame belongs to one worker, which
+	// alone writes its entry.
 	out []parOut
+	// arena holds this core's packets one after the other: each is
+	// copied there from the trace, processed there in place (the NF must
+	// not keep packet data) and stays there for the replay to compare
+	// (parOut.out): one copy per frame, no allocation.
+	arena []byte
 	// cur is the frame in progress, for the recorder, which runs on this
 	// worker's goroutine.
 	cur        int
@@ -708,31 +834,69 @@ type sharedNAT struct {
 // read pass is placed by its write pass. Each packet's input (with NAT,
 // the reply as addressed during the run) is replayed as the parallel NF
 // got it.
-func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *soft.Trace, opts *Options, disp func(*maestro.Packet) int, r *Report) *Report {
+//
+// cfgs is the configuration disp was built from and dc, if not nil, caches
+// the trace's dispatch.
+func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *soft.Trace, opts *Options, disp func(*maestro.Packet) int, cfgs []rss.Config, dc *dispatchCache, r *Report) *Report {
 	cores := r.Cores
 	n := len(trace.Frames)
 	queues := make([][]int, cores)
+	var coreOf []int // not modified once computed
+	bytesOf := make([]int, cores)
 	var p maestro.Packet
-	for i, f := range trace.Frames {
-		p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	scratch := make([]byte, 0, maxFrame(trace))
+	if opts.NAT == nil {
+		coreOf = dc.coresOf(trace, disp, cfgs, cores)
+		for i, c := range coreOf {
+			bytesOf[c] += len(trace.Frames[i].Data)
+			r.PerCore[c]++
+		}
+	} else {
+		coreOf = make([]int, n)
+	}
+	for i := 0; i < n && opts.NAT != nil; i++ {
+		f := &trace.Frames[i]
+		// Parsing and hashing only read the frame: only a readdressed
+		// reply needs a copy.
+		p.Reset(f.Data, f.Port, f.Time)
 		if opts.NAT != nil && f.Port == opts.NAT.WAN && p.HasPorts() {
 			// Replies reach the NAT at its address; any spreading is
 			// correct for a lock-based NF.
+			p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 			p.SetDstIP(opts.NAT.ExternalIP)
 		}
 		c := max(disp(&p), 0) % cores
-		queues[c] = append(queues[c], i)
+		coreOf[i] = c
+		bytesOf[c] += len(f.Data)
 		r.PerCore[c]++
 	}
-	in := make([][]byte, n)
+	for c := range queues {
+		queues[c] = make([]int, 0, r.PerCore[c])
+	}
+	for i, c := range coreOf {
+		queues[c] = append(queues[c], i)
+	}
 	out := make([]parOut, n)
 	var nat *sharedNAT
 	if opts.NAT != nil {
 		nat = &sharedNAT{ports: map[maestro.FlowID]uint16{}}
 	}
+	// The workers' arenas are consecutive parts of one buffer, reused
+	// from run to run: a fresh one would be zeroed or faulted in each
+	// time. Each part has room for its core's packets; an NF that gives
+	// packets other data only makes that worker's arena move out.
+	total := 0
+	for _, b := range bytesOf {
+		total += b
+	}
+	buf := getArena(total)
+	defer putArena(buf)
 	workers := make([]*serialWorker, cores)
+	from := 0
 	for c := range workers {
-		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, in: in, out: out}
+		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, out: out,
+			arena: buf[from : from : from+bytesOf[c]]}
+		from += bytesOf[c]
 	}
 	g.SetRecorder(func(core int, _ *maestro.Packet, epoch uint64, write bool) {
 		w := workers[core]
@@ -760,15 +924,17 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 		// reproduces: the violations are the report.
 		return r
 	}
-	sort.Slice(order, func(a, b int) bool {
-		x, y := order[a], order[b]
+	slices.SortFunc(order, func(x, y pass) int {
 		if x.epoch != y.epoch {
-			return x.epoch < y.epoch
+			return cmp.Compare(x.epoch, y.epoch)
 		}
 		if x.write != y.write {
-			return x.write
+			if x.write {
+				return -1
+			}
+			return 1
 		}
-		return x.frame < y.frame
+		return cmp.Compare(x.frame, y.frame)
 	})
 	if v := checkOrder(order, n); v != "" {
 		r.Violations = append(r.Violations, v)
@@ -779,10 +945,15 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	var all []Mismatch
 	for k, ps := range order {
 		i, f := ps.frame, &trace.Frames[ps.frame]
-		p.Reset(append([]byte(nil), in[i]...), f.Port, f.Time)
-		v := seq.Process(&p)
 		got := &out[i]
-		why := difference(v, got.v, p.Data, got.data)
+		p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
+		if got.readdressed {
+			p.SetDstIP(opts.NAT.ExternalIP)
+			p.SetDstPort(got.dst)
+		}
+		v := seq.Process(&p)
+		gotData := got.out.of(workers[got.core].arena)
+		why := difference(v, got.v, p.Data, gotData)
 		if why == "" {
 			continue
 		}
@@ -794,7 +965,7 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 			}
 			why += fmt.Sprintf(" (replayed %d of %d, %s pass of epoch %d)", k+1, n, kind, ps.epoch)
 			all = append(all, Mismatch{Index: i, Core: got.core, Port: f.Port, Seq: v, Par: got.v,
-				SeqData: append([]byte(nil), p.Data...), ParData: got.data, Why: why})
+				SeqData: append([]byte(nil), p.Data...), ParData: append([]byte(nil), gotData...), Why: why})
 		}
 	}
 	r.SeqRefusals = seqCount()
@@ -842,20 +1013,27 @@ func (w *serialWorker) one(i int) {
 	f := &w.trace.Frames[i]
 	nat := w.opts.NAT
 	p := &w.pkts[0]
-	p.Reset(append([]byte(nil), f.Data...), f.Port, f.Time)
+	// The NF processes the packet in place in the arena, where its output
+	// stays for the replay to compare.
+	from := len(w.arena)
+	w.arena = append(w.arena, f.Data...)
+	slot := w.arena[from:len(w.arena):len(w.arena)]
+	p.Reset(slot, f.Port, f.Time)
+	var dst uint16
+	readdressed := false
 	if nat != nil && f.Port == nat.WAN && p.HasPorts() {
 		// Address the reply to the port the NAT gave its flow, if it
 		// has forwarded the flow yet (else it is unsolicited, as on a
-		// real network).
+		// real network). The replay readdresses the frame the same way.
 		w.nat.mu.Lock()
 		port, ok := w.nat.ports[replyFlow(p)]
 		w.nat.mu.Unlock()
 		if ok {
 			p.SetDstIP(nat.ExternalIP)
 			p.SetDstPort(port)
+			dst, readdressed = port, true
 		}
 	}
-	w.in[i] = append([]byte(nil), p.Data...)
 	var id maestro.FlowID
 	if nat != nil && f.Port == nat.LAN {
 		id = p.Flow()
@@ -870,7 +1048,14 @@ func (w *serialWorker) one(i int) {
 	case v != maestro.Drop && v != maestro.Flood && (v < 0 || int(v) >= w.opts.Ports):
 		w.violations = append(w.violations, fmt.Sprintf("frame %d: verdict %v is not a valid port (%d ports)", i, v, w.opts.Ports))
 	}
-	w.out[i] = parOut{v: v, data: append([]byte(nil), p.Data...), core: w.core, done: true}
+	out := span{from: from, to: from + len(p.Data)}
+	if unsafe.SliceData(p.Data) != unsafe.SliceData(slot) || len(p.Data) > len(slot) {
+		// The NF gave the packet other data: keep a copy.
+		out.from = len(w.arena)
+		w.arena = append(w.arena, p.Data...)
+		out.to = len(w.arena)
+	}
+	w.out[i] = parOut{v: v, core: w.core, done: true, readdressed: readdressed, dst: dst, out: out}
 	if nat != nil && f.Port == nat.LAN {
 		if ext := learnExternal(p, v, nat); ext != 0 {
 			w.nat.mu.Lock()

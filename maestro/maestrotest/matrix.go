@@ -2,6 +2,7 @@ package maestrotest
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/nfmaestro/maestro/maestro"
@@ -184,8 +185,17 @@ type Case struct {
 // any mismatch.
 func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
 	t.Helper()
+	// Each trace's dispatch, per core count and RSS configuration, is
+	// shared by every case and mode that programs the NIC the same way.
+	dispatches := make([]dispatchCache, len(traces))
 	for _, c := range cases {
-		for _, tr := range traces {
+		for k, tr := range traces {
+			// The sequential results depend only on the case's Seq and
+			// NAT and on the trace: computed by the first subtest that
+			// needs them (so that -run still skips the work), then shared
+			// by this case's other subtests on the trace. A serialised
+			// run replays its own order through a fresh sequential NF.
+			results := sync.OnceValue(func() *seqRun { return runSeq(c.Seq(), tr.Trace, c.NAT) })
 			for _, cores := range Cores {
 				for _, mode := range []Mode{TraceOrder, Concurrent} {
 					name := fmt.Sprintf("%s/%s/%dcores/%s", c.Name, tr.Name, cores, mode)
@@ -197,7 +207,7 @@ func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						rep, err := Run(c.Seq(), par, tr.Trace, Options{Mode: mode, Exact: c.SharedNothing, NAT: c.NAT})
+						rep, err := run(par, tr.Trace, Options{Mode: mode, Exact: c.SharedNothing, NAT: c.NAT}, c.Seq, results, &dispatches[k])
 						if err != nil {
 							t.Fatal(err)
 						}
