@@ -383,7 +383,7 @@ func run(par Parallel, trace *soft.Trace, opts Options, fresh func() maestro.NF,
 	workers := make([]*worker, cores)
 	parCounts := parRefusalCounters(par)
 	for c := range workers {
-		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c],
+		workers[c] = &worker{core: c, cores: cores, disp: disp, par: par, raw: !nic.ReadsHeaders(par), trace: trace, want: want, opts: &opts, nat: map[maestro.FlowID]natPair{}, out: &outs[c],
 			buf: make([]byte, 0, cap(scratch))}
 		if parCounts != nil {
 			workers[c].refused = parCounts[c]
@@ -503,6 +503,10 @@ type worker struct {
 	out  *coreOut
 	pkts [1]maestro.Packet
 	vs   [1]maestro.Verdict
+	// raw says the parallel NF reads no header field (nic.HeaderReader):
+	// like the DPDK and AF_XDP backends, the worker then hands it packets
+	// loaded without a parse, so the analysis's claim is tested too.
+	raw bool
 	// buf holds the packet the NF processes, reused for every frame: the
 	// NF must not keep packet data (the real backends reuse their buffers
 	// too), and whatever is compared later is copied out of it.
@@ -570,6 +574,9 @@ func (w *worker) one(i int) {
 			w.out.violations = append(w.out.violations, fmt.Sprintf("frame %d: the reply to external port %d, which core %d gave its flow, reaches core %d", i, port, w.core, c))
 		}
 	}
+	if w.raw {
+		p.Load(p.Data, p.InPort, p.Time)
+	}
 	w.vs[0] = noVerdict
 	w.par.ProcessBurst(w.core, w.pkts[:], w.vs[:])
 	v := w.vs[0]
@@ -581,6 +588,9 @@ func (w *worker) one(i int) {
 	}
 	if w.opts.Mode == Concurrent && !w.opts.Exact {
 		return
+	}
+	if w.raw && nat != nil {
+		p.Parse() // the NAT bookkeeping below reads the headers
 	}
 	why := ""
 	if nat != nil && f.Port == nat.LAN && v == maestro.Forward(nat.WAN) && want.v == v {
