@@ -190,6 +190,7 @@ func TestCatalogUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("analysis of the whole catalog takes a while")
 	}
+	t.Parallel() // overlaps TestOutsideModule, which mostly waits for go commands
 	for _, nf := range analyzeCatalog() {
 		name, gens, diags, err := nf.name, nf.gens, nf.diags, nf.err
 		if errors.Is(err, ErrDiagnostics) {

@@ -106,6 +106,7 @@ func TestCatalogClusteredSpread(t *testing.T) {
 	if testing.Short() {
 		t.Skip("analysis of the whole catalog takes a while")
 	}
+	t.Parallel() // overlaps TestOutsideModule, which mostly waits for go commands
 	shapes := clusteredShapes()
 	tuples := make([][][4]uint32, len(shapes)) // each shape's traffic, made once
 	for i, sh := range shapes {

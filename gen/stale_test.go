@@ -18,6 +18,7 @@ func TestStaleFileSaysRunGoGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("type-checks the FW package three times")
 	}
+	t.Parallel() // overlaps TestOutsideModule, which mostly waits for go commands
 	dir, err := filepath.Abs("../examples/fw")
 	if err != nil {
 		t.Fatal(err)
