@@ -6,6 +6,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/nfmaestro/maestro/nic/rss"
@@ -78,22 +80,47 @@ func catalogPlans() map[string]*Plan {
 	}
 }
 
-// generateCatalog generates every catalog NF present in the tree.
-func generateCatalog(t *testing.T) map[string]*Generated {
-	t.Helper()
-	plans := catalogPlans()
+// catalogPatterns returns the catalog NFs present in the tree, sorted, as
+// patterns relative to ../examples.
+func catalogPatterns() []string {
 	var patterns []string
-	for name := range plans {
+	for name := range catalogPlans() {
 		if _, err := os.Stat(filepath.Join("../examples", name, name+".go")); err == nil {
 			patterns = append(patterns, "./"+name)
 		}
 	}
-	pkgs, err := LoadTypes("../examples", patterns...)
-	if err != nil {
-		t.Fatal(err)
+	slices.Sort(patterns)
+	return patterns
+}
+
+// catalogTypes is the catalog's type-checked packages, loaded once per test
+// binary: a load runs go list, which costs far more than generating.
+var catalogTypes struct {
+	once sync.Once
+	pkgs []*Package
+	err  error
+}
+
+// loadCatalog returns the catalog NFs' packages (generated files left
+// out), loading them on the first call.
+func loadCatalog(t *testing.T) []*Package {
+	t.Helper()
+	catalogTypes.once.Do(func() {
+		catalogTypes.pkgs, catalogTypes.err = LoadTypes("../examples", catalogPatterns()...)
+	})
+	if catalogTypes.err != nil {
+		t.Fatal(catalogTypes.err)
 	}
+	return catalogTypes.pkgs
+}
+
+// generateCatalog generates every catalog NF present in the tree from its
+// hand-written plan; each call generates afresh from the shared packages.
+func generateCatalog(t *testing.T) map[string]*Generated {
+	t.Helper()
+	plans := catalogPlans()
 	out := map[string]*Generated{}
-	for _, pkg := range pkgs {
+	for _, pkg := range loadCatalog(t) {
 		name := filepath.Base(pkg.Path)
 		p := plans[name]
 		p.Package = pkg.Path
@@ -109,19 +136,63 @@ func generateCatalog(t *testing.T) map[string]*Generated {
 	return out
 }
 
+// analyzedNF is the real pipeline's outcome for one catalog NF.
+type analyzedNF struct {
+	name  string
+	gens  []*Generated
+	diags []Diagnostic
+	err   error
+}
+
+// catalogAnalysis is the real pipeline (analysis included) run on the whole
+// catalog once per test binary, shared by TestCatalogUpToDate and
+// TestCatalogClusteredSpread.
+var catalogAnalysis struct {
+	once sync.Once
+	nfs  []analyzedNF
+}
+
+// analyzeCatalog returns, sorted by name, each catalog NF present with what
+// GeneratePackages gives for it. All NFs go through one GeneratePackages
+// call (two package loads in all); only if that call fails is each NF run
+// alone, so that every failure is reported against its NF.
+func analyzeCatalog() []analyzedNF {
+	catalogAnalysis.once.Do(func() {
+		patterns := catalogPatterns()
+		gens, _, err := GeneratePackages("../examples", patterns, Options{})
+		if err == nil {
+			byName := map[string][]*Generated{}
+			for _, g := range gens {
+				name := filepath.Base(g.Dir)
+				byName[name] = append(byName[name], g)
+			}
+			for _, pat := range patterns {
+				name := filepath.Base(pat)
+				catalogAnalysis.nfs = append(catalogAnalysis.nfs, analyzedNF{name: name, gens: byName[name]})
+			}
+			return
+		}
+		for _, pat := range patterns {
+			name := filepath.Base(pat)
+			gens, diags, err := GeneratePackages("../examples/"+name, nil, Options{})
+			catalogAnalysis.nfs = append(catalogAnalysis.nfs, analyzedNF{name, gens, diags, err})
+		}
+	})
+	return catalogAnalysis.nfs
+}
+
 // TestCatalogUpToDate fails if regenerating a catalog NF would change its
 // checked-in file: the checked-in files are the goldens. It runs the real
-// pipeline (analysis included) in process, one package at a time; an NF
-// the analyzer refuses is a failure: go generate would fail on it too.
+// pipeline (analysis included) in process, on the whole catalog at once
+// (analyzeCatalog); an NF the analyzer refuses is a failure: go generate
+// would fail on it too.
 func TestCatalogUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("analysis of the whole catalog takes a while")
 	}
-	for name := range catalogPlans() {
-		if _, err := os.Stat(filepath.Join("../examples", name, name+".go")); err != nil {
-			continue
-		}
-		gens, diags, err := GeneratePackages("../examples/"+name, nil, Options{})
+	t.Parallel() // overlaps TestOutsideModule, which mostly waits for go commands
+	for _, nf := range analyzeCatalog() {
+		name, gens, diags, err := nf.name, nf.gens, nf.diags, nf.err
 		if errors.Is(err, ErrDiagnostics) {
 			t.Errorf("%s: the analyzer refuses it (%d diagnostics, first: %v)", name, len(diags), diags[0])
 			continue

@@ -50,18 +50,22 @@ func TestWritesFramePlumbed(t *testing.T) {
 	}
 }
 
-// shapeOf recovers the Shape a catalog NF was generated with.
+// shapeOf recovers the Shape a catalog NF was generated with, from the
+// catalog's shared packages (generateCatalog loaded it from them).
 func shapeOf(t *testing.T, g *Generated) *Shape {
 	t.Helper()
-	pkgs, err := LoadTypes(g.Dir, ".")
-	if err != nil {
-		t.Fatal(err)
+	for _, pkg := range loadCatalog(t) {
+		if pkg.Dir != g.Dir {
+			continue
+		}
+		sh, err := ShapeOf(pkg.Types, g.Decision.Plan.NF, g.Decision.Plan.Constructor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh
 	}
-	sh, err := ShapeOf(pkgs[0].Types, g.Decision.Plan.NF, g.Decision.Plan.Constructor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sh
+	t.Fatalf("%s is not a catalog package", g.Dir)
+	return nil
 }
 
 // TestCapacityChoiceExplicit: the plan states how a parallel NF sizes its

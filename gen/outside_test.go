@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -157,6 +158,7 @@ func TestOutsideModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module outside the repository with the go command")
 	}
+	t.Parallel() // mostly waits for go commands: overlap it with the other tests
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -215,26 +217,56 @@ func TestOutsideModule(t *testing.T) {
 	must(".", "go", "mod", "tidy")
 	must(".", "go", "build", "./...")
 	vettool := strings.TrimSpace(must(".", "go", "tool", "-n", "maestrovet"))
-	if out, err := run(".", "go", "vet", "-vettool="+vettool, "./..."); err != nil {
-		t.Errorf("go vet -vettool=maestrovet: %v\n%s", err, out)
+
+	// Vet, test, run and the maestrogen runs that write nothing only read
+	// the module: they run at once, as each go command spends much of its
+	// time in a single process (go list, the linker, the test binary).
+	gen := read("counter_maestro_gen.go")
+	type result struct {
+		out string
+		err error
 	}
-	must(".", "go", "test", "./...")
-	if out := must(".", "go", "run", "./cmd/run"); !strings.Contains(out, "processed 5000 packets") {
+	readers := [][]string{
+		{"go", "vet", "-vettool=" + vettool, "./..."},
+		{"go", "test", "./..."},
+		{"go", "run", "./cmd/run"},
+		{"go", "tool", "maestrogen", "-version"},
+		{"go", "tool", "maestrogen", "-nic", "82599"},
+		{"go", "tool", "maestrogen", "-nic", "82599", "-diff"},
+	}
+	res := make([]result, len(readers))
+	var wg sync.WaitGroup
+	for i, args := range readers {
+		wg.Go(func() { res[i].out, res[i].err = run(".", args...) })
+	}
+	wg.Wait()
+	// mustOK is must for a command run above.
+	mustOK := func(i int) string {
+		t.Helper()
+		if res[i].err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(readers[i], " "), res[i].err, res[i].out)
+		}
+		return res[i].out
+	}
+	if res[0].err != nil {
+		t.Errorf("go vet -vettool=maestrovet: %v\n%s", res[0].err, res[0].out)
+	}
+	mustOK(1)
+	if out := mustOK(2); !strings.Contains(out, "processed 5000 packets") {
 		t.Errorf("run printed %q", out)
 	}
-	if out := must(".", "go", "tool", "maestrogen", "-version"); !strings.HasPrefix(out, "maestrogen github.com/nfmaestro/maestro v0.0.0 => "+root) {
+	if out := mustOK(3); !strings.HasPrefix(out, "maestrogen github.com/nfmaestro/maestro v0.0.0 => "+root) {
 		t.Errorf("maestrogen -version: %q", out)
 	}
 
 	// A flag that changes the plan prints or needs -w.
-	gen := read("counter_maestro_gen.go")
-	if out, err := run(".", "go", "tool", "maestrogen", "-nic", "82599"); err == nil || !strings.Contains(out, "add -w") {
+	if out, err := res[4].out, res[4].err; err == nil || !strings.Contains(out, "add -w") {
 		t.Errorf("maestrogen -nic 82599 without -w: %v\n%s", err, out)
 	}
 	if !bytes.Equal(read("counter_maestro_gen.go"), gen) {
 		t.Fatal("maestrogen -nic 82599 without -w rewrote the generated file")
 	}
-	if out := must(".", "go", "tool", "maestrogen", "-nic", "82599", "-diff"); !strings.Contains(out, "+//\tRSS port 0: key ") {
+	if out := mustOK(5); !strings.Contains(out, "+//\tRSS port 0: key ") {
 		t.Errorf("maestrogen -nic 82599 -diff printed no key change:\n%s", out)
 	}
 	must(".", "go", "tool", "maestrogen", "-nic", "82599", "-w")

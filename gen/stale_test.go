@@ -18,6 +18,7 @@ func TestStaleFileSaysRunGoGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("type-checks the FW package three times")
 	}
+	t.Parallel() // overlaps TestOutsideModule, which mostly waits for go commands
 	dir, err := filepath.Abs("../examples/fw")
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +32,7 @@ func TestStaleFileSaysRunGoGenerate(t *testing.T) {
 		{"constructor changed", "func New(cfg Config) *FW {", "func New(cfg Config, extra int) *FW {"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case runs go list: two at once on two cores
 			if !strings.Contains(string(src), tc.old) {
 				t.Fatalf("fw.go has no %q", tc.old)
 			}

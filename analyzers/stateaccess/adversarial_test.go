@@ -279,6 +279,7 @@ func TestAdversarialCoverage(t *testing.T) {
 // all, without the generated files, as maestrogen does) and checks each
 // outcome and each marked diagnostic.
 func TestAdversarial(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	root := advRoot(t)
 	const module = "github.com/nfmaestro/maestro/"
 	var pats []string

@@ -11,18 +11,21 @@ import (
 // TestDiagnostics checks every diagnostic against the // want comments of
 // the testdata NFs: good has none, bad and noproc one per problem.
 func TestDiagnostics(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc", "quiet", "ack")
 }
 
 // TestSuggestedFix applies the MAE001 fix (add //maestro:state) and
 // compares with the .golden file.
 func TestSuggestedFix(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), stateaccess.Analyzer, "fix")
 }
 
 // TestGoodPlan checks the plan of the testdata firewall: helpers, struct
 // keys, masks and shifts, switch on the port.
 func TestGoodPlan(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good")
 	if len(res) != 1 {
 		t.Fatalf("%d results", len(res))
@@ -61,6 +64,7 @@ func TestGoodPlan(t *testing.T) {
 // runs shared-nothing, and (TestDiagnostics) no finding says it runs with
 // locks.
 func TestQuietPlan(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "quiet")
 	r, _ := res[0].Result.(*stateaccess.Result)
 	if r == nil || len(r.NFs) != 1 || r.NFs[0].Strategy != stateaccess.SharedNothing {
@@ -71,6 +75,7 @@ func TestQuietPlan(t *testing.T) {
 // TestCategories checks that every diagnostic carries "CODE/EFFECT" as its
 // category (what go vet -json prints), with the code of its message.
 func TestCategories(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "ack")
 	want := map[string]string{"MAE001": "MAE001/blocking", "MAE002": "MAE002/locks", "MAE003": "MAE003/locks", "MAE020": "MAE020/warning"}
 	seen := map[string]bool{}

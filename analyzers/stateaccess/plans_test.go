@@ -81,6 +81,7 @@ func planFor(t *testing.T, name string) *stateaccess.Plan {
 
 // TestGoldenPlans compares each catalog NF's plan with its golden JSON.
 func TestGoldenPlans(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	for _, name := range catalogNames {
 		t.Run(name, func(t *testing.T) {
 			p := planFor(t, name)
@@ -147,6 +148,7 @@ func whole(f rss.Field) rss.Bits { return rss.Whole(f) }
 // TestFWKeys: the paper's FW (examples/fwbasic) is sharded by the
 // 4-tuple, a reply with its request.
 func TestFWKeys(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	p := planFor(t, "fwbasic")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s, want shared-nothing: %+v", p.Strategy, p.Reasons)
@@ -176,6 +178,7 @@ func TestFWKeys(t *testing.T) {
 // the only component every pair shares is the LAN host's address: LAN
 // SrcIP with WAN DstIP, and each port's queue depends on that alone.
 func TestStrictFWKeys(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	p := planFor(t, "fw")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s, want shared-nothing: %+v", p.Strategy, p.Reasons)
@@ -208,6 +211,7 @@ func TestStrictFWKeys(t *testing.T) {
 }
 
 func TestPolicerKeys(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	p := planFor(t, "policer")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s: %+v", p.Strategy, p.Reasons)
@@ -225,6 +229,7 @@ func TestPolicerKeys(t *testing.T) {
 // issue 16 it was sharded by server through the verified-access rule,
 // which the verify* adversarial NFs still exercise.)
 func TestNATPooledAllocation(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	p := planFor(t, "nat")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s: %+v", p.Strategy, p.Reasons)
@@ -252,6 +257,7 @@ func TestNATPooledAllocation(t *testing.T) {
 }
 
 func TestLocksNFs(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	for _, name := range []string{"dbridge", "lb"} {
 		t.Run(name, func(t *testing.T) {
 			p := planFor(t, name)
@@ -271,6 +277,7 @@ func TestLocksNFs(t *testing.T) {
 }
 
 func TestSharedNothingCatalog(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	for _, name := range []string{"nop", "sbridge", "psd", "cl"} {
 		t.Run(name, func(t *testing.T) {
 			p := planFor(t, name)
@@ -283,6 +290,7 @@ func TestSharedNothingCatalog(t *testing.T) {
 }
 
 func TestSBridgeReadOnly(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	p := planFor(t, "sbridge")
 	if len(p.State) != 1 || !p.State[0].ReadOnly {
 		t.Fatalf("state %+v, want one read-only field", p.State)
@@ -311,6 +319,7 @@ func solveSpreads(t *testing.T, p *stateaccess.Plan) {
 // only the top MinPrefix bits are known to survive every level's mask, and
 // the WAN queue must depend on exactly those.
 func TestHHHShardsOnGuaranteedPrefix(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
 	p := planFor(t, "hhh")
 	if p.Strategy != stateaccess.SharedNothing {
 		t.Fatalf("strategy %s: %+v", p.Strategy, p.Reasons)

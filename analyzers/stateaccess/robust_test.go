@@ -12,6 +12,11 @@ import (
 // the SSA walk meets shapes that NFs rarely produce. A panic fails the test
 // binary; packages without directives must yield no plan and no
 // diagnostic.
+//
+// It sets analyzeEveryFunction, which every run of the analyzer reads, so
+// it must not run in parallel: it stays sequential, and the tests that
+// load and analyse packages call t.Parallel, so that they run together
+// (each spends much of its time waiting for go list) once it is done.
 func TestNoPanicOnRealCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("type-checks several large packages from source")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -80,6 +81,16 @@ func setup(t *testing.T) (bin, mod string) {
 // code.
 func run(t *testing.T, dir, name string, args ...string) (string, int) {
 	t.Helper()
+	out, code, err := runCmd(dir, name, args...)
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return out, code
+}
+
+// runCmd is run without the test: it returns the errors other than an exit
+// code.
+func runCmd(dir, name string, args ...string) (string, int, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off")
@@ -87,12 +98,31 @@ func run(t *testing.T, dir, name string, args ...string) (string, int) {
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return string(out), 0
+		return string(out), 0, nil
 	case errors.As(err, &ee):
-		return string(out), ee.ExitCode()
+		return string(out), ee.ExitCode(), nil
 	}
-	t.Fatalf("%s %v: %v", name, args, err)
-	return "", -1
+	return "", -1, err
+}
+
+// runAll runs the commands at once in dir (each spends much of its time in
+// a single process, go list or the analysis) and returns each one's output
+// and exit code, in order.
+func runAll(t *testing.T, dir string, cmds ...[]string) (outs []string, codes []int) {
+	t.Helper()
+	outs, codes = make([]string, len(cmds)), make([]int, len(cmds))
+	errs := make([]error, len(cmds))
+	var wg sync.WaitGroup
+	for i, c := range cmds {
+		wg.Go(func() { outs[i], codes[i], errs[i] = runCmd(dir, c[0], c[1:]...) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", strings.Join(cmds[i], " "), err)
+		}
+	}
+	return outs, codes
 }
 
 // TestVet runs maestrovet standalone and under go vet on the module: -version, the
@@ -102,24 +132,31 @@ func TestVet(t *testing.T) {
 	bin, mod := setup(t)
 	const mae001 = "nf.go:18:4: MAE001: assignment writes field n of Counter"
 
-	out, code := run(t, mod, bin, "-version")
+	// The runs before -fix only read the module: they run at once.
+	outs, codes := runAll(t, mod,
+		[]string{bin, "-version"},
+		[]string{"go", "vet", "-vettool=" + bin, "./..."},
+		[]string{bin, "./..."},
+		[]string{bin, "-json", "./..."})
+
+	out, code := outs[0], codes[0]
 	if code != 0 || !strings.HasPrefix(out, "maestrovet github.com/nfmaestro/maestro ") {
 		t.Fatalf("maestrovet -version: exit %d, %q", code, out)
 	}
 
-	out, code = run(t, mod, "go", "vet", "-vettool="+bin, "./...")
+	out, code = outs[1], codes[1]
 	if code != 1 || !strings.Contains(out, mae001) {
 		t.Fatalf("go vet: exit %d, want 1 with %q:\n%s", code, mae001, out)
 	}
 	if strings.Contains(out, "MAE003") {
 		t.Errorf("go vet reported the acknowledged MAE003:\n%s", out)
 	}
-	out, code = run(t, mod, bin, "./...")
+	out, code = outs[2], codes[2]
 	if code != 3 || !strings.Contains(out, mae001) {
 		t.Fatalf("maestrovet: exit %d, want 3 with %q:\n%s", code, mae001, out)
 	}
 
-	out, code = run(t, mod, bin, "-json", "./...")
+	out, code = outs[3], codes[3]
 	if code != 0 {
 		t.Fatalf("maestrovet -json: exit %d:\n%s", code, out)
 	}

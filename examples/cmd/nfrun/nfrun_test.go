@@ -32,12 +32,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	for bin, pkg := range map[string]string{nfrunBin: ".", tracegenBin: "../tracegen"} {
-		if out, err := exec.Command(gobin, "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
+	// One go build for both: one package load, the two links at once.
+	if out, err := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator), ".", "../tracegen").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building nfrun and tracegen: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -62,37 +62,46 @@ var totalRE = regexp.MustCompile(`total: (\d+) packets`)
 func TestSIGINTSoft(t *testing.T) {
 	const packets = 2000000
 	for _, mode := range [][]string{nil, {"-trace-order"}, {"-seq"}} {
-		out := filepath.Join(t.TempDir(), "out")
-		args := append([]string{"-nf", "nop", "-packets", strconv.Itoa(packets), "-flows", "1000", "-progress", "1ms", "-out", out}, mode...)
-		stdout, stderr, code := interrupt(t, nfrunBin, args...)
-		if code != 130 {
-			t.Fatalf("%v: exit %d, want 130; stderr:\n%s", mode, code, stderr)
+		name := "default"
+		if len(mode) > 0 {
+			name = mode[0]
 		}
-		if !strings.HasSuffix(stderr, "nfrun: interrupted\n") {
-			t.Errorf("%v: stderr does not end with \"nfrun: interrupted\":\n%s", mode, stderr)
-		}
-		m := totalRE.FindStringSubmatch(stdout)
-		if m == nil {
-			t.Fatalf("%v: no summary on stdout:\n%s", mode, stdout)
-		}
-		total, _ := strconv.Atoi(m[1])
-		if total >= packets {
-			t.Fatalf("%v: all %d packets processed: the run was not interrupted", mode, total)
-		}
-		if sum, err := os.ReadFile(filepath.Join(out, "summary.txt")); err != nil || string(sum) != stdout {
-			t.Errorf("%v: summary.txt differs from stdout (%v)", mode, err)
-		}
-		// nop forwards every packet: the flushed pcaps hold them all.
-		got := 0
-		for port := range 2 {
-			tr, err := soft.ReadTrace(soft.PortFile(out, port))
-			if err != nil {
-				t.Fatalf("%v: port %d: %v", mode, port, err)
+		// Each run spends most of its time making its traffic, alone on a
+		// core: the three run at once.
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"-nf", "nop", "-packets", strconv.Itoa(packets), "-flows", "1000", "-progress", "1ms", "-out", out}, mode...)
+			stdout, stderr, code := interrupt(t, nfrunBin, args...)
+			if code != 130 {
+				t.Fatalf("%v: exit %d, want 130; stderr:\n%s", mode, code, stderr)
 			}
-			got += len(tr.Frames)
-		}
-		if got != total {
-			t.Errorf("%v: output pcaps hold %d packets, summary says %d processed", mode, got, total)
-		}
+			if !strings.HasSuffix(stderr, "nfrun: interrupted\n") {
+				t.Errorf("%v: stderr does not end with \"nfrun: interrupted\":\n%s", mode, stderr)
+			}
+			m := totalRE.FindStringSubmatch(stdout)
+			if m == nil {
+				t.Fatalf("%v: no summary on stdout:\n%s", mode, stdout)
+			}
+			total, _ := strconv.Atoi(m[1])
+			if total >= packets {
+				t.Fatalf("%v: all %d packets processed: the run was not interrupted", mode, total)
+			}
+			if sum, err := os.ReadFile(filepath.Join(out, "summary.txt")); err != nil || string(sum) != stdout {
+				t.Errorf("%v: summary.txt differs from stdout (%v)", mode, err)
+			}
+			// nop forwards every packet: the flushed pcaps hold them all.
+			got := 0
+			for port := range 2 {
+				tr, err := soft.ReadTrace(soft.PortFile(out, port))
+				if err != nil {
+					t.Fatalf("%v: port %d: %v", mode, port, err)
+				}
+				got += len(tr.Frames)
+			}
+			if got != total {
+				t.Errorf("%v: output pcaps hold %d packets, summary says %d processed", mode, got, total)
+			}
+		})
 	}
 }
