@@ -8,6 +8,18 @@
 //
 // One maestrogen run generates every subpackage: one package load for all
 // of them, instead of one per package.
+//
+// The differential tests of every subpackage live here, in one external
+// test package (adversarial_test, a file <name>_test.go per NF), not in
+// the subpackages: one test binary to compile and link instead of one per
+// NF, which a cold `go test ./...` would otherwise spend minutes on. Each
+// test is named Test<Name>_<What>, <Name> the NF's package with its first
+// letter upper-cased, so that
+//
+//	go test -run '^TestAddconst_' ./examples/adversarial
+//
+// runs every test of examples/adversarial/addconst, and
+// -run '^TestAddconst_ParallelMatchesSequential$' one of them.
 package adversarial
 
 //go:generate go run github.com/nfmaestro/maestro/gen/cmd/maestrogen ./...
