@@ -222,6 +222,29 @@ func TestBuildPerCoreDividesFlowContainers(t *testing.T) {
 	}
 }
 
+// TestBuildPerCoreOtherGoroutines: while a BuildPerCore runs, a container
+// built on another goroutine (a sequential NF built at the same time)
+// keeps its full capacity; the build's own goroutine gets the divided one.
+func TestBuildPerCoreOtherGoroutines(t *testing.T) {
+	inside, release := make(chan struct{}), make(chan struct{})
+	done := make(chan int)
+	go func() {
+		done <- BuildPerCore(4, func() int {
+			close(inside)
+			<-release // another goroutine builds meanwhile
+			return NewTable[int, int](65536, 0).Cap()
+		})
+	}()
+	<-inside
+	if c := NewTable[int, int](65536, 0).Cap(); c != 65536 {
+		t.Errorf("a table built on another goroutine during BuildPerCore has capacity %d, want 65536", c)
+	}
+	close(release)
+	if c := <-done; c != 16384 {
+		t.Errorf("the build's own table has capacity %d, want 16384", c)
+	}
+}
+
 // Reference-model fuzzing: random operation sequences on Table (which
 // contains the map and the double chain) against plain Go maps.
 func FuzzTable(f *testing.F) {

@@ -16,6 +16,7 @@ import (
 var accessorTestConfig = accessor.Config{Timeout: 2 * time.Millisecond}
 
 func TestAccessor_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[accessor.FW](t, func() maestro.NF { return accessor.New(accessorTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return accessor.NewParallel(accessorTestConfig, cores) },
 		advtest.Options{})

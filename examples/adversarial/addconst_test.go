@@ -17,6 +17,7 @@ var addconstTestConfig = addconst.Config{Timeout: 2 * time.Millisecond}
 
 // TestAddconst_ParallelMatchesSequential runs the standard traces and clients from four adjacent /24s, so that rounding carries across them.
 func TestAddconst_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[addconst.Limiter](t, func() maestro.NF { return addconst.New(addconstTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return addconst.NewParallel(addconstTestConfig, cores) },
 		advtest.Options{Extra: []maestrotest.Trace{

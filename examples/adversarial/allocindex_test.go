@@ -16,6 +16,7 @@ import (
 var allocindexTestConfig = allocindex.Config{Timeout: 2 * time.Millisecond}
 
 func TestAllocindex_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[allocindex.Meter](t, func() maestro.NF { return allocindex.New(allocindexTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return allocindex.NewParallel(allocindexTestConfig, cores)

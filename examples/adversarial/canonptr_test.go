@@ -17,6 +17,7 @@ var canonptrTestConfig = canonptr.Config{Timeout: 2 * time.Millisecond}
 
 // TestCanonptr_ParallelMatchesSequential runs the standard traces and a fully bidirectional one.
 func TestCanonptr_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[canonptr.FW](t, func() maestro.NF { return canonptr.New(canonptrTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return canonptr.NewParallel(canonptrTestConfig, cores) },
 		advtest.Options{Extra: []maestrotest.Trace{

@@ -17,6 +17,7 @@ var closurekeyTestConfig = closurekey.Config{Timeout: 2 * time.Millisecond}
 
 // TestClosurekey_ParallelMatchesSequential runs the standard traces and a fully bidirectional one.
 func TestClosurekey_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[closurekey.FW](t, func() maestro.NF { return closurekey.New(closurekeyTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return closurekey.NewParallel(closurekeyTestConfig, cores)

@@ -17,6 +17,7 @@ import (
 var configlookupkeyTestConfig = configlookupkey.Config{Timeout: 2 * time.Millisecond}
 
 func TestConfiglookupkey_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[configlookupkey.Limiter](t, func() maestro.NF { return configlookupkey.New(configlookupkeyTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return configlookupkey.NewParallel(configlookupkeyTestConfig, cores)
@@ -27,6 +28,7 @@ func TestConfiglookupkey_ParallelMatchesSequential(t *testing.T) {
 // TestConfiglookupkey_TrafficCatchesWrongPlan checks that the uniform standard trace exercises the
 // pattern: sharding on the high byte of DstPort (the lookup taken for its index) must show.
 func TestConfiglookupkey_TrafficCatchesWrongPlan(t *testing.T) {
+	t.Parallel()
 	tr := func() maestrotest.Trace {
 		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 var configportTestConfig = configport.Config{Timeout: 2 * time.Millisecond}
 
 func TestConfigport_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[configport.FW](t, func() maestro.NF { return configport.New(configportTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return configport.NewParallel(configportTestConfig, cores)

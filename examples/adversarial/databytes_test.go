@@ -16,6 +16,7 @@ import (
 var databytesTestConfig = databytes.Config{Timeout: 2 * time.Millisecond}
 
 func TestDatabytes_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[databytes.Limiter](t, func() maestro.NF { return databytes.New(databytesTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return databytes.NewParallel(databytesTestConfig, cores)

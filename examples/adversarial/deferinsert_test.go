@@ -16,6 +16,7 @@ import (
 var deferinsertTestConfig = deferinsert.Config{Timeout: 2 * time.Millisecond}
 
 func TestDeferinsert_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[deferinsert.FW](t, func() maestro.NF { return deferinsert.New(deferinsertTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return deferinsert.NewParallel(deferinsertTestConfig, cores)

@@ -19,6 +19,7 @@ var elseportTestConfig = elseport.Config{Timeout: 2 * time.Millisecond}
 // TestElseport_ParallelMatchesSequential: flows open on LAN and DMZ, replies come
 // back on WAN (port 2).
 func TestElseport_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[elseport.FW](t, func() maestro.NF { return elseport.New(elseportTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return elseport.NewParallel(elseportTestConfig, cores) },
 		advtest.Options{NoStandard: true, Extra: []maestrotest.Trace{

@@ -18,6 +18,7 @@ var expireafterTestConfig = expireafter.Config{Timeout: 2 * time.Millisecond}
 // TestExpireafter_ParallelMatchesSequential runs the standard traces and one where a
 // single TCP SYN flow keeps expiring while replies wait.
 func TestExpireafter_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[expireafter.FW](t, func() maestro.NF { return expireafter.New(expireafterTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return expireafter.NewParallel(expireafterTestConfig, cores)

@@ -18,6 +18,7 @@ var expirecondTestConfig = expirecond.Config{Timeout: 2 * time.Millisecond}
 // TestExpirecond_ParallelMatchesSequential runs the standard traces and one where a
 // single TCP SYN flow keeps expiring while replies wait.
 func TestExpirecond_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[expirecond.FW](t, func() maestro.NF { return expirecond.New(expirecondTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return expirecond.NewParallel(expirecondTestConfig, cores)

@@ -18,6 +18,7 @@ var expiredeferTestConfig = expiredefer.Config{Timeout: 2 * time.Millisecond}
 // TestExpiredefer_ParallelMatchesSequential runs the standard traces and one where a
 // single LAN flow keeps the NF busy while replies wait.
 func TestExpiredefer_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[expiredefer.FW](t, func() maestro.NF { return expiredefer.New(expiredeferTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return expiredefer.NewParallel(expiredeferTestConfig, cores)

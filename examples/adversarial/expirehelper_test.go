@@ -18,6 +18,7 @@ var expirehelperTestConfig = expirehelper.Config{Timeout: 2 * time.Millisecond}
 // TestExpirehelper_ParallelMatchesSequential runs the standard traces and one where a
 // single LAN flow keeps the NF busy while replies wait.
 func TestExpirehelper_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[expirehelper.FW](t, func() maestro.NF { return expirehelper.New(expirehelperTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return expirehelper.NewParallel(expirehelperTestConfig, cores)

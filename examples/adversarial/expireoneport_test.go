@@ -18,6 +18,7 @@ var expireoneportTestConfig = expireoneport.Config{Timeout: 2 * time.Millisecond
 // TestExpireoneport_ParallelMatchesSequential runs the standard traces and one where a
 // single TCP SYN flow keeps expiring while replies wait.
 func TestExpireoneport_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[expireoneport.FW](t, func() maestro.NF { return expireoneport.New(expireoneportTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return expireoneport.NewParallel(expireoneportTestConfig, cores)

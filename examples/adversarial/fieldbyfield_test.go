@@ -16,6 +16,7 @@ import (
 var fieldbyfieldTestConfig = fieldbyfield.Config{Timeout: 2 * time.Millisecond}
 
 func TestFieldbyfield_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[fieldbyfield.FW](t, func() maestro.NF { return fieldbyfield.New(fieldbyfieldTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return fieldbyfield.NewParallel(fieldbyfieldTestConfig, cores)

@@ -16,6 +16,7 @@ import (
 var generichelperTestConfig = generichelper.Config{Timeout: 2 * time.Millisecond}
 
 func TestGenerichelper_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[generichelper.FW](t, func() maestro.NF { return generichelper.New(generichelperTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return generichelper.NewParallel(generichelperTestConfig, cores)

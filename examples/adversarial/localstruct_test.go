@@ -16,6 +16,7 @@ import (
 var localstructTestConfig = localstruct.Config{Timeout: 2 * time.Millisecond}
 
 func TestLocalstruct_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[localstruct.FW](t, func() maestro.NF { return localstruct.New(localstructTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return localstruct.NewParallel(localstructTestConfig, cores)

@@ -16,6 +16,7 @@ import (
 var methodexprTestConfig = methodexpr.Config{Timeout: 2 * time.Millisecond}
 
 func TestMethodexpr_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[methodexpr.FW](t, func() maestro.NF { return methodexpr.New(methodexprTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return methodexpr.NewParallel(methodexprTestConfig, cores)

@@ -16,6 +16,7 @@ import (
 var methodvalueTestConfig = methodvalue.Config{Timeout: 2 * time.Millisecond}
 
 func TestMethodvalue_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[methodvalue.FW](t, func() maestro.NF { return methodvalue.New(methodvalueTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return methodvalue.NewParallel(methodvalueTestConfig, cores)

@@ -18,6 +18,7 @@ var minusonekeyTestConfig = minusonekey.Config{Timeout: 2 * time.Millisecond}
 
 // TestMinusonekey_ParallelMatchesSequential runs the standard traces and one with ICMP from many clients mixed in.
 func TestMinusonekey_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[minusonekey.Limiter](t, func() maestro.NF { return minusonekey.New(minusonekeyTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return minusonekey.NewParallel(minusonekeyTestConfig, cores)

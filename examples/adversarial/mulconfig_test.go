@@ -17,6 +17,7 @@ import (
 var mulconfigTestConfig = mulconfig.Config{Timeout: 2 * time.Millisecond}
 
 func TestMulconfig_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[mulconfig.Limiter](t, func() maestro.NF { return mulconfig.New(mulconfigTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return mulconfig.NewParallel(mulconfigTestConfig, cores)
@@ -27,6 +28,7 @@ func TestMulconfig_ParallelMatchesSequential(t *testing.T) {
 // TestMulconfig_TrafficCatchesWrongPlan checks that the uniform standard trace exercises the
 // pattern: sharding on DstIP/8 (the multiplication taken for the identity) must show.
 func TestMulconfig_TrafficCatchesWrongPlan(t *testing.T) {
+	t.Parallel()
 	tr := func() maestrotest.Trace {
 		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
 		if err != nil {

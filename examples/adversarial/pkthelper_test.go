@@ -16,6 +16,7 @@ import (
 var pkthelperTestConfig = pkthelper.Config{Timeout: 2 * time.Millisecond}
 
 func TestPkthelper_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[pkthelper.FW](t, func() maestro.NF { return pkthelper.New(pkthelperTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return pkthelper.NewParallel(pkthelperTestConfig, cores)

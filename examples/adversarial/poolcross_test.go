@@ -18,6 +18,7 @@ var poolcrossTestConfig = poolcross.Config{Timeout: 2 * time.Millisecond}
 // TestPoolcross_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestPoolcross_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := poolcross.DefaultConfig()
 	advtest.Check[poolcross.NAT](t, func() maestro.NF { return poolcross.New(poolcrossTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {

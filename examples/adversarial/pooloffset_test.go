@@ -18,6 +18,7 @@ var pooloffsetTestConfig = pooloffset.Config{Timeout: 2 * time.Millisecond}
 // TestPooloffset_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestPooloffset_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := pooloffset.DefaultConfig()
 	advtest.Check[pooloffset.NAT](t, func() maestro.NF { return pooloffset.New(pooloffsetTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {

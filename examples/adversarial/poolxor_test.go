@@ -18,6 +18,7 @@ var poolxorTestConfig = poolxor.Config{Timeout: 2 * time.Millisecond}
 // TestPoolxor_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestPoolxor_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := poolxor.DefaultConfig()
 	advtest.Check[poolxor.NAT](t, func() maestro.NF { return poolxor.New(poolxorTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) { return poolxor.NewParallel(poolxorTestConfig, cores) },

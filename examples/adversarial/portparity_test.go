@@ -18,6 +18,7 @@ var portparityTestConfig = portparity.Config{Timeout: 2 * time.Millisecond}
 // TestPortparity_ParallelMatchesSequential: besides the standard traces, the replies
 // of servers with odd addresses enter port 3, the second outside port.
 func TestPortparity_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[portparity.FW](t, func() maestro.NF { return portparity.New(portparityTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return portparity.NewParallel(portparityTestConfig, cores)

@@ -16,6 +16,7 @@ import (
 var setterrereadTestConfig = setterreread.Config{Timeout: 2 * time.Millisecond}
 
 func TestSetterreread_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[setterreread.Limiter](t, func() maestro.NF { return setterreread.New(setterrereadTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return setterreread.NewParallel(setterrereadTestConfig, cores)

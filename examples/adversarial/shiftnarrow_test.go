@@ -17,6 +17,7 @@ import (
 var shiftnarrowTestConfig = shiftnarrow.Config{Timeout: 2 * time.Millisecond}
 
 func TestShiftnarrow_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[shiftnarrow.Limiter](t, func() maestro.NF { return shiftnarrow.New(shiftnarrowTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return shiftnarrow.NewParallel(shiftnarrowTestConfig, cores)
@@ -27,6 +28,7 @@ func TestShiftnarrow_ParallelMatchesSequential(t *testing.T) {
 // TestShiftnarrow_TrafficCatchesWrongPlan checks that the uniform standard trace exercises the
 // pattern: sharding on the low byte of SrcIP (the narrowing without the shift) must show.
 func TestShiftnarrow_TrafficCatchesWrongPlan(t *testing.T) {
+	t.Parallel()
 	tr := func() maestrotest.Trace {
 		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
 		if err != nil {

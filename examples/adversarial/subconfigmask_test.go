@@ -18,6 +18,7 @@ var subconfigmaskTestConfig = subconfigmask.Config{Timeout: 2 * time.Millisecond
 // TestSubconfigmask_ParallelMatchesSequential runs the standard traces and clients from
 // four adjacent /24s.
 func TestSubconfigmask_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[subconfigmask.Limiter](t, func() maestro.NF { return subconfigmask.New(subconfigmaskTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return subconfigmask.NewParallel(subconfigmaskTestConfig, cores)

@@ -18,6 +18,7 @@ var switchdefaultTestConfig = switchdefault.Config{Timeout: 2 * time.Millisecond
 // TestSwitchdefault_ParallelMatchesSequential: besides the standard traces, replies from
 // servers with odd addresses come back on port 2.
 func TestSwitchdefault_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[switchdefault.FW](t, func() maestro.NF { return switchdefault.New(switchdefaultTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return switchdefault.NewParallel(switchdefaultTestConfig, cores)

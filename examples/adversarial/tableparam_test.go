@@ -16,6 +16,7 @@ import (
 var tableparamTestConfig = tableparam.Config{Timeout: 2 * time.Millisecond}
 
 func TestTableparam_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[tableparam.FW](t, func() maestro.NF { return tableparam.New(tableparamTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return tableparam.NewParallel(tableparamTestConfig, cores)

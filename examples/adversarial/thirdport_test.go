@@ -18,6 +18,7 @@ var thirdportTestConfig = thirdport.Config{Timeout: 2 * time.Millisecond}
 // TestThirdport_ParallelMatchesSequential: besides the standard traces, replies from
 // servers with odd addresses come back on port 2.
 func TestThirdport_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[thirdport.FW](t, func() maestro.NF { return thirdport.New(thirdportTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return thirdport.NewParallel(thirdportTestConfig, cores)

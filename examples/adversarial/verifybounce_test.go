@@ -18,6 +18,7 @@ var verifybounceTestConfig = verifybounce.Config{Timeout: 2 * time.Millisecond}
 // TestVerifybounce_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestVerifybounce_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := verifybounce.DefaultConfig()
 	advtest.Check[verifybounce.NAT](t, func() maestro.NF { return verifybounce.New(verifybounceTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {

@@ -18,6 +18,7 @@ var verifyforwardTestConfig = verifyforward.Config{Timeout: 2 * time.Millisecond
 // TestVerifyforward_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestVerifyforward_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := verifyforward.DefaultConfig()
 	advtest.Check[verifyforward.NAT](t, func() maestro.NF { return verifyforward.New(verifyforwardTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {

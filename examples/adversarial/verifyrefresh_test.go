@@ -19,6 +19,7 @@ var verifyrefreshTestConfig = verifyrefresh.Config{Timeout: 2 * time.Millisecond
 // TestVerifyrefresh_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestVerifyrefresh_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := verifyrefresh.DefaultConfig()
 	advtest.Check[verifyrefresh.NAT](t, func() maestro.NF { return verifyrefresh.New(verifyrefreshTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
@@ -35,6 +36,7 @@ func TestVerifyrefresh_ParallelMatchesSequential(t *testing.T) {
 // pattern: the catalog NAT's plan, sharding by server (LAN DstIP, WAN
 // SrcIP) under the verified-access rule, must show.
 func TestVerifyrefresh_TrafficCatchesWrongPlan(t *testing.T) {
+	t.Parallel()
 	d := verifyrefresh.DefaultConfig()
 	tr := advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, verifyrefresh.WAN, d.ExternalIP, d.StartPort, 512)
 	ip := []rss.Bits{rss.Whole(rss.DstIP)}

@@ -19,6 +19,7 @@ var verifywriteTestConfig = verifywrite.Config{Timeout: 2 * time.Millisecond}
 // TestVerifywrite_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestVerifywrite_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	d := verifywrite.DefaultConfig()
 	advtest.Check[verifywrite.NAT](t, func() maestro.NF { return verifywrite.New(verifywriteTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
@@ -35,6 +36,7 @@ func TestVerifywrite_ParallelMatchesSequential(t *testing.T) {
 // pattern: the catalog NAT's plan, sharding by server (LAN DstIP, WAN
 // SrcIP) under the verified-access rule, must show.
 func TestVerifywrite_TrafficCatchesWrongPlan(t *testing.T) {
+	t.Parallel()
 	d := verifywrite.DefaultConfig()
 	tr := advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, verifywrite.WAN, d.ExternalIP, d.StartPort, 512)
 	ip := []rss.Bits{rss.Whole(rss.DstIP)}

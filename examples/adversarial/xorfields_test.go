@@ -17,6 +17,7 @@ import (
 var xorfieldsTestConfig = xorfields.Config{Timeout: 2 * time.Millisecond}
 
 func TestXorfields_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[xorfields.Limiter](t, func() maestro.NF { return xorfields.New(xorfieldsTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return xorfields.NewParallel(xorfieldsTestConfig, cores)
@@ -27,6 +28,7 @@ func TestXorfields_ParallelMatchesSequential(t *testing.T) {
 // TestXorfields_TrafficCatchesWrongPlan checks that the uniform standard trace exercises the
 // pattern: sharding on the low byte of SrcIP (the XOR taken for its first operand) must show.
 func TestXorfields_TrafficCatchesWrongPlan(t *testing.T) {
+	t.Parallel()
 	tr := func() maestrotest.Trace {
 		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
 		if err != nil {

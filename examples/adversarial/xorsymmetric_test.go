@@ -17,6 +17,7 @@ var xorsymmetricTestConfig = xorsymmetric.Config{Timeout: 2 * time.Millisecond}
 
 // TestXorsymmetric_ParallelMatchesSequential runs the standard traces and small pools of hosts with replies.
 func TestXorsymmetric_ParallelMatchesSequential(t *testing.T) {
+	t.Parallel()
 	advtest.Check[xorsymmetric.Limiter](t, func() maestro.NF { return xorsymmetric.New(xorsymmetricTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return xorsymmetric.NewParallel(xorsymmetricTestConfig, cores)

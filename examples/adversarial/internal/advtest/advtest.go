@@ -10,6 +10,7 @@ package advtest
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/nfmaestro/maestro/maestro"
@@ -47,7 +48,7 @@ func Check[T any](t *testing.T, seq func() maestro.NF, par func(cores int) (maes
 		// The standard traces and the hostile ones (ICMP, malformed,
 		// truncated and fragmented frames, small adjacent pools, spoofed
 		// replies, a third port, microsecond-close replies).
-		std, err := maestrotest.AllTraces(maestrotest.TraceOptions{})
+		std, err := allTraces()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,6 +62,13 @@ func Check[T any](t *testing.T, seq func() maestro.NF, par func(cores int) (maes
 	_, sn := probe.(interface{ Instance(int) *T })
 	maestrotest.CheckMatrix(t, traces, maestrotest.Case{Name: "parallel", Seq: seq, Par: par, SharedNothing: sn, NAT: o.NAT, Skip: o.Skip})
 }
+
+// allTraces makes the standard and hostile traces once per test binary:
+// every NF's test reads the same ones (the harness copies each frame
+// before an NF sees it), and the harness caches each trace's dispatch.
+var allTraces = sync.OnceValues(func() ([]maestrotest.Trace, error) {
+	return maestrotest.AllTraces(maestrotest.TraceOptions{})
+})
 
 // packets is the length of the extra traces: like the standard traces,
 // shorter with -short.
