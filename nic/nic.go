@@ -30,8 +30,12 @@ type Processor interface {
 // HeaderReader is implemented by a Processor that can say whether its NF
 // reads parsed header fields. One that reports false reads only
 // Packet.Data, InPort, Time and Len: backends then hand it packets made
-// with maestro.Packet.Load, skipping the parse. Generated shared-nothing
-// NFs implement it from the analysis (stateaccess.Plan.ReadsNoHeaders).
+// with maestro.Packet.Load, skipping the parse. Such an NF must not write
+// header fields either (the analysis counts a setter or an assignment to
+// one as a read): a backend may then leave them as the last Load left
+// them, zero, instead of clearing them per packet. Generated
+// shared-nothing NFs implement it from the analysis
+// (stateaccess.Plan.ReadsNoHeaders).
 type HeaderReader interface {
 	Processor
 	// ReadsHeaders reports whether the NF reads parsed header fields.

@@ -323,12 +323,19 @@ func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool 
 	mbufs := w.b.in.mbufs[:len(pkts)]
 	// Two loops rather than a call to load per frame: load does not inline.
 	if w.raw {
+		// What Load does, without zeroing the header fields: a raw
+		// worker's Packets are only ever loaded, never parsed, and an NF
+		// that reads no header field writes none (a setter or an
+		// assignment to one counts as a read in the analysis), so they are
+		// still zero.
 		for i := range pkts {
 			m := mbufs[i]
 			if m.nb_segs != 1 || m.pkt_len != C.uint32_t(m.data_len) {
 				return false
 			}
-			pkts[i].Load(unsafe.Slice((*byte)(unsafe.Add(m.buf_addr, m.data_off)), m.data_len), port, now)
+			q := &pkts[i]
+			q.Data = unsafe.Slice((*byte)(unsafe.Add(m.buf_addr, m.data_off)), m.data_len)
+			q.InPort, q.Time = port, now
 		}
 		return true
 	}
