@@ -29,12 +29,6 @@ func TestConfiglookupkey_ParallelMatchesSequential(t *testing.T) {
 // pattern: sharding on the high byte of DstPort (the lookup taken for its index) must show.
 func TestConfiglookupkey_TrafficCatchesWrongPlan(t *testing.T) {
 	t.Parallel()
-	tr := func() maestrotest.Trace {
-		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return trs[0]
-	}()
+	tr := advtest.Uniform(t)
 	advtest.CatchesPlan(t, tr, nil, func() maestro.NF { return configlookupkey.New(configlookupkeyTestConfig) }, advtest.Same(2, rss.Bits{Field: rss.DstPort, Mask: 0xff00})...)
 }

@@ -29,12 +29,6 @@ func TestMulconfig_ParallelMatchesSequential(t *testing.T) {
 // pattern: sharding on DstIP/8 (the multiplication taken for the identity) must show.
 func TestMulconfig_TrafficCatchesWrongPlan(t *testing.T) {
 	t.Parallel()
-	tr := func() maestrotest.Trace {
-		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return trs[0]
-	}()
+	tr := advtest.Uniform(t)
 	advtest.CatchesPlan(t, tr, nil, func() maestro.NF { return mulconfig.New(mulconfigTestConfig) }, advtest.Same(2, rss.Prefix(rss.DstIP, 8))...)
 }

@@ -29,12 +29,6 @@ func TestShiftnarrow_ParallelMatchesSequential(t *testing.T) {
 // pattern: sharding on the low byte of SrcIP (the narrowing without the shift) must show.
 func TestShiftnarrow_TrafficCatchesWrongPlan(t *testing.T) {
 	t.Parallel()
-	tr := func() maestrotest.Trace {
-		trs, err := maestrotest.StandardTraces(maestrotest.TraceOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return trs[0]
-	}()
+	tr := advtest.Uniform(t)
 	advtest.CatchesPlan(t, tr, nil, func() maestro.NF { return shiftnarrow.New(shiftnarrowTestConfig) }, advtest.Same(2, rss.Bits{Field: rss.SrcIP, Mask: 0xff})...)
 }

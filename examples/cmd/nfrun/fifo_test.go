@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nfmaestro/maestro/maestro"
-	"github.com/nfmaestro/maestro/nic/soft"
 )
 
 // pcapBytes returns a little-endian microsecond pcap file of n UDP frames,
@@ -139,15 +138,7 @@ func TestSIGINTWhileReadingFIFO(t *testing.T) {
 		if total, _ := strconv.Atoi(m[1]); total != records {
 			t.Errorf("%v: summary counts %d packets, want the %d records written", mode, total, records)
 		}
-		got := 0
-		for port := range 2 {
-			tr, err := soft.ReadTrace(soft.PortFile(out, port))
-			if err != nil {
-				t.Fatalf("%v: port %d: %v", mode, port, err)
-			}
-			got += len(tr.Frames)
-		}
-		if got != records {
+		if got := outputPackets(t, out, mode); got != records {
 			t.Errorf("%v: output pcaps hold %d packets, want %d", mode, got, records)
 		}
 	}

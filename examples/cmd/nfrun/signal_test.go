@@ -91,17 +91,24 @@ func TestSIGINTSoft(t *testing.T) {
 				t.Errorf("%v: summary.txt differs from stdout (%v)", mode, err)
 			}
 			// nop forwards every packet: the flushed pcaps hold them all.
-			got := 0
-			for port := range 2 {
-				tr, err := soft.ReadTrace(soft.PortFile(out, port))
-				if err != nil {
-					t.Fatalf("%v: port %d: %v", mode, port, err)
-				}
-				got += len(tr.Frames)
-			}
-			if got != total {
+			if got := outputPackets(t, out, mode); got != total {
 				t.Errorf("%v: output pcaps hold %d packets, summary says %d processed", mode, got, total)
 			}
 		})
 	}
+}
+
+// outputPackets returns how many frames the two ports' output pcaps in out
+// hold; mode names the run in errors.
+func outputPackets(t *testing.T, out string, mode any) int {
+	t.Helper()
+	got := 0
+	for port := range 2 {
+		tr, err := soft.ReadTrace(soft.PortFile(out, port))
+		if err != nil {
+			t.Fatalf("%v: port %d: %v", mode, port, err)
+		}
+		got += len(tr.Frames)
+	}
+	return got
 }

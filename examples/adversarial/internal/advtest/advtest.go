@@ -70,6 +70,21 @@ var allTraces = sync.OnceValues(func() ([]maestrotest.Trace, error) {
 	return maestrotest.AllTraces(maestrotest.TraceOptions{})
 })
 
+// Uniform returns the standard uniform trace (the first of
+// maestrotest.StandardTraces), shared like allTraces's. It fails t on
+// error.
+func Uniform(t *testing.T) maestrotest.Trace {
+	t.Helper()
+	trs, err := allTraces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trs[0].Name != "uniform" {
+		t.Fatalf("the first standard trace is %q, want uniform", trs[0].Name)
+	}
+	return trs[0]
+}
+
 // packets is the length of the extra traces: like the standard traces,
 // shorter with -short.
 func packets() int {
