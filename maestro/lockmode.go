@@ -76,12 +76,15 @@ type lockCore struct {
 	// slow says FinishRead has more to do than end the pass: the pass
 	// aborted, or a recorder listens. One flag keeps FinishRead's common
 	// path to one test.
-	slow  bool
-	nUndo int // entries of undo in use
-	undo  [undoMax]stampUndo
-	whole bool   // the saved bytes are the whole frame, in frame
-	epoch uint64 // epoch the current read pass saw
-	n     int    // bytes in saved
+	slow bool
+	// streak counts the read passes in a row that aborted; skip, the
+	// packets left to run write-first (see WriteFirst).
+	streak, skip uint8
+	nUndo        int // entries of undo in use
+	undo         [undoMax]stampUndo
+	whole        bool   // the saved bytes are the whole frame, in frame
+	epoch        uint64 // epoch the current read pass saw
+	n            int    // bytes in saved
 	// data, inPort and time are the Packet's own fields as the pass found
 	// them: the NF may assign them (p.Data = p.Data[:n]). The parsed
 	// fields are not saved: an abort parses the restored frame again,
@@ -178,6 +181,34 @@ func (g *LockGroup) Recovered(r any) {
 	}
 }
 
+// writeStreak is how many read passes in a row must abort before a core
+// runs packets write-first; writeFirstRun is how many it then runs so,
+// doubled for each further aborted probe up to writeFirstMax.
+const (
+	writeStreak   = 2
+	writeFirstRun = 8
+	writeFirstMax = 64
+)
+
+// WriteFirst reports whether core should run its next packet as a write
+// pass at once, without a read pass: after writeStreak read passes in a
+// row aborted, the next writeFirstRun packets skip theirs, then a read
+// pass probes again, and each probe that aborts doubles the run (up to
+// writeFirstMax); a probe that completes ends it. An aborted read pass
+// costs its panic and unwinding, several times a packet's work, and an NF
+// that writes on most packets (a rate limiter) would pay it on nearly
+// every one. Either way each packet runs in exactly one pass the locks
+// serialise, so results are the same; only how often the read lock lets
+// cores run together changes.
+func (g *LockGroup) WriteFirst(core int) bool {
+	c := &g.cores[core].lockCore
+	if c.skip == 0 {
+		return false
+	}
+	c.skip--
+	return true
+}
+
 // FinishRead ends core's read pass of p. If the pass attempted a write it
 // puts p back as StartRead found it (Data, InPort, Time and the saved
 // bytes, then parses it again) and reports true: the caller must take the
@@ -188,7 +219,7 @@ func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
 	if c.slow {
 		return g.finishReadSlow(core, c, p)
 	}
-	c.readOnly = false
+	c.readOnly, c.streak = false, 0
 	return false
 }
 
@@ -196,9 +227,15 @@ func (g *LockGroup) FinishRead(core int, p *Packet) (rerun bool) {
 // listens, out of line so that the common case inlines.
 func (g *LockGroup) finishReadSlow(core int, c *lockCore, p *Packet) bool {
 	if !c.aborted {
-		c.readOnly = false
+		c.readOnly, c.streak = false, 0
 		g.rec(core, p, c.epoch, false)
 		return false
+	}
+	if c.streak < 255 {
+		c.streak++
+	}
+	if c.streak >= writeStreak {
+		c.skip = uint8(min(writeFirstRun<<min(c.streak-writeStreak, 3), writeFirstMax))
 	}
 	if c.whole {
 		copy(c.data, c.frame)

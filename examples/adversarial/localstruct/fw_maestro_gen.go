@@ -291,12 +291,17 @@ func (x *FWLocked) LockGroup() *maestro.LockGroup { return x.group }
 func (x *FWLocked) Instance(core int) *FW { return x.nfs.Get(core) }
 
 // ProcessBurst runs each packet of the burst on core: a read pass, and a
-// write pass when the read pass attempted a write.
+// write pass when the read pass attempted a write; or the write pass alone
+// while the core's read passes keep aborting (maestro.LockGroup.WriteFirst).
 func (x *FWLocked) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
 	for i := range pkts {
 		p := &pkts[i]
+		if x.group.WriteFirst(core) {
+			verdicts[i] = x.writePass(core, nf, p)
+			continue
+		}
 		v := x.readPass(core, nf, p)
 		if x.group.FinishRead(core, p) {
 			v = x.writePass(core, nf, p)
