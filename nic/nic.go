@@ -49,6 +49,17 @@ func ReadsHeaders(p Processor) bool {
 	return !ok || h.ReadsHeaders()
 }
 
+// View makes p a view of data, received on port in at time t, for a
+// Processor: parsed (Packet.Reset), or only loaded (Packet.Load) when raw,
+// that is when the Processor reads no header field (!ReadsHeaders).
+func View(p *maestro.Packet, data []byte, in maestro.Port, t int64, raw bool) {
+	if raw {
+		p.Load(data, in, t)
+		return
+	}
+	p.Reset(data, in, t)
+}
+
 // Sequential runs a sequential NF as a one-core Processor.
 type Sequential struct {
 	NF maestro.NF

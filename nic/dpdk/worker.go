@@ -307,7 +307,7 @@ func (w *worker) process(n, port int) {
 		for i := range pkts {
 			d := &descs[i]
 			w.rx[d.port]++
-			w.load(&pkts[i], unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
+			nic.View(&pkts[i], unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now), w.raw)
 		}
 	} else {
 		w.rx[port] += uint64(n)
@@ -321,7 +321,8 @@ func (w *worker) process(n, port int) {
 // burst needs mx_describe).
 func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool {
 	mbufs := w.b.in.mbufs[:len(pkts)]
-	// Two loops rather than a call to load per frame: load does not inline.
+	// Two loops rather than a call to nic.View per frame, which does not
+	// inline.
 	if w.raw {
 		// What Load does, without zeroing the header fields: a raw
 		// worker's Packets are only ever loaded, never parsed, and an NF
@@ -349,16 +350,6 @@ func (w *worker) view(pkts []maestro.Packet, port maestro.Port, now int64) bool 
 	return true
 }
 
-// load makes p a view of data: parsed, or only loaded when the NF reads
-// no header field (w.raw).
-func (w *worker) load(p *maestro.Packet, data []byte, port maestro.Port, t int64) {
-	if w.raw {
-		p.Load(data, port, t)
-		return
-	}
-	p.Reset(data, port, t)
-}
-
 // applied counts a burst whose verdicts the C side has applied, and
 // publishes the counters every publishEvery bursts.
 func (w *worker) applied() {
@@ -382,7 +373,7 @@ func (w *worker) refusedBurst(n int) {
 		}
 		w.rx[d.port]++
 		w.seen[k] = i
-		w.load(&w.pkts[k], unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now))
+		nic.View(&w.pkts[k], unsafe.Slice((*byte)(unsafe.Pointer(d.data)), d.len), maestro.Port(d.port), packetTime(d, unit, now), w.raw)
 		k++
 	}
 	w.proc.ProcessBurst(w.core, w.pkts[:k], w.some[:k])

@@ -177,7 +177,7 @@ func (w *worker) receive(s *socket) bool {
 			q = 0
 		}
 		if q == w.id {
-			w.r.view(&w.pkts[k], data, maestro.Port(s.port), now)
+			nic.View(&w.pkts[k], data, maestro.Port(s.port), now, w.r.raw)
 			w.inPort[k] = s.port
 			k++
 			continue
@@ -209,7 +209,7 @@ func (w *worker) handOff(q, port int, data []byte, now int64) {
 	i := h.n
 	buf := h.bufs[i][:len(data)]
 	copy(buf, data)
-	w.r.view(&h.pkts[i], buf, maestro.Port(port), now)
+	nic.View(&h.pkts[i], buf, maestro.Port(port), now, w.r.raw)
 	h.in[i] = port
 	h.n++
 	if h.n == nic.BurstSize {
@@ -344,14 +344,4 @@ func (w *worker) transmit(o int, pkts []maestro.Packet, sel []int) {
 	if missed != 0 {
 		w.cnt[4*o+3].Add(missed)
 	}
-}
-
-// view makes p a view of data: parsed, or only loaded when the NF reads
-// no header field.
-func (r *runner) view(p *maestro.Packet, data []byte, port maestro.Port, now int64) {
-	if r.raw {
-		p.Load(data, port, now)
-		return
-	}
-	p.Reset(data, port, now)
 }

@@ -108,3 +108,40 @@ func (n *ReadsCopy) Process(p *maestro.Packet) maestro.Verdict {
 	}
 	return maestro.Forward(1)
 }
+
+//maestro:nf NewReadsSetter
+type ReadsSetter struct{}
+
+func NewReadsSetter(Config) *ReadsSetter { return &ReadsSetter{} }
+
+// Process rewrites a header through a setter: backends that skip the
+// parse also skip clearing the header fields, so a write counts too.
+func (n *ReadsSetter) Process(p *maestro.Packet) maestro.Verdict {
+	p.SetSrcIP(1)
+	return maestro.Forward(1)
+}
+
+//maestro:nf NewReadsAssign
+type ReadsAssign struct{}
+
+func NewReadsAssign(Config) *ReadsAssign { return &ReadsAssign{} }
+
+// Process assigns a parsed field directly.
+func (n *ReadsAssign) Process(p *maestro.Packet) maestro.Verdict {
+	p.DstPort = 7
+	return maestro.Forward(1)
+}
+
+//maestro:nf NewReadsAlias
+type ReadsAlias struct{}
+
+func NewReadsAlias(Config) *ReadsAlias { return &ReadsAlias{} }
+
+// Process reads a header through another name for the packet.
+func (n *ReadsAlias) Process(p *maestro.Packet) maestro.Verdict {
+	q := p
+	if q.InPort == 0 && q.SrcPort == 53 {
+		return maestro.Drop
+	}
+	return maestro.Forward(1)
+}
