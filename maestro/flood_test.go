@@ -68,6 +68,14 @@ func floodGens() []floodGen {
 	return gens
 }
 
+// floodMaxDisplacement bounds the longest probe of a flooded family. The
+// hash seed is random per process, so the longest of 4,096 displacements
+// is a tail: about 25 typically, and 67 once in CI (mean 0.56) where 64
+// was the bound. 96 stays under the probe limit (112 for these 8,192
+// slots) and far below what the old mixer gave a family (one chain of
+// every key, refused inserts); the mean bound is the steady check.
+const floodMaxDisplacement = 96
+
 // floodKeys is how many keys of each family are inserted (fewer for 1-byte
 // keys, which have only 256 values).
 const floodKeys = 4096
@@ -101,8 +109,8 @@ func testFlood[K comparable](t *testing.T) {
 			}
 		}
 		maxd, sum := displacements(&m.s.idx)
-		if maxd > 64 || float64(sum)/float64(n) > 1.5 {
-			t.Errorf("%d-byte %s: longest displacement %d, mean %.2f; want at most 64 and 1.5", size, g.name, maxd, float64(sum)/float64(n))
+		if maxd > floodMaxDisplacement || float64(sum)/float64(n) > 1.5 {
+			t.Errorf("%d-byte %s: longest displacement %d, mean %.2f; want at most %d and 1.5", size, g.name, maxd, float64(sum)/float64(n), floodMaxDisplacement)
 		}
 	}
 }
