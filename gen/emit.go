@@ -288,16 +288,13 @@ func (x *%[1]s) Instance(core int) *%[2]s { return x.nfs.Get(core) }
 func (x *%[1]s) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	nf := x.nfs.Get(core)
 	verdicts = verdicts[:len(pkts)]
-	%[12]sfor i := range pkts {
-		verdicts[i] = nf.Process(&pkts[i])
-	}
-}
+	%[12]s}
 
 // ReadsHeaders reports whether %[2]s.Process reads parsed header fields
 // (nic.HeaderReader); when it does not, backends hand it unparsed packets.
 func (x *%[1]s) ReadsHeaders() bool { return %[13]s }
 
-`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.poolRestrict(), e.prefetchLoop(), e.readsHeaders())
+`, typ, e.nf, ctor, f.Plan.Constructor, f.Shape.ConfigType, e.p, full, e.nf, e.ownLines(), e.distinctCheck(true), e.poolRestrict(), e.burstBody(), e.readsHeaders())
 	e.poolRefusals(typ)
 }
 

@@ -122,10 +122,21 @@ func posLess(a, b string) bool {
 	return ca < cb
 }
 
-// prefetchCalls returns, for each port of the plan, the Prefetch call of the
-// port's first keyed access ("" when there is none to prefetch).
-func (e *emitter) prefetchCalls() map[int]string {
-	type first struct{ pos, call string }
+// prefetchKey is what a port's burst prefetch computes: the key
+// expression, from packet p, of the port's first keyed access, and the
+// state field and key type of the container it looks up.
+type prefetchKey struct {
+	field, keyType, expr string
+}
+
+// prefetchKeys returns, for each port of the plan, the key of the port's
+// first keyed access (ports whose first keyed access has a key the plan
+// cannot spell from packet fields are absent).
+func (e *emitter) prefetchKeys() map[int]prefetchKey {
+	type first struct {
+		pos string
+		key prefetchKey
+	}
 	firsts := map[int]first{}
 	for _, s := range e.f.Plan.State {
 		keyType, ok := containerKeyType(s.Type)
@@ -140,28 +151,31 @@ func (e *emitter) prefetchCalls() map[int]string {
 				if f, seen := firsts[port]; seen && !posLess(a.Pos, f.pos) {
 					continue
 				}
-				call := ""
+				var k prefetchKey
 				if x, ok := keyExpr(keyType, a.Key); ok {
-					call = fmt.Sprintf("nf.%s.Prefetch(%s)", s.Field, x)
+					k = prefetchKey{s.Field, keyType, x}
 				}
-				firsts[port] = first{a.Pos, call}
+				firsts[port] = first{a.Pos, k}
 			}
 		}
 	}
-	calls := map[int]string{}
+	keys := map[int]prefetchKey{}
 	for port, f := range firsts {
-		if f.call != "" {
-			calls[port] = f.call
+		if f.key.expr != "" {
+			keys[port] = f.key
 		}
 	}
-	return calls
+	return keys
 }
 
-// prefetchLoop returns the loop a shared-nothing ProcessBurst runs before
-// processing the burst ("" when no port has a key to prefetch).
+// prefetchLoop returns the body of a shared-nothing ProcessBurst that
+// prefetches ("" when no port has a key to prefetch). It works in chunks
+// of maestro.PrefetchBurst packets: it computes each packet's key into an
+// array per container, hands each array to the container's PrefetchKeys,
+// then runs Process on the chunk's packets.
 func (e *emitter) prefetchLoop() string {
-	calls := e.prefetchCalls()
-	if len(calls) == 0 {
+	keys := e.prefetchKeys()
+	if len(keys) == 0 {
 		return ""
 	}
 	pl := e.f.Plan
@@ -171,34 +185,76 @@ func (e *emitter) prefetchLoop() string {
 	if len(ports) > 0 && ports[len(ports)-1] == pl.DefaultPort {
 		def = pl.DefaultPort
 	}
+	// One key array per container, in field order.
+	var fields []string
+	types := map[string]string{}
+	for _, k := range keys {
+		if _, ok := types[k.field]; !ok {
+			fields = append(fields, k.field)
+			types[k.field] = k.keyType
+		}
+	}
+	slices.Sort(fields)
+	num := map[string]int{}
+	for i, f := range fields {
+		num[f] = i
+	}
+	add := func(k prefetchKey, indent string) string {
+		n := num[k.field]
+		return fmt.Sprintf("%skeys%d[n%d] = %s\n%sn%d++\n", indent, n, n, k.expr, indent, n)
+	}
 	var b strings.Builder
-	b.WriteString("// Prefetch: each packet's first lookup, for the whole burst before\n")
-	b.WriteString("\t// the first packet runs, so that their cache misses overlap.\n")
-	b.WriteString("\tfor i := range pkts {\n\t\tp := &pkts[i]\n")
-	// One call for every port: no switch.
-	same := len(calls) == len(ports)
+	b.WriteString("// Prefetch, a chunk of packets at a time: each packet's first\n")
+	b.WriteString("\t// lookup, for the whole chunk before its first packet runs, so that\n")
+	b.WriteString("\t// their cache misses overlap.\n")
+	for i, f := range fields {
+		fmt.Fprintf(&b, "\tvar keys%d [maestro.PrefetchBurst]%s\n", i, types[f])
+	}
+	b.WriteString("\tfor base := 0; base < len(pkts); base += maestro.PrefetchBurst {\n")
+	b.WriteString("\t\tchunk := pkts[base:min(base+maestro.PrefetchBurst, len(pkts))]\n")
+	for i := range fields {
+		fmt.Fprintf(&b, "\t\tn%d := 0\n", i)
+	}
+	b.WriteString("\t\tfor i := range chunk {\n\t\t\tp := &chunk[i]\n")
+	// One key for every port: no switch.
+	same := len(keys) == len(ports)
 	for _, port := range ports {
-		if calls[port] != calls[ports[0]] {
+		if keys[port] != keys[ports[0]] {
 			same = false
 		}
 	}
 	if same {
-		fmt.Fprintf(&b, "\t\t%s\n\t}\n\t", calls[ports[0]])
-		return b.String()
-	}
-	b.WriteString("\t\tswitch p.InPort {\n")
-	for _, port := range ports {
-		if port == def {
-			continue
+		b.WriteString(add(keys[ports[0]], "\t\t\t"))
+	} else {
+		b.WriteString("\t\t\tswitch p.InPort {\n")
+		for _, port := range ports {
+			if port == def {
+				continue
+			}
+			fmt.Fprintf(&b, "\t\t\tcase %d:\n", port)
+			if k, ok := keys[port]; ok {
+				b.WriteString(add(k, "\t\t\t\t"))
+			}
 		}
-		fmt.Fprintf(&b, "\t\tcase %d:\n", port)
-		if c := calls[port]; c != "" {
-			fmt.Fprintf(&b, "\t\t\t%s\n", c)
+		if k, ok := keys[def]; def >= 0 && ok {
+			b.WriteString("\t\t\tdefault:\n")
+			b.WriteString(add(k, "\t\t\t\t"))
 		}
+		b.WriteString("\t\t\t}\n")
 	}
-	if c := calls[def]; def >= 0 && c != "" {
-		fmt.Fprintf(&b, "\t\tdefault:\n\t\t\t%s\n", c)
+	b.WriteString("\t\t}\n")
+	for i, f := range fields {
+		fmt.Fprintf(&b, "\t\tnf.%s.PrefetchKeys(keys%d[:n%d])\n", f, i, i)
 	}
-	b.WriteString("\t\t}\n\t}\n\t")
+	b.WriteString("\t\tfor i := range chunk {\n\t\t\tverdicts[base+i] = nf.Process(&chunk[i])\n\t\t}\n\t}\n")
 	return b.String()
+}
+
+// burstBody returns the body of a shared-nothing ProcessBurst after its
+// first two lines: the prefetching loop, or a plain loop over the packets.
+func (e *emitter) burstBody() string {
+	if l := e.prefetchLoop(); l != "" {
+		return l
+	}
+	return "for i := range pkts {\n\t\tverdicts[i] = nf.Process(&pkts[i])\n\t}\n"
 }

@@ -45,9 +45,10 @@ func TestContainerKeyType(t *testing.T) {
 	}
 }
 
-// TestPrefetchLoop: the FW's plan gives one Prefetch per port, the reversed
-// key on the WAN and default ports; a plan without keyed accesses gives no
-// loop.
+// TestPrefetchLoop: the FW's plan gives one key per port, the reversed
+// key on the WAN and default ports, all gathered into the one container's
+// array and prefetched once per chunk; a plan without keyed accesses gives
+// no loop.
 func TestPrefetchLoop(t *testing.T) {
 	full := func(f string, m uint32) Component { return Component{Source: "packet", Field: f, Mask: m} }
 	fwd := []Component{full("SrcIP", 0xffffffff), full("DstIP", 0xffffffff), full("SrcPort", 0xffff), full("DstPort", 0xffff), full("Proto", 0xff)}
@@ -64,16 +65,41 @@ func TestPrefetchLoop(t *testing.T) {
 	e := &emitter{f: &File{Plan: plan}}
 	got := e.prefetchLoop()
 	for _, want := range []string{
-		"case 0:\n\t\t\tnf.flows.Prefetch(maestro.MakeFlowID(p.SrcIP, p.DstIP, p.SrcPort, p.DstPort, p.Proto))",
-		"case 1:\n\t\t\tnf.flows.Prefetch(maestro.MakeFlowID(p.DstIP, p.SrcIP, p.DstPort, p.SrcPort, p.Proto))",
-		"default:\n\t\t\tnf.flows.Prefetch(maestro.MakeFlowID(p.DstIP, p.SrcIP, p.DstPort, p.SrcPort, p.Proto))",
+		"var keys0 [maestro.PrefetchBurst]maestro.FlowID\n",
+		"case 0:\n\t\t\t\tkeys0[n0] = maestro.MakeFlowID(p.SrcIP, p.DstIP, p.SrcPort, p.DstPort, p.Proto)\n\t\t\t\tn0++\n",
+		"case 1:\n\t\t\t\tkeys0[n0] = maestro.MakeFlowID(p.DstIP, p.SrcIP, p.DstPort, p.SrcPort, p.Proto)\n",
+		"default:\n\t\t\t\tkeys0[n0] = maestro.MakeFlowID(p.DstIP, p.SrcIP, p.DstPort, p.SrcPort, p.Proto)\n",
+		"nf.flows.PrefetchKeys(keys0[:n0])\n",
+		"verdicts[base+i] = nf.Process(&chunk[i])",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("loop lacks %q:\n%s", want, got)
 		}
 	}
+	if strings.Count(got, "PrefetchKeys") != 1 {
+		t.Errorf("one container, want one PrefetchKeys call:\n%s", got)
+	}
+	// A second container on another port gets its own array and call.
+	plan.State = append(plan.State, State{
+		Field: "hosts", Type: "*maestro.Map[uint32, int]", Kind: "Map",
+		Accesses: []Access{{Pos: "fw.go:50:3", Method: "Get", Ports: []int{1}, Key: fwd[1:2]}},
+	})
+	got = e.prefetchLoop()
+	for _, want := range []string{
+		"var keys1 [maestro.PrefetchBurst]uint32\n",
+		"case 1:\n\t\t\t\tkeys1[n1] = p.DstIP\n",
+		"nf.hosts.PrefetchKeys(keys1[:n1])\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("two-container loop lacks %q:\n%s", want, got)
+		}
+	}
+	plan.State = plan.State[:1]
 	plan.State[0].Accesses = plan.State[0].Accesses[:1]
 	if got := e.prefetchLoop(); got != "" {
 		t.Errorf("plan without keyed accesses: %q", got)
+	}
+	if got := e.burstBody(); !strings.Contains(got, "verdicts[i] = nf.Process(&pkts[i])") {
+		t.Errorf("plain burst body: %q", got)
 	}
 }

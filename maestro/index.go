@@ -1,6 +1,9 @@
 package maestro
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // maxCapacity bounds every container so that indexes fit in int32.
 const maxCapacity = 1 << 30
@@ -44,8 +47,6 @@ type keyIndex[K comparable] struct {
 	// longChains counts inserts refused because every slot within the
 	// limit was taken.
 	longChains uint64
-	// sink receives what touch loads, so that the compiler keeps the loads.
-	sink uint64
 }
 
 type islot struct {
@@ -98,17 +99,32 @@ func (x *keyIndex[K]) findHashed(k *K, hv uint64) (int32, bool) {
 	}
 }
 
-// touch loads what a lookup of k reads first, k's home slot and the key of
-// the entry it holds, and returns that entry's index + 1 (0 if the slot is
-// empty). It changes nothing but sink. Issued for a burst of packets before
-// any is processed, these loads miss the cache together instead of one
-// packet after the other (see Table.Prefetch).
-func (x *keyIndex[K]) touch(k *K) int32 {
-	s := x.slots[x.h.hash(k)&x.mask]
-	if s.pos != 0 && x.keys[s.pos-1] == *k {
-		x.sink++
+// prefetch puts in flight, for every key of ks (at most PrefetchBurst),
+// the cache lines a lookup of it reads first: its home slot and, once that
+// slot is read, the key of the entry the slot holds. It stores in pos that
+// entry's index, or -1 for an empty home slot, for the owner to prefetch
+// its own per-entry data. It changes nothing.
+//
+// The slots of all keys are prefetched before any is read, so their misses
+// overlap; reading them then waits about one miss for the whole batch, not
+// one per key, and the keys' prefetches overlap in turn.
+func (x *keyIndex[K]) prefetch(ks []K, pos *[PrefetchBurst]int64) {
+	ks = ks[:min(len(ks), PrefetchBurst)]
+	for i := range ks {
+		pos[i] = int64(x.h.hash(&ks[i]) & x.mask)
 	}
-	return s.pos
+	n := len(ks)
+	if n == 0 || len(x.slots) == 0 {
+		return
+	}
+	prefetchEach(unsafe.Pointer(&x.slots[0]), unsafe.Sizeof(islot{}), pos[:n])
+	for i := range n {
+		pos[i] = int64(x.slots[pos[i]].pos) - 1
+	}
+	var k K
+	if unsafe.Sizeof(k) != 0 {
+		prefetchEach(unsafe.Pointer(&x.keys[0]), unsafe.Sizeof(k), pos[:n])
+	}
 }
 
 // noSlot is lookup's answer when k is absent and no empty slot lies within

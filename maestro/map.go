@@ -1,5 +1,7 @@
 package maestro
 
+import "unsafe"
+
 // Map is a fixed-capacity hash map: libVig's map plus the vector that holds
 // its values. It never grows: Put on a full map fails and changes nothing.
 // Get and Has are reads; Put and Delete are writes. Build one with NewMap.
@@ -71,9 +73,24 @@ func (m *Map[K, V]) Get(k K) (V, bool) {
 	return zero, false
 }
 
-// Prefetch loads into the cache what a lookup of k will read (k's home slot
-// and the key it holds); it changes nothing. See Table.Prefetch.
-func (m *Map[K, V]) Prefetch(k K) { m.s.idx.touch(&k) }
+// Prefetch is PrefetchKeys for one key.
+func (m *Map[K, V]) Prefetch(k K) { m.PrefetchKeys([]K{k}) }
+
+// PrefetchKeys asks the CPU to load into its caches what lookups of ks will
+// read: each key's home slot, the key it holds and that entry's value. It
+// changes nothing; see Table.PrefetchKeys.
+func (m *Map[K, V]) PrefetchKeys(ks []K) {
+	var pos [PrefetchBurst]int64
+	for len(ks) > 0 {
+		n := min(len(ks), PrefetchBurst)
+		m.s.idx.prefetch(ks[:n], &pos)
+		var v V
+		if unsafe.Sizeof(v) != 0 && len(m.s.vals) != 0 {
+			prefetchEach(unsafe.Pointer(&m.s.vals[0]), unsafe.Sizeof(v), pos[:n])
+		}
+		ks = ks[n:]
+	}
+}
 
 // Has reports whether k is present.
 func (m *Map[K, V]) Has(k K) bool {

@@ -1,5 +1,7 @@
 package maestro
 
+import "unsafe"
+
 // Table is a fixed-capacity flow table with expiry: libVig's map, vector and
 // double chain together. Each entry has a stable index in 0..Cap()-1 (which
 // NFs may use as an identifier, e.g. NAT's external port offset), a value,
@@ -76,18 +78,44 @@ func (t *Table[K, V]) Find(k K) (int, bool) {
 	return int(i), ok
 }
 
-// Prefetch loads into the cache what a lookup of k will read: k's home
-// slot in the index, the key it holds and that entry's expiry links. It
-// changes nothing and returns nothing; it is a hint for speed. A generated
-// ProcessBurst calls it for the key of every packet of a burst before it
-// processes the first (see gen), so that the cache misses of the burst's
-// lookups overlap instead of being paid one packet after the other, as C
-// NFs that process a packet at a time pay them. It does not count as an
-// access for the runtime ownership check.
-func (t *Table[K, V]) Prefetch(k K) {
+// Prefetch is PrefetchKeys for one key.
+func (t *Table[K, V]) Prefetch(k K) { t.PrefetchKeys([]K{k}) }
+
+// PrefetchKeys asks the CPU to load into its caches what lookups of ks will
+// read: each key's home slot in the index, the key it holds, that entry's
+// value and expiry links, and the links of its neighbours in the expiry
+// order, which a Refresh rewrites. It changes nothing and returns nothing;
+// it is a hint for speed, and it does not count as an access for the
+// runtime ownership check.
+//
+// A generated ProcessBurst calls it with the keys of a whole burst's first
+// lookups before it processes the first packet (see gen). Prefetches do not
+// wait for their data, so the cache misses of the burst overlap, in a few
+// rounds of dependent loads, instead of being paid one packet after the
+// other as C NFs that process a packet at a time pay them.
+func (t *Table[K, V]) PrefetchKeys(ks []K) {
 	s := t.s
-	if i := s.idx.touch(&k); i != 0 {
-		s.idx.sink += uint64(s.chain.cells[i-1].time)
+	var pos [PrefetchBurst]int64
+	var near [2 * PrefetchBurst]int64
+	for len(ks) > 0 {
+		n := min(len(ks), PrefetchBurst)
+		s.idx.prefetch(ks[:n], &pos)
+		cells := s.chain.cells
+		prefetchEach(unsafe.Pointer(&cells[0]), unsafe.Sizeof(cell{}), pos[:n])
+		var v V
+		if unsafe.Sizeof(v) != 0 {
+			prefetchEach(unsafe.Pointer(&s.vals[0]), unsafe.Sizeof(v), pos[:n])
+		}
+		// The expiry neighbours: read the entries' links (in flight
+		// since above), then prefetch the cells they point to.
+		for i, p := range pos[:n] {
+			near[2*i], near[2*i+1] = -1, -1
+			if p >= 0 && int(p) < len(cells) {
+				near[2*i], near[2*i+1] = int64(cells[p].prev), int64(cells[p].next)
+			}
+		}
+		prefetchEach(unsafe.Pointer(&cells[0]), unsafe.Sizeof(cell{}), near[:2*n])
+		ks = ks[n:]
 	}
 }
 
