@@ -95,3 +95,23 @@ func TestCategories(t *testing.T) {
 		t.Errorf("codes reported %v, want %v", seen, want)
 	}
 }
+
+// TestDeepValuesStayBounded: a key computed through 60 steps that each
+// combine the previous value with itself is analysed quickly and described
+// in bounded text (nested descriptions would take 2^60 characters).
+func TestDeepValuesStayBounded(t *testing.T) {
+	t.Parallel()
+	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "deep")
+	n := 0
+	for _, r := range res {
+		for _, d := range r.Diagnostics {
+			n++
+			if len(d.Message) > 4000 {
+				t.Errorf("diagnostic of %d bytes: %.200s…", len(d.Message), d.Message)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no diagnostic for an opaque key")
+	}
+}

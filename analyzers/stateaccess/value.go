@@ -73,6 +73,8 @@ type val struct {
 	why   string         // kOpaque: why; kConst: what
 	pkt   bool           // kOpaque: computed from packet data
 	ones  uint64         // kConst with unknown value: bits known to be set (MinPrefix | cfg.mask)
+	alts  []string       // kOpaque from joinDiffer: the merged values' descriptions, flattened and deduplicated
+	more  bool           // kOpaque from joinDiffer: alts lists only the first maxAlternatives
 }
 
 // onesOf returns the bits certainly set in a constant or configuration
@@ -95,8 +97,18 @@ type comp struct {
 }
 
 func opaque(format string, args ...any) *val {
-	return &val{k: kOpaque, why: fmt.Sprintf(format, args...)}
+	why := fmt.Sprintf(format, args...)
+	if len(why) > maxWhy {
+		// Descriptions nest (an opaque key names the values it came
+		// from); cut them so that no chain of values grows them without
+		// bound.
+		why = strings.ToValidUTF8(why[:maxWhy], "") + "…"
+	}
+	return &val{k: kOpaque, why: why}
 }
+
+// maxWhy bounds the length of an opaque value's description.
+const maxWhy = 400
 
 // packetFields gives the width in bits of the Packet fields a key may use.
 // MACs have width 0: they are compared whole.
@@ -245,6 +257,13 @@ func (v *val) writeKey(b *strings.Builder) {
 		fmt.Fprintf(b, "NF&%s", strings.Join(v.path, "."))
 	case kGlobal:
 		fmt.Fprintf(b, "G(%s)", v.field)
+	case kOpaque:
+		// Identity, not description: two values the analysis cannot
+		// follow are the same value only when they come from the same
+		// SSA value (eval returns one *val per value and frame). Equal
+		// descriptions ("byte of p.Data") say nothing about equal
+		// values, and key equality decides which checks verify a write.
+		fmt.Fprintf(b, "O(%p)", v)
 	default:
 		fmt.Fprintf(b, "%d(%s)", v.k, v.why)
 	}
@@ -420,12 +439,33 @@ func joinDiffer(vals []*val) *val {
 			return out
 		}
 	}
+	// Describe the alternatives flat: a join of joins lists the leaves,
+	// not the nested descriptions. Nesting them made each phi's text (and
+	// key) the sum of its inputs', exponential in the depth of a function's
+	// branching (gopacket's layers took minutes and gigabytes).
 	var ds []string
+	more := false
 	for _, v := range vals {
-		ds = append(ds, v.describe())
+		if v.k == kOpaque && v.alts != nil {
+			ds = append(ds, v.alts...)
+			more = more || v.more
+		} else {
+			ds = append(ds, v.describe())
+		}
 	}
-	return opaque("depends on the path taken (%s)", strings.Join(dedupStrings(ds), " or "))
+	ds = dedupStrings(ds)
+	if len(ds) > maxAlternatives {
+		ds, more = ds[:maxAlternatives], true
+	}
+	why := "depends on the path taken (" + strings.Join(ds, " or ")
+	if more {
+		why += " or other values"
+	}
+	return &val{k: kOpaque, why: why + ")", alts: ds, more: more}
 }
+
+// maxAlternatives bounds the values a merged opaque value names.
+const maxAlternatives = 4
 
 func dedupStrings(ss []string) []string {
 	seen := map[string]bool{}
@@ -540,11 +580,15 @@ func mixed(op token.Token, x, y *val) *val {
 	}
 	fromPacket := x.k == kPacket || y.k == kPacket || (x.k == kOpaque && x.pkt) || (y.k == kOpaque && y.pkt)
 	if fromPacket {
+		// A new value with the operand's description: x+1 is not x,
+		// and opaque values are equal only when identical (writeKey).
 		if x.k == kOpaque && x.pkt {
-			return x
+			out := *x
+			return &out
 		}
 		if y.k == kOpaque && y.pkt {
-			return y
+			out := *y
+			return &out
 		}
 		return &val{k: kOpaque, pkt: true, why: opName(op) + " mixing packet data"}
 	}
