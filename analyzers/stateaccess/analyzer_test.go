@@ -1,6 +1,7 @@
 package stateaccess_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -113,5 +114,29 @@ func TestDeepValuesStayBounded(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no diagnostic for an opaque key")
+	}
+}
+
+// errorCollector is an analysistest.Testing that keeps the errors.
+type errorCollector struct{ errs []string }
+
+func (c *errorCollector) Errorf(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+}
+
+// TestExponentialCallTree: a packet path whose helpers each call the next
+// twice, 30 deep (2^30 call paths), is refused at the call sites past the
+// bound with MAE016 (blocking), quickly, and nothing else is reported.
+func TestExponentialCallTree(t *testing.T) {
+	t.Parallel()
+	var c errorCollector
+	analysistest.Run(&c, analysistest.TestData(), stateaccess.Analyzer, "calltree")
+	if len(c.errs) == 0 || len(c.errs) > 64 {
+		t.Fatalf("%d findings, want MAE016 at a few call sites", len(c.errs))
+	}
+	for _, e := range c.errs {
+		if !strings.Contains(e, "unexpected diagnostic: MAE016: the packet path is too large") {
+			t.Errorf("finding %s", e)
+		}
 	}
 }
