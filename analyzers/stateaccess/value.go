@@ -73,6 +73,7 @@ type val struct {
 	why   string         // kOpaque: why; kConst: what
 	pkt   bool           // kOpaque: computed from packet data
 	ones  uint64         // kConst with unknown value: bits known to be set (MinPrefix | cfg.mask)
+	anon  bool           // kConst with unknown value: why does not identify the value, which is then equal only to itself
 	alts  []string       // kOpaque from joinDiffer: the merged values' descriptions, flattened and deduplicated
 	more  bool           // kOpaque from joinDiffer: alts lists only the first maxAlternatives
 }
@@ -218,9 +219,16 @@ func (v *val) writeKey(b *strings.Builder) {
 			v.xor.writeKey(b)
 		}
 	case kConst:
-		if v.c != nil {
+		switch {
+		case v.c != nil:
 			fmt.Fprintf(b, "C(%s)", v.c.ExactString())
-		} else {
+		case v.anon:
+			// "computed from constants and configuration" names no
+			// value: cfg.A+1 and cfg.B*2 are different keys.
+			fmt.Fprintf(b, "C(%p)", v)
+		default:
+			// The description names the value: a configuration
+			// field, a package-level variable, the zero value.
 			fmt.Fprintf(b, "C(%s)", v.why)
 		}
 	case kEntry:
@@ -526,7 +534,7 @@ func arith(op token.Token, x, y *val, t types.Type) *val {
 				return &val{k: kConst, c: r}
 			}
 		}
-		out := &val{k: kConst, why: "computed from constants and configuration"}
+		out := &val{k: kConst, anon: true, why: "computed from constants and configuration"}
 		switch op {
 		case token.OR:
 			out.ones = onesOf(x) | onesOf(y)

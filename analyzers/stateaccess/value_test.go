@@ -1,7 +1,9 @@
 package stateaccess
 
 import (
+	"go/constant"
 	"go/token"
+	"go/types"
 	"strings"
 	"testing"
 )
@@ -47,5 +49,27 @@ func TestJoinDescriptionsFlat(t *testing.T) {
 	}
 	if long := opaque("%s", strings.Repeat("x", 3*maxWhy)); len(long.why) > maxWhy+len("…") {
 		t.Errorf("description of %d bytes", len(long.why))
+	}
+}
+
+// TestUnknownConstantIdentity: configuration values the analysis cannot
+// compute (cfg.A+1, an element of a configuration array) are equal only to
+// themselves, while a named configuration field equals itself wherever it
+// is read.
+func TestUnknownConstantIdentity(t *testing.T) {
+	a := &val{k: kConst, why: "configuration f.A"}
+	b := &val{k: kConst, why: "configuration f.B"}
+	one := &val{k: kConst, c: constant.MakeInt64(1)}
+	two := &val{k: kConst, c: constant.MakeInt64(2)}
+	sum := arith(token.ADD, a, one, types.Typ[types.Uint32])
+	prod := arith(token.MUL, b, two, types.Typ[types.Uint32])
+	if sum.key() == prod.key() {
+		t.Errorf("cfg.A+1 and cfg.B*2 share key %s", sum.key())
+	}
+	if again := (&val{k: kConst, why: "configuration f.A"}); again.key() != a.key() {
+		t.Errorf("two reads of configuration f.A differ: %s, %s", a.key(), again.key())
+	}
+	if join([]*val{sum, sum}) != sum {
+		t.Error("a computed constant joined with itself is not itself")
 	}
 }

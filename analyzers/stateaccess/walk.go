@@ -432,9 +432,9 @@ func (f *frame) eval1(v ssa.Value) *val {
 		case token.SUB:
 			switch x.k {
 			case kPacket:
-				return transformed(x, "neg", &val{k: kConst, why: ""}, v.Type())
+				return transformed(x, "neg", &val{k: kConst, anon: true, why: ""}, v.Type())
 			case kConst:
-				return &val{k: kConst, why: "computed from constants and configuration"}
+				return &val{k: kConst, anon: true, why: "computed from constants and configuration"}
 			}
 			return mixed(token.SUB, x, x)
 		}
@@ -534,7 +534,9 @@ func (f *frame) indexAddr(base *val) *val {
 	case kAddr:
 		out := &val{k: kAddr, reg: base.reg, field: base.field, inner: opaque("element of %s", base.describe())}
 		if base.inner != nil && base.inner.k == kConst {
-			out.inner = &val{k: kConst, why: base.inner.why}
+			// An element at an index the analysis may not know: not
+			// the same value as another element of the array.
+			out.inner = &val{k: kConst, anon: true, why: "element of " + base.inner.why}
 		}
 		if base.reg == regPacket {
 			out.inner.pkt = true
@@ -546,7 +548,7 @@ func (f *frame) indexAddr(base *val) *val {
 		}
 		return &val{k: kAddr, reg: regPacket, field: base.field, inner: &val{k: kOpaque, pkt: true, why: "element of packet " + base.field}}
 	case kConst:
-		return &val{k: kAddr, reg: regShared, inner: &val{k: kConst, why: base.why}}
+		return &val{k: kAddr, reg: regShared, inner: &val{k: kConst, anon: true, why: "element of " + base.why}}
 	}
 	return &val{k: kAddr, reg: regShared, inner: opaque("element of %s", base.describe())}
 }
