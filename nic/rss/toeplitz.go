@@ -76,15 +76,20 @@ func newHasher(key []byte, l *layout) (*Hasher, error) {
 	// Table i serves logical input byte i (the full 4-tuple's byte i);
 	// under a narrower layout it reads the key windows of the byte's
 	// position in the concatenated input, or nothing.
+	// The hash is linear over GF(2): the entry for byte value v is the
+	// XOR of the entries for its bits. Each single-bit entry is one key
+	// window; every other entry is the entry for v without its lowest
+	// bit, XOR that bit's (a constructor called for every parallel NF
+	// built, which took 8 windows per entry before).
 	for i := range h.t {
+		t := &h.t[i]
+		for j := 0; j < 8; j++ {
+			t[0x80>>j] = l.col(k, 8*i+j)
+		}
 		for v := 1; v < 256; v++ {
-			var x uint32
-			for j := 0; j < 8; j++ {
-				if v&(0x80>>j) != 0 {
-					x ^= l.col(k, 8*i+j)
-				}
+			if low := v & -v; low != v {
+				t[v] = t[v^low] ^ t[low]
 			}
-			h.t[i][v] = x
 		}
 	}
 	return h, nil

@@ -139,3 +139,35 @@ func TestToeplitzShortKeyAndZeroInput(t *testing.T) {
 		t.Error("NewHasher accepted a key shorter than MinKeyLen")
 	}
 }
+
+// TestHasherTableIsBitwise: every table entry of a Hasher, for every field
+// selection, is the XOR of the key windows of the bits set in its byte
+// value, by the definition (the constructor builds entries from each
+// other, using linearity).
+func TestHasherTableIsBitwise(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, f := range []HashFields{0, HashIPv4, HashIPv4TCP | HashL3SrcOnly, HashIPv4UDP | HashL4DstOnly, HashIPv4TCP | HashL3DstOnly | HashL4SrcOnly} {
+		key := make([]byte, 52)
+		for i := range key {
+			key[i] = byte(r.Uint32())
+		}
+		h, err := NewHasherFields(key, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, k := f.layout(), keyPrefix(key)
+		for i := range h.t {
+			for v := range 256 {
+				var want uint32
+				for j := range 8 {
+					if v&(0x80>>j) != 0 {
+						want ^= l.col(k, 8*i+j)
+					}
+				}
+				if h.t[i][v] != want {
+					t.Fatalf("fields %v, input byte %d, value %#x: %#x, want %#x", f, i, v, h.t[i][v], want)
+				}
+			}
+		}
+	}
+}
