@@ -78,7 +78,8 @@ func (m *Map[K, V]) Prefetch(k K) { m.PrefetchKeys([]K{k}) }
 
 // PrefetchKeys asks the CPU to load into its caches what lookups of ks will
 // read: each key's home slot, the key it holds and that entry's value. It
-// changes nothing; see Table.PrefetchKeys.
+// changes nothing and, like a lookup, must not run while another goroutine
+// writes the Map; see Table.PrefetchKeys.
 func (m *Map[K, V]) PrefetchKeys(ks []K) {
 	var pos [PrefetchBurst]int64
 	for len(ks) > 0 {

@@ -92,7 +92,10 @@ func (t *Table[K, V]) Prefetch(k K) { t.PrefetchKeys([]K{k}) }
 // lookups before it processes the first packet (see gen). Prefetches do not
 // wait for their data, so the cache misses of the burst overlap, in a few
 // rounds of dependent loads, instead of being paid one packet after the
-// other as C NFs that process a packet at a time pay them.
+// other as C NFs that process a packet at a time pay them. It reads the
+// index and the expiry links, so call it only where a lookup would be
+// allowed: on the core that owns the Table, or under a lock-based NF's
+// lock.
 func (t *Table[K, V]) PrefetchKeys(ks []K) {
 	s := t.s
 	var pos [PrefetchBurst]int64
