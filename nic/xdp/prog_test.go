@@ -138,9 +138,12 @@ func TestSteeringMatchesRSS(t *testing.T) {
 		rss.HashIPv4All | rss.HashL3DstOnly | rss.HashL4DstOnly,
 		rss.HashIPv4TCP | rss.HashIPv4 | rss.HashL3DstOnly | rss.HashL4SrcOnly,
 	}
-	r := rand.New(rand.NewPCG(17, 4))
-	for _, fields := range fieldSets {
+	for fi, fields := range fieldSets {
 		t.Run(fields.String(), func(t *testing.T) {
+			// Each selection runs on its own frames and program, in
+			// parallel with the others (a syscall per frame).
+			t.Parallel()
+			r := rand.New(rand.NewPCG(17, uint64(fi)))
 			const cores = 5
 			key := make([]byte, 40+12*r.IntN(2))
 			for i := range key {
