@@ -90,10 +90,7 @@ func TestHasherFieldsMatchesToeplitz(t *testing.T) {
 		sets = append(sets, HashIPv4All|c.only)
 	}
 	for _, f := range sets {
-		key := make([]byte, 52)
-		for i := range key {
-			key[i] = byte(rng.Uint32())
-		}
+		key := randomKey(rng, 52)
 		h, err := NewHasherFields(key, f)
 		if err != nil {
 			t.Fatal(err)

@@ -75,10 +75,7 @@ func TestToeplitzVectors(t *testing.T) {
 func TestHasherMatchesToeplitz(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, klen := range []int{MinKeyLen, 40, 52} {
-		key := make([]byte, klen)
-		for i := range key {
-			key[i] = byte(rng.Uint32())
-		}
+		key := randomKey(rng, klen)
 		h, err := NewHasher(key)
 		if err != nil {
 			t.Fatal(err)
@@ -147,10 +144,7 @@ func TestToeplitzShortKeyAndZeroInput(t *testing.T) {
 func TestHasherTableIsBitwise(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, f := range []HashFields{0, HashIPv4, HashIPv4TCP | HashL3SrcOnly, HashIPv4UDP | HashL4DstOnly, HashIPv4TCP | HashL3DstOnly | HashL4SrcOnly} {
-		key := make([]byte, 52)
-		for i := range key {
-			key[i] = byte(r.Uint32())
-		}
+		key := randomKey(r, 52)
 		h, err := NewHasherFields(key, f)
 		if err != nil {
 			t.Fatal(err)
@@ -170,4 +164,13 @@ func TestHasherTableIsBitwise(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomKey returns an n-byte Toeplitz key drawn from r.
+func randomKey(r *rand.Rand, n int) []byte {
+	key := make([]byte, n)
+	for i := range key {
+		key[i] = byte(r.Uint32())
+	}
+	return key
 }
