@@ -15,18 +15,18 @@ import (
 // pooloffsetTestConfig expires state within the traces, so expiry is compared too.
 var pooloffsetTestConfig = pooloffset.Config{Timeout: 2 * time.Millisecond}
 
+// pooloffsetNAT describes the NF for advtest's NAT checks.
+func pooloffsetNAT() advtest.NAT {
+	d := pooloffset.DefaultConfig()
+	return advtest.NAT{LAN: pooloffset.LAN, WAN: pooloffset.WAN, ExternalIP: d.ExternalIP, StartPort: d.StartPort, Timeout: pooloffsetTestConfig.Timeout}
+}
+
 // TestPooloffset_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestPooloffset_ParallelMatchesSequential(t *testing.T) {
 	t.Parallel()
-	d := pooloffset.DefaultConfig()
-	advtest.Check[pooloffset.NAT](t, func() maestro.NF { return pooloffset.New(pooloffsetTestConfig) },
+	advtest.CheckNAT[pooloffset.NAT](t, pooloffsetNAT(), func() maestro.NF { return pooloffset.New(pooloffsetTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return pooloffset.NewParallel(pooloffsetTestConfig, cores)
-		},
-		advtest.Options{
-			NAT: &maestrotest.NAT{ExternalIP: d.ExternalIP, LAN: pooloffset.LAN, WAN: pooloffset.WAN, Timeout: int64(pooloffsetTestConfig.Timeout)},
-			Extra: []maestrotest.Trace{
-				advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, pooloffset.WAN, d.ExternalIP, d.StartPort, 512),
-			}})
+		})
 }

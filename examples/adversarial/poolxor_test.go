@@ -15,16 +15,16 @@ import (
 // poolxorTestConfig expires state within the traces, so expiry is compared too.
 var poolxorTestConfig = poolxor.Config{Timeout: 2 * time.Millisecond}
 
+// poolxorNAT describes the NF for advtest's NAT checks.
+func poolxorNAT() advtest.NAT {
+	d := poolxor.DefaultConfig()
+	return advtest.NAT{LAN: poolxor.LAN, WAN: poolxor.WAN, ExternalIP: d.ExternalIP, StartPort: d.StartPort, Timeout: poolxorTestConfig.Timeout}
+}
+
 // TestPoolxor_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestPoolxor_ParallelMatchesSequential(t *testing.T) {
 	t.Parallel()
-	d := poolxor.DefaultConfig()
-	advtest.Check[poolxor.NAT](t, func() maestro.NF { return poolxor.New(poolxorTestConfig) },
-		func(cores int) (maestrotest.Parallel, error) { return poolxor.NewParallel(poolxorTestConfig, cores) },
-		advtest.Options{
-			NAT: &maestrotest.NAT{ExternalIP: d.ExternalIP, LAN: poolxor.LAN, WAN: poolxor.WAN, Timeout: int64(poolxorTestConfig.Timeout)},
-			Extra: []maestrotest.Trace{
-				advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, poolxor.WAN, d.ExternalIP, d.StartPort, 512),
-			}})
+	advtest.CheckNAT[poolxor.NAT](t, poolxorNAT(), func() maestro.NF { return poolxor.New(poolxorTestConfig) },
+		func(cores int) (maestrotest.Parallel, error) { return poolxor.NewParallel(poolxorTestConfig, cores) })
 }

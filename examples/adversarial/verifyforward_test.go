@@ -15,18 +15,18 @@ import (
 // verifyforwardTestConfig expires state within the traces, so expiry is compared too.
 var verifyforwardTestConfig = verifyforward.Config{Timeout: 2 * time.Millisecond}
 
+// verifyforwardNAT describes the NF for advtest's NAT checks.
+func verifyforwardNAT() advtest.NAT {
+	d := verifyforward.DefaultConfig()
+	return advtest.NAT{LAN: verifyforward.LAN, WAN: verifyforward.WAN, ExternalIP: d.ExternalIP, StartPort: d.StartPort, Timeout: verifyforwardTestConfig.Timeout}
+}
+
 // TestVerifyforward_ParallelMatchesSequential runs the standard traces and one with
 // unsolicited WAN packets to live external ports from the wrong servers.
 func TestVerifyforward_ParallelMatchesSequential(t *testing.T) {
 	t.Parallel()
-	d := verifyforward.DefaultConfig()
-	advtest.Check[verifyforward.NAT](t, func() maestro.NF { return verifyforward.New(verifyforwardTestConfig) },
+	advtest.CheckNAT[verifyforward.NAT](t, verifyforwardNAT(), func() maestro.NF { return verifyforward.New(verifyforwardTestConfig) },
 		func(cores int) (maestrotest.Parallel, error) {
 			return verifyforward.NewParallel(verifyforwardTestConfig, cores)
-		},
-		advtest.Options{
-			NAT: &maestrotest.NAT{ExternalIP: d.ExternalIP, LAN: verifyforward.LAN, WAN: verifyforward.WAN, Timeout: int64(verifyforwardTestConfig.Timeout)},
-			Extra: []maestrotest.Trace{
-				advtest.WithSpoofed(advtest.Bidir(t, "bidir"), 4, verifyforward.WAN, d.ExternalIP, d.StartPort, 512),
-			}})
+		})
 }

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
@@ -358,4 +359,45 @@ func Same(ports int, fields ...rss.Bits) []rss.Constraint {
 		}
 	}
 	return cs
+}
+
+// NAT describes a NAT-shaped adversarial NF for CheckNAT and
+// CatchesServerSharding: its ports, its external address, its first
+// external port and its flow timeout.
+type NAT struct {
+	LAN, WAN   maestro.Port
+	ExternalIP uint32
+	StartPort  uint16
+	Timeout    time.Duration
+}
+
+// compare is how maestrotest compares n's runs: modulo the external ports.
+func (n NAT) compare() *maestrotest.NAT {
+	return &maestrotest.NAT{ExternalIP: n.ExternalIP, LAN: n.LAN, WAN: n.WAN, Timeout: int64(n.Timeout)}
+}
+
+// Spoofed is the bidirectional trace with, every 4 packets, an
+// unsolicited WAN packet to one of n's first 512 external ports from a
+// random server.
+func (n NAT) Spoofed(t *testing.T) maestrotest.Trace {
+	t.Helper()
+	return WithSpoofed(Bidir(t, "bidir"), 4, n.WAN, n.ExternalIP, n.StartPort, 512)
+}
+
+// CheckNAT is Check for a NAT-shaped NF: compared modulo the external
+// ports, on the standard traces and n.Spoofed.
+func CheckNAT[T any](t *testing.T, n NAT, seq func() maestro.NF, par func(cores int) (maestrotest.Parallel, error)) {
+	t.Helper()
+	Check[T](t, seq, par, Options{NAT: n.compare(), Extra: []maestrotest.Trace{n.Spoofed(t)}})
+}
+
+// CatchesServerSharding checks that n.Spoofed exercises the pattern the
+// NF is about: the catalog NAT's plan, sharding by server (LAN DstIP, WAN
+// SrcIP) under the verified-access rule, must give newNF mismatches.
+func CatchesServerSharding(t *testing.T, n NAT, newNF func() maestro.NF) {
+	t.Helper()
+	ip := []rss.Bits{rss.Whole(rss.DstIP)}
+	CatchesPlan(t, n.Spoofed(t), n.compare(), newNF,
+		rss.DependsOn(0, "", ip...), rss.DependsOn(1, "", rss.Whole(rss.SrcIP)),
+		rss.Same(0, ip, 1, []rss.Bits{rss.Whole(rss.SrcIP)}, ""))
 }
