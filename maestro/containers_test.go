@@ -361,6 +361,10 @@ func TestContainersDoNotAllocate(t *testing.T) {
 			tb.Insert(k, 1, now)
 		}
 		tb.Expire(now)
+		tb.Prefetch(k)
+		tb.PrefetchKeys([]FlowID{k, MakeFlowID(2, 3, 4, 5, 6)})
+		m.Prefetch(MAC{byte(now)})
+		m.PrefetchKeys([]MAC{{1}, {byte(now)}})
 		m.Put(MAC{byte(now)}, 1)
 		m.Delete(MAC{byte(now - 3)})
 		cm.Add(uint64(now), 1, now)
