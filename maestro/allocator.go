@@ -241,15 +241,38 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		}
 		return true
 	}
-	if now > c.cells[i].time {
-		if c.cells[len(c.cells)-1].prev == int32(i) {
-			c.cells[i].time = now // already the newest: stays the tail
-			return true
-		}
-		c.detach(int32(i))
-		c.cells[i].time = now
-		c.place(int32(i))
+	// cells is a local so that the stores below do not make the compiler
+	// reload c.cells after each (they could alias c for all it knows).
+	cells := c.cells
+	ci := &cells[i]
+	if now <= ci.time {
+		return true
 	}
+	s := len(cells) - 1
+	last := cells[s].prev
+	if last == int32(i) {
+		ci.time = now // already the newest: stays the tail
+		return true
+	}
+	// The common case, inlined: i is on the list and its new stamp is not
+	// older than the tail's, so it moves to the tail (what detach and
+	// place do, without their general cases). The heap, and a stamp older
+	// than the tail's, take the general path.
+	if p, lt := ci.prev, cells[last].time; p == inHeap || now < lt || now == lt && int32(i) < last {
+		c.detach(int32(i))
+		ci.time = now
+		c.place(int32(i))
+		return true
+	}
+	if e := c.expiry(now); e < c.due.Load() {
+		c.due.Store(e)
+	}
+	p, n := ci.prev, ci.next
+	cells[p].next = n
+	cells[n].prev = p
+	ci.prev, ci.next, ci.time = last, int32(s), now
+	cells[last].next = int32(i)
+	cells[s].prev = int32(i)
 	return true
 }
 

@@ -129,16 +129,23 @@ func rawHashable(t reflect.Type) bool {
 // hashes field runs one by one, about twice as slow as one memhash of the
 // whole key), the rest by maphash.Comparable.
 func (h *keyHasher[K]) hash(k *K) uint64 {
-	// Word keys first, small enough to inline into the lookups.
 	if h.words != 0 {
-		a := *(*uint64)(unsafe.Pointer(k))
-		var b uint64
-		if h.words == 2 {
-			b = *(*uint64)(unsafe.Add(unsafe.Pointer(k), 8))
-		}
-		return wordHash(a, b, &h.sec)
+		return h.hashWords(k)
 	}
 	return h.hashMem(k)
+}
+
+// hashWords is hash for word keys (h.words != 0). Hash itself, which also
+// calls hashMem, is too big for the compiler to inline; this is not, so
+// the hot lookups (find, prefetch) test h.words themselves and get the
+// word hash inlined rather than two calls deep.
+func (h *keyHasher[K]) hashWords(k *K) uint64 {
+	a := *(*uint64)(unsafe.Pointer(k))
+	var b uint64
+	if h.words == 2 {
+		b = *(*uint64)(unsafe.Add(unsafe.Pointer(k), 8))
+	}
+	return wordHash(a, b, &h.sec)
 }
 
 // hashMem hashes the keys that are not words, through the runtime.

@@ -77,7 +77,13 @@ func newKeyIndex[K comparable](keys []K) keyIndex[K] {
 
 // find returns k's entry index.
 func (x *keyIndex[K]) find(k *K) (int32, bool) {
-	return x.findHashed(k, x.h.hash(k))
+	var hv uint64
+	if x.h.words != 0 {
+		hv = x.h.hashWords(k)
+	} else {
+		hv = x.h.hashMem(k)
+	}
+	return x.findHashed(k, hv)
 }
 
 // findHashed is find with k's hash hv already computed.
@@ -110,8 +116,14 @@ func (x *keyIndex[K]) findHashed(k *K, hv uint64) (int32, bool) {
 // one per key, and the keys' prefetches overlap in turn.
 func (x *keyIndex[K]) prefetch(ks []K, pos *[PrefetchBurst]int64) {
 	ks = ks[:min(len(ks), PrefetchBurst)]
-	for i := range ks {
-		pos[i] = int64(x.h.hash(&ks[i]) & x.mask)
+	if x.h.words != 0 {
+		for i := range ks {
+			pos[i] = int64(x.h.hashWords(&ks[i]) & x.mask)
+		}
+	} else {
+		for i := range ks {
+			pos[i] = int64(x.h.hashMem(&ks[i]) & x.mask)
+		}
 	}
 	n := len(ks)
 	if n == 0 || len(x.slots) == 0 {

@@ -1,6 +1,7 @@
 package maestro
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"testing"
 )
@@ -38,4 +39,33 @@ func BenchmarkReset(b *testing.B) {
 			}
 		})
 	}
+	// "mix": TCP and UDP frames in random order, as on a real link, where
+	// a parse that branches on the protocol mispredicts.
+	r := rand.New(rand.NewPCG(1, 1))
+	mix := make([][]byte, 1024)
+	for i := range mix {
+		proto := ProtoUDP
+		if r.IntN(2) == 0 {
+			proto = ProtoTCP
+		}
+		mix[i] = AppendFrame(nil, Frame{EthDst: macB, EthSrc: macA, SrcIP: 1, DstIP: 2, Proto: proto, SrcPort: 3, DstPort: 4, Size: 64})
+	}
+	b.Run("mix", func(b *testing.B) {
+		var p Packet
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		b.ReportAllocs()
+		cpu := threadCPU()
+		i := 0
+		for b.Loop() {
+			p.Reset(mix[i%len(mix)], 1, 2)
+			i++
+		}
+		if cpu >= 0 {
+			b.ReportMetric(float64(threadCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		}
+		if !p.HasPorts() {
+			b.Fatal("ports not parsed")
+		}
+	})
 }
