@@ -178,13 +178,49 @@ type Packet struct {
 
 // Reset makes p a view of data, received on port in at time t, and parses it.
 //
-// The parse is written out here rather than in a helper: one call per
-// packet instead of two (what the call cost in instructions showed under
-// cachegrind), and data stays in a register after Load's zeroing stores
-// rather than being reloaded from p.Data.
+// The frame most traffic is (no VLAN tag, IPv4 without options, not
+// fragmented, TCP or UDP with its whole header within the total length) is
+// parsed here, at constant offsets: no call, none of the general parse's
+// offset arithmetic, and few length checks (cachegrind: 125 instructions per
+// TCP/UDP frame through parse, 85 here). Every other frame takes parse, and
+// both give the same fields (TestResetWritesEveryField,
+// FuzzResetMatchesReference).
 func (p *Packet) Reset(data []byte, in Port, t int64) {
 	p.Load(data, in, t)
 	d := data
+	// 54 bytes hold the Ethernet, IPv4 and TCP headers: every constant
+	// index below is in range.
+	if len(d) < 54 || binary.BigEndian.Uint16(d[12:14]) != EtherTypeIPv4 || d[14] != 0x45 {
+		p.parse(d)
+		return
+	}
+	total := int(binary.BigEndian.Uint16(d[16:18]))
+	seg, proto := total-20, d[23]
+	hdr := 8
+	if proto == ProtoTCP {
+		hdr = int(d[46]>>4) << 2
+	}
+	if total > len(d)-14 || binary.BigEndian.Uint16(d[20:22])&0x3fff != 0 ||
+		proto != ProtoTCP && proto != ProtoUDP || hdr > seg || proto == ProtoTCP && hdr < 20 {
+		p.parse(d)
+		return
+	}
+	p.L4 = L4UDP
+	if proto == ProtoTCP {
+		p.L4, p.TCPFlags = L4TCP, d[47]
+	}
+	p.EthDst, p.EthSrc = MAC(d[0:6]), MAC(d[6:12])
+	p.EtherType, p.L3Off, p.L3 = EtherTypeIPv4, 14, L3IPv4
+	p.TotalLen, p.TTL, p.Proto = uint16(total), d[22], proto
+	p.SrcIP, p.DstIP = binary.BigEndian.Uint32(d[26:30]), binary.BigEndian.Uint32(d[30:34])
+	p.L4Off, p.PayloadOff = 34, 34+hdr
+	p.SrcPort, p.DstPort = binary.BigEndian.Uint16(d[34:36]), binary.BigEndian.Uint16(d[36:38])
+}
+
+// parse fills the header fields of any frame from d (== p.Data, passed so
+// that it stays in a register after Load's zeroing stores); Reset handles
+// the common frame itself.
+func (p *Packet) parse(d []byte) {
 	if len(d) < 14 {
 		p.Reason = ReasonTruncatedEth
 		return
