@@ -217,6 +217,39 @@ func (p *Packet) Reset(data []byte, in Port, t int64) {
 	p.SrcPort, p.DstPort = binary.BigEndian.Uint16(d[34:36]), binary.BigEndian.Uint16(d[36:38])
 }
 
+// Load makes p a view of data, received on port in at time t, without
+// parsing it: every header field is zero (L3None, no ports) until Parse.
+// Backends use it for NFs that read no header field (nic.HeaderReader),
+// which then cost no parse, as dpdk-testpmd's io mode never reads a frame.
+func (p *Packet) Load(data []byte, in Port, t int64) {
+	// Zero p in place, then set the three given fields: assigning a
+	// composite literal instead builds the whole Packet in a temporary on
+	// the stack and copies it, twice the stores.
+	*p = Packet{}
+	p.Data = data
+	p.InPort = in
+	p.Time = t
+}
+
+// Parse re-parses p.Data, keeping InPort and Time.
+func (p *Packet) Parse() { p.Reset(p.Data, p.InPort, p.Time) }
+
+// IsIPv4 reports whether a well-formed IPv4 header parsed: SrcIP, DstIP,
+// Proto and TTL are valid. Fragments and packets with a truncated transport
+// header count; malformed IPv4 headers do not. This is also when an RSS NIC
+// hashes the frame as IPv4; SrcIP and DstIP are zero otherwise.
+func (p *Packet) IsIPv4() bool {
+	return p.L3 == L3IPv4 && (p.Reason == ReasonOK || p.Reason == ReasonFragment || p.Reason == ReasonTruncatedL4)
+}
+
+// HasPorts reports whether SrcPort and DstPort are valid: a TCP or UDP packet
+// that is not a fragment. This is also when an RSS NIC hashes the L4 ports;
+// SrcPort and DstPort are zero otherwise.
+func (p *Packet) HasPorts() bool { return p.L4 == L4TCP || p.L4 == L4UDP }
+
+// Len returns the frame length in bytes.
+func (p *Packet) Len() int { return len(p.Data) }
+
 // parse fills the header fields of any frame from d (== p.Data, passed so
 // that it stays in a register after Load's zeroing stores); Reset handles
 // the common frame itself.
@@ -337,36 +370,3 @@ func (p *Packet) parse(d []byte) {
 		p.PayloadOff = l4
 	}
 }
-
-// Load makes p a view of data, received on port in at time t, without
-// parsing it: every header field is zero (L3None, no ports) until Parse.
-// Backends use it for NFs that read no header field (nic.HeaderReader),
-// which then cost no parse, as dpdk-testpmd's io mode never reads a frame.
-func (p *Packet) Load(data []byte, in Port, t int64) {
-	// Zero p in place, then set the three given fields: assigning a
-	// composite literal instead builds the whole Packet in a temporary on
-	// the stack and copies it, twice the stores.
-	*p = Packet{}
-	p.Data = data
-	p.InPort = in
-	p.Time = t
-}
-
-// Parse re-parses p.Data, keeping InPort and Time.
-func (p *Packet) Parse() { p.Reset(p.Data, p.InPort, p.Time) }
-
-// IsIPv4 reports whether a well-formed IPv4 header parsed: SrcIP, DstIP,
-// Proto and TTL are valid. Fragments and packets with a truncated transport
-// header count; malformed IPv4 headers do not. This is also when an RSS NIC
-// hashes the frame as IPv4; SrcIP and DstIP are zero otherwise.
-func (p *Packet) IsIPv4() bool {
-	return p.L3 == L3IPv4 && (p.Reason == ReasonOK || p.Reason == ReasonFragment || p.Reason == ReasonTruncatedL4)
-}
-
-// HasPorts reports whether SrcPort and DstPort are valid: a TCP or UDP packet
-// that is not a fragment. This is also when an RSS NIC hashes the L4 ports;
-// SrcPort and DstPort are zero otherwise.
-func (p *Packet) HasPorts() bool { return p.L4 == L4TCP || p.L4 == L4UDP }
-
-// Len returns the frame length in bytes.
-func (p *Packet) Len() int { return len(p.Data) }
