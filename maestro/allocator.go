@@ -264,15 +264,10 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		c.place(int32(i))
 		return true
 	}
-	if e := c.expiry(now); e < c.due.Load() {
-		c.due.Store(e)
-	}
-	p, n := ci.prev, ci.next
-	cells[p].next = n
-	cells[n].prev = p
-	ci.prev, ci.next, ci.time = last, int32(s), now
-	cells[last].next = int32(i)
-	cells[s].prev = int32(i)
+	c.lowerDue(now)
+	unlink(cells, ci)
+	ci.time = now
+	linkTail(cells, int32(i), ci, last)
 	return true
 }
 
@@ -392,19 +387,38 @@ func (c *chain) release(i int32) {
 // tail of the list when it is not older than the tail, else in the heap.
 func (c *chain) place(i int32) {
 	// Only write passes place entries: no read pass races this update.
-	if e := c.expiry(c.cells[i].time); e < c.due.Load() {
-		c.due.Store(e)
-	}
+	c.lowerDue(c.cells[i].time)
 	s := int32(c.capacity())
 	last := c.cells[s].prev
 	if last != s && c.older(i, last) {
 		c.heapPush(i)
 		return
 	}
-	c.cells[last].next = i
-	c.cells[i].prev = last
-	c.cells[i].next = s
-	c.cells[s].prev = i
+	linkTail(c.cells, i, &c.cells[i], last)
+}
+
+// lowerDue makes due no later than when an entry stamped t expires.
+func (c *chain) lowerDue(t int64) {
+	if e := c.expiry(t); e < c.due.Load() {
+		c.due.Store(e)
+	}
+}
+
+// linkTail appends index i, whose cell is ci, to the list, whose tail is
+// last. The callers hold the chain's cells, i's cell and the tail already:
+// passing them spares reloading the slice and checking i's index again.
+func linkTail(cells []cell, i int32, ci *cell, last int32) {
+	s := int32(len(cells) - 1)
+	cells[last].next = i
+	ci.prev, ci.next = last, s
+	cells[s].prev = i
+}
+
+// unlink takes the cell ci, which is on the list, off it.
+func unlink(cells []cell, ci *cell) {
+	p, n := ci.prev, ci.next
+	cells[p].next = n
+	cells[n].prev = p
 }
 
 // detach takes allocated index i out of the list or the heap.
@@ -413,9 +427,7 @@ func (c *chain) detach(i int32) {
 		c.heapRemove(i)
 		return
 	}
-	p, n := c.cells[i].prev, c.cells[i].next
-	c.cells[p].next = n
-	c.cells[n].prev = p
+	unlink(c.cells, &c.cells[i])
 }
 
 // The heap keeps each member's position in its cell's next field.
