@@ -180,6 +180,16 @@ func pathFrames() [][]byte {
 			mut(udp, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 20+7) }),                 // UDP cut
 			mut(icmp, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 20+3) }),                // ICMP cut
 			mut(good, func(b []byte) { b[l3] = 0x46; binary.BigEndian.PutUint16(b[l3+2:], 24+20) }), // options
+			// At the edges of Reset's constant-offset path for untagged
+			// frames: Ethernet padding after a bare UDP header, a TCP
+			// header that fills the datagram, the 54 bytes the path
+			// needs, a datagram with no room for a header, and a total
+			// length below the IPv4 header.
+			mut(udp, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 20+8) }),
+			mut(good, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 20+20) })[:l3+40],
+			mut(good, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 20+20) })[:54],
+			mut(udp, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 20) }),
+			mut(udp, func(b []byte) { binary.BigEndian.PutUint16(b[l3+2:], 12) }),
 		)
 	}
 	return append(frames, nil, []byte{0x81, 0}, make([]byte, 64))
