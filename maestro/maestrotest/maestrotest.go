@@ -233,28 +233,22 @@ type seqRun struct {
 	refusals int64
 }
 
-// runSeq runs trace through seq, with the NAT's view of the replies. The
-// frames are copied into one arena, which the results' data slices view:
-// one allocation instead of one per frame.
+// runSeq runs trace through seq, with the NAT's view of the replies. Each
+// frame is processed in one scratch buffer; a result's data is the trace's
+// own frame when the NF left it unchanged (most frames: the comparisons
+// then read a frame the run has just copied, and nothing is stored), else
+// a copy in one arena.
 func runSeq(seq maestro.NF, trace *soft.Trace, nat *NAT) *seqRun {
 	seqCount := refusalCounter(seq)
-	total := 0
-	for i := range trace.Frames {
-		total += len(trace.Frames[i].Data)
-	}
-	arena := make([]byte, total)
 	want := make([]seqResult, len(trace.Frames))
 	seqNAT := map[maestro.FlowID]natFlow{}
 	portOwner := map[uint16]maestro.FlowID{}
 	var p maestro.Packet
-	off := 0
+	var arena outArena
+	scratch := make([]byte, 0, maxFrame(trace))
 	for i := range trace.Frames {
 		f := &trace.Frames[i]
-		n := len(f.Data)
-		data := arena[off : off+n : off+n]
-		off += n
-		copy(data, f.Data)
-		p.Reset(data, f.Port, f.Time)
+		p.Reset(append(scratch[:0], f.Data...), f.Port, f.Time)
 		var ext uint16
 		if nat != nil && f.Port == nat.WAN {
 			ext = translateReply(&p, nat, seqNAT, f.Time)
@@ -282,9 +276,64 @@ func runSeq(seq maestro.NF, trace *soft.Trace, nat *NAT) *seqRun {
 				seqNAT[replyFlow(&p)] = m
 			}
 		}
-		want[i] = seqResult{v: v, data: p.Data, extPort: ext, refused: seqCount()}
+		want[i] = seqResult{v: v, data: arena.keep(p.Data, f.Data), extPort: ext, refused: seqCount()}
 	}
 	return &seqRun{want: want, refusals: seqCount()}
+}
+
+// outArena stores the packets NFs changed, for later comparison, in
+// blocks that never move (a slice keep returns stays valid).
+type outArena struct {
+	buf []byte
+	// blocks are the full blocks taken from arenaBlocks, for release.
+	blocks []*[]byte
+}
+
+// arenaBlock is the size of an outArena's blocks.
+const arenaBlock = 1 << 20
+
+// arenaBlocks holds the blocks of released arenas (*[]byte of capacity
+// arenaBlock): a run that keeps many packets (a NAT rewrites most) reuses
+// them instead of zeroing fresh ones.
+var arenaBlocks sync.Pool
+
+// keep returns out, the packet an NF left in a reused buffer, as a slice
+// that stays valid: in, the unchanged frame from the trace, if out equals
+// it, else a copy.
+func (a *outArena) keep(out, in []byte) []byte {
+	if bytes.Equal(out, in) {
+		return in
+	}
+	if cap(a.buf)-len(a.buf) < len(out) {
+		a.grow(len(out))
+	}
+	from := len(a.buf)
+	a.buf = append(a.buf, out...)
+	return a.buf[from:len(a.buf):len(a.buf)]
+}
+
+// grow starts a block with room for n bytes.
+func (a *outArena) grow(n int) {
+	if n > arenaBlock {
+		a.buf = make([]byte, 0, n) // not pooled: only a giant frame needs it
+		return
+	}
+	b, ok := arenaBlocks.Get().(*[]byte)
+	if !ok {
+		buf := make([]byte, 0, arenaBlock)
+		b = &buf
+	}
+	a.blocks = append(a.blocks, b)
+	a.buf = (*b)[:0]
+}
+
+// release makes a's blocks reusable; nothing may use the slices keep
+// returned any more.
+func (a *outArena) release() {
+	for _, b := range a.blocks {
+		arenaBlocks.Put(b)
+	}
+	*a = outArena{}
 }
 
 // run is Run with the sequential side given as two functions, so that
@@ -775,33 +824,9 @@ type parOut struct {
 	// replay gives the sequential NF the frame readdressed the same way.
 	readdressed bool
 	dst         uint16
-	// out locates, in its core's worker's arena, the packet as the NF
-	// left it.
-	out span
+	// out is the packet as the NF left it (outArena.keep).
+	out []byte
 }
-
-// arenas holds the buffers of past serialised runs (*[]byte), for the
-// next ones.
-var arenas sync.Pool
-
-// getArena returns a buffer of length n, reused if one is free. Its
-// contents are arbitrary: every byte a run reads it has written first.
-func getArena(n int) []byte {
-	if b, ok := arenas.Get().(*[]byte); ok && cap(*b) >= n {
-		return (*b)[:n]
-	}
-	return make([]byte, n)
-}
-
-// putArena makes b, which nothing references any more, reusable.
-func putArena(b []byte) { arenas.Put(&b) }
-
-// span is a slice of a serialWorker's arena, by offsets: the arena grows
-// while the worker runs.
-type span struct{ from, to int }
-
-// of returns s's bytes in arena.
-func (s span) of(arena []byte) []byte { return arena[s.from:s.to:s.to] }
 
 // serialWorker runs one core's packets of a lock-based NF in a
 // concurrent run and records its passes.
@@ -814,11 +839,11 @@ type serialWorker struct {
 	// out is indexed by frame; each frame belongs to one worker, which
 	// alone writes its entry.
 	out []parOut
-	// arena holds this core's packets one after the other: each is
-	// copied there from the trace, processed there in place (the NF must
-	// not keep packet data) and stays there for the replay to compare
-	// (parOut.out): one copy per frame, no allocation.
-	arena []byte
+	// buf holds the packet the NF processes, reused for every frame (the
+	// NF must not keep packet data); arena keeps what the replay compares
+	// (parOut.out).
+	buf   []byte
+	arena outArena
 	// cur is the frame in progress, for the recorder, which runs on this
 	// worker's goroutine.
 	cur        int
@@ -852,13 +877,11 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	n := len(trace.Frames)
 	queues := make([][]int, cores)
 	var coreOf []int // not modified once computed
-	bytesOf := make([]int, cores)
 	var p maestro.Packet
 	scratch := make([]byte, 0, maxFrame(trace))
 	if opts.NAT == nil {
 		coreOf = dc.coresOf(trace, disp, cfgs, cores)
-		for i, c := range coreOf {
-			bytesOf[c] += len(trace.Frames[i].Data)
+		for _, c := range coreOf {
 			r.PerCore[c]++
 		}
 	} else {
@@ -877,7 +900,6 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 		}
 		c := max(disp(&p), 0) % cores
 		coreOf[i] = c
-		bytesOf[c] += len(f.Data)
 		r.PerCore[c]++
 	}
 	for c := range queues {
@@ -891,22 +913,11 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 	if opts.NAT != nil {
 		nat = &sharedNAT{ports: map[maestro.FlowID]uint16{}}
 	}
-	// The workers' arenas are consecutive parts of one buffer, reused
-	// from run to run: a fresh one would be zeroed or faulted in each
-	// time. Each part has room for its core's packets; an NF that gives
-	// packets other data only makes that worker's arena move out.
-	total := 0
-	for _, b := range bytesOf {
-		total += b
-	}
-	buf := getArena(total)
-	defer putArena(buf)
 	workers := make([]*serialWorker, cores)
-	from := 0
 	for c := range workers {
 		workers[c] = &serialWorker{core: c, par: par, trace: trace, opts: opts, nat: nat, out: out,
-			arena: buf[from : from : from+bytesOf[c]]}
-		from += bytesOf[c]
+			buf: make([]byte, 0, cap(scratch))}
+		defer workers[c].arena.release()
 	}
 	g.SetRecorder(func(core int, _ *maestro.Packet, epoch uint64, write bool) {
 		w := workers[core]
@@ -962,7 +973,7 @@ func runSerialized(seq maestro.NF, par Parallel, g *maestro.LockGroup, trace *so
 			p.SetDstPort(got.dst)
 		}
 		v := seq.Process(&p)
-		gotData := got.out.of(workers[got.core].arena)
+		gotData := got.out
 		why := difference(v, got.v, p.Data, gotData)
 		if why == "" {
 			continue
@@ -1023,12 +1034,8 @@ func (w *serialWorker) one(i int) {
 	f := &w.trace.Frames[i]
 	nat := w.opts.NAT
 	p := &w.pkts[0]
-	// The NF processes the packet in place in the arena, where its output
-	// stays for the replay to compare.
-	from := len(w.arena)
-	w.arena = append(w.arena, f.Data...)
-	slot := w.arena[from:len(w.arena):len(w.arena)]
-	p.Reset(slot, f.Port, f.Time)
+	w.buf = append(w.buf[:0], f.Data...)
+	p.Reset(w.buf, f.Port, f.Time)
 	var dst uint16
 	readdressed := false
 	if nat != nil && f.Port == nat.WAN && p.HasPorts() {
@@ -1058,14 +1065,7 @@ func (w *serialWorker) one(i int) {
 	case v != maestro.Drop && v != maestro.Flood && (v < 0 || int(v) >= w.opts.Ports):
 		w.violations = append(w.violations, fmt.Sprintf("frame %d: verdict %v is not a valid port (%d ports)", i, v, w.opts.Ports))
 	}
-	out := span{from: from, to: from + len(p.Data)}
-	if unsafe.SliceData(p.Data) != unsafe.SliceData(slot) || len(p.Data) > len(slot) {
-		// The NF gave the packet other data: keep a copy.
-		out.from = len(w.arena)
-		w.arena = append(w.arena, p.Data...)
-		out.to = len(w.arena)
-	}
-	w.out[i] = parOut{v: v, core: w.core, done: true, readdressed: readdressed, dst: dst, out: out}
+	w.out[i] = parOut{v: v, core: w.core, done: true, readdressed: readdressed, dst: dst, out: w.arena.keep(p.Data, f.Data)}
 	if nat != nil && f.Port == nat.LAN {
 		if ext := learnExternal(p, v, nat); ext != 0 {
 			w.nat.mu.Lock()

@@ -46,7 +46,7 @@ func New(cfg Config) *Meter {
 	if cfg.Budget == 0 {
 		cfg.Budget = 600
 	}
-	const n = 65536
+	const n = 8192
 	return &Meter{
 		flows:  maestro.NewTable[maestro.FlowID, int](n, int64(cfg.Timeout)),
 		slots:  maestro.NewAllocator(n, int64(cfg.Timeout)),

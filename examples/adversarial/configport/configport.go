@@ -45,7 +45,7 @@ func New(cfg Config) *FW {
 	if cfg.Inside == WAN {
 		out = LAN
 	}
-	return &FW{flows: maestro.NewTable[maestro.FlowID, struct{}](65536, int64(cfg.Timeout)), inside: cfg.Inside, outside: out}
+	return &FW{flows: maestro.NewTable[maestro.FlowID, struct{}](8192, int64(cfg.Timeout)), inside: cfg.Inside, outside: out}
 }
 
 // Process filters one packet.

@@ -46,7 +46,7 @@ func New(cfg Config) *Limiter {
 		cfg.Limit = 4
 	}
 	return &Limiter{
-		budget: maestro.NewTable[uint32, uint32](65536, int64(cfg.Timeout)),
+		budget: maestro.NewTable[uint32, uint32](8192, int64(cfg.Timeout)),
 		limit:  cfg.Limit,
 	}
 }

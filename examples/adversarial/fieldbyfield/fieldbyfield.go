@@ -35,7 +35,7 @@ type FW struct {
 
 // New returns an FW with no flows.
 func New(cfg Config) *FW {
-	return &FW{flows: maestro.NewTable[key, struct{}](65536, int64(cfg.Timeout))}
+	return &FW{flows: maestro.NewTable[key, struct{}](8192, int64(cfg.Timeout))}
 }
 
 // key is a connection as seen from the LAN.

@@ -63,8 +63,8 @@ type NAT struct {
 // New returns a NAT with no flows.
 func New(cfg Config) *NAT {
 	cfg = cfg.withDefaults()
-	tcp, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), 16384, int64(cfg.Timeout))
-	udp, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), 16384, int64(cfg.Timeout))
+	tcp, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), 8192, int64(cfg.Timeout))
+	udp, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), 8192, int64(cfg.Timeout))
 	return &NAT{tcp: tcp, udp: udp, extIP: cfg.ExternalIP}
 }
 

@@ -59,7 +59,7 @@ type NAT struct {
 // New returns a NAT with no flows.
 func New(cfg Config) *NAT {
 	cfg = cfg.withDefaults()
-	flows, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), 16384, int64(cfg.Timeout))
+	flows, _ := maestro.NewValueTable[maestro.FlowID, struct{}](uint32(cfg.StartPort), 8192, int64(cfg.Timeout))
 	return &NAT{flows: flows, extIP: cfg.ExternalIP}
 }
 

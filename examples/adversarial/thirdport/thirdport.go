@@ -37,7 +37,7 @@ type FW struct {
 
 // New returns an FW with no flows.
 func New(cfg Config) *FW {
-	return &FW{flows: maestro.NewTable[maestro.FlowID, struct{}](65536, int64(cfg.Timeout))}
+	return &FW{flows: maestro.NewTable[maestro.FlowID, struct{}](8192, int64(cfg.Timeout))}
 }
 
 // Process filters one packet.

@@ -55,7 +55,7 @@ func New(cfg Config) *NAT {
 		cfg.StartPort = d.StartPort
 	}
 	return &NAT{
-		flows:     maestro.NewTable[maestro.FlowID, struct{}](32768, int64(cfg.Timeout)),
+		flows:     maestro.NewTable[maestro.FlowID, struct{}](8192, int64(cfg.Timeout)),
 		extIP:     cfg.ExternalIP,
 		startPort: cfg.StartPort,
 	}
