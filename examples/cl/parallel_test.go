@@ -12,7 +12,7 @@ import (
 
 // testConfig makes state expire within the standard traces (20 ms long),
 // so expiry and slot reuse are compared too.
-var testConfig = Config{Threshold: 2, Capacity: 65536, Timeout: 2 * time.Millisecond, SketchWidth: 65536, SketchDepth: 4}
+var testConfig = Config{Threshold: 2, Capacity: 8192, Timeout: 2 * time.Millisecond, SketchWidth: 65536, SketchDepth: 4}
 
 // TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF and its forced lock-based variant.

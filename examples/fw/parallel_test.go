@@ -20,7 +20,7 @@ import (
 
 // testConfig expires flows within the standard traces (20 ms long), so
 // expiry and slot reuse are compared too.
-var testConfig = Config{Capacity: 65536, Timeout: 2 * time.Millisecond}
+var testConfig = Config{Capacity: 8192, Timeout: 2 * time.Millisecond}
 
 // TestParallelMatchesSequential runs the shared-nothing and the lock-based
 // FW on the standard and hostile traces at every core count, in trace

@@ -12,7 +12,7 @@ import (
 
 // testConfig makes state expire within the standard traces (20 ms long),
 // so expiry and slot reuse are compared too.
-var testConfig = Config{Levels: LevelsFor([]int{24, 28, 32}, 100_000, 1500), Capacity: 65536, Timeout: 2 * time.Millisecond}
+var testConfig = Config{Levels: LevelsFor([]int{24, 28, 32}, 100_000, 1500), Capacity: 8192, Timeout: 2 * time.Millisecond}
 
 // TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF and its forced lock-based variant.

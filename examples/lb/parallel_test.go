@@ -12,7 +12,7 @@ import (
 
 // testConfig makes state expire within the standard traces (20 ms long),
 // so expiry and slot reuse are compared too.
-var testConfig = Config{Backends: 16, BackendTimeout: time.Millisecond, Capacity: 65536, FlowTimeout: 2 * time.Millisecond, RingSize: 257}
+var testConfig = Config{Backends: 16, BackendTimeout: time.Millisecond, Capacity: 8192, FlowTimeout: 2 * time.Millisecond, RingSize: 257}
 
 // TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF.

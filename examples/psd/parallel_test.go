@@ -12,7 +12,7 @@ import (
 
 // testConfig makes state expire within the standard traces (20 ms long),
 // so expiry and slot reuse are compared too.
-var testConfig = Config{Limit: 1, Window: 2 * time.Millisecond, Capacity: 65536}
+var testConfig = Config{Limit: 1, Window: 2 * time.Millisecond, Capacity: 8192}
 
 // TestParallelMatchesSequential is the differential test (docs/design.md) for
 // the generated parallel NF and its forced lock-based variant.
