@@ -227,7 +227,12 @@ func (c *chain) timeOf(i int) int64 {
 func (a *Allocator) Refresh(i int, now int64) bool { return a.d.refresh(i, now, a.v) }
 
 func (c *chain) refresh(i int, now int64, v *view) bool {
-	if !c.isAllocated(i) {
+	// cells is a local so that the stores below do not make the compiler
+	// reload c.cells after each (they could alias c for all it knows); it
+	// also serves the allocation check (isAllocated, spelled out so that
+	// i is bounds-checked once).
+	cells := c.cells
+	if uint(i) >= uint(len(cells)-1) || cells[i].prev == freeCell {
 		return false
 	}
 	if v.reading() {
@@ -241,9 +246,6 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		}
 		return true
 	}
-	// cells is a local so that the stores below do not make the compiler
-	// reload c.cells after each (they could alias c for all it knows).
-	cells := c.cells
 	ci := &cells[i]
 	if now <= ci.time {
 		return true
@@ -264,7 +266,10 @@ func (c *chain) refresh(i int, now int64, v *view) bool {
 		c.place(int32(i))
 		return true
 	}
-	c.lowerDue(now)
+	// No lowerDue(now), which place does: due is never later than the
+	// expiry of any entry's stamp, i's older one included, so a later
+	// stamp cannot lower it (and leaving the list's head only makes due
+	// conservative, which it may be).
 	unlink(cells, ci)
 	ci.time = now
 	linkTail(cells, int32(i), ci, last)

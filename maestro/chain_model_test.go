@@ -105,6 +105,14 @@ func checkChainAgainstModel(t *testing.T, ops []byte) {
 				t.Fatalf("op %d: Expire(%d) freed %d, model %d", j/2, now, g, w)
 			}
 		}
+		// Expire's early return, and Refresh's tail path, which never
+		// lowers due, rely on this: due is never later than the expiry of
+		// any allocated entry's stamp.
+		for k, mt := range m.times {
+			if due := a.d.due.Load(); due > a.d.expiry(mt) {
+				t.Fatalf("op %d: due %d is later than the expiry of index %d, stamped %d", j/2, due, k, mt)
+			}
+		}
 		if a.Len() != len(m.times) {
 			t.Fatalf("op %d: Len %d, model %d", j/2, a.Len(), len(m.times))
 		}

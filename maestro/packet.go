@@ -209,7 +209,10 @@ func (p *Packet) Reset(data []byte, in Port, t int64) {
 	if proto == ProtoTCP {
 		p.L4, p.TCPFlags = L4TCP, d[47]
 	}
-	p.EthDst, p.EthSrc = MAC(d[0:6]), MAC(d[6:12])
+	// Two statements: as one tuple assignment, the compiler copies the
+	// addresses through a temporary on the stack.
+	p.EthDst = MAC(d[0:6])
+	p.EthSrc = MAC(d[6:12])
 	p.EtherType, p.L3Off, p.L3 = EtherTypeIPv4, 14, L3IPv4
 	p.TotalLen, p.TTL, p.Proto = uint16(total), d[22], proto
 	p.SrcIP, p.DstIP = binary.BigEndian.Uint32(d[26:30]), binary.BigEndian.Uint32(d[30:34])
