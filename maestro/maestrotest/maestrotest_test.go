@@ -29,50 +29,58 @@ func (t *tally) Process(p *maestro.Packet) maestro.Verdict {
 	return maestro.Forward(maestro.Port((n + 1) % 2))
 }
 
-// lockedTally is a hand-made lock-based parallel tally: every packet runs
-// as a write pass under one mutex, reported through a LockGroup as
-// maestrogen's lock NFs report theirs. With perCore set it has a planted
-// bug: each core counts in a state of its own, as if the lock guarded
-// nothing shared. The invariants (a verdict per packet, valid ports, no
-// panic) hold either way; only the comparison with the recorded
-// serialisation can tell.
-type lockedTally struct {
-	mu      sync.Mutex
-	group   *maestro.LockGroup
-	nfs     []*tally
-	perCore bool
-	cfgs    []rss.Config
+// lockedNF is a hand-made lock-based parallel NF: every packet runs as a
+// write pass under one mutex, reported through a LockGroup as maestrogen's
+// lock NFs report theirs, on nfs[core] (one NF shared by every core, or,
+// for a planted bug, one per core).
+type lockedNF struct {
+	mu    sync.Mutex
+	group *maestro.LockGroup
+	nfs   []maestro.NF
+	cfgs  []rss.Config
 }
 
-func newLockedTally(t *testing.T, cores int, perCore bool) *lockedTally {
+// newLockedNF returns a lockedNF for cores, which runs every core's
+// packets on the NF newNF(core) returns.
+func newLockedNF(t *testing.T, cores int, newNF func(core int) maestro.NF) *lockedNF {
 	t.Helper()
 	par, err := dbridge.NewParallel(dbridge.DefaultConfig(), cores) // borrowed: a spreading RSS configuration
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := &lockedTally{group: maestro.NewLockGroup(cores), perCore: perCore, cfgs: par.RSS()}
-	shared := newTally()
-	for range cores {
-		nf := shared
-		if perCore {
-			nf = newTally()
-		}
-		x.nfs = append(x.nfs, nf)
+	x := &lockedNF{group: maestro.NewLockGroup(cores), cfgs: par.RSS()}
+	for c := range cores {
+		x.nfs = append(x.nfs, newNF(c))
 	}
 	return x
 }
 
-func (x *lockedTally) Cores() int                    { return len(x.nfs) }
-func (x *lockedTally) RSS() []rss.Config             { return x.cfgs }
-func (x *lockedTally) LockGroup() *maestro.LockGroup { return x.group }
+func (x *lockedNF) Cores() int                    { return len(x.nfs) }
+func (x *lockedNF) RSS() []rss.Config             { return x.cfgs }
+func (x *lockedNF) LockGroup() *maestro.LockGroup { return x.group }
 
-func (x *lockedTally) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
+func (x *lockedNF) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
 	for i := range pkts {
 		x.mu.Lock()
 		x.group.StartWrite(core, &pkts[i])
 		verdicts[i] = x.nfs[core].Process(&pkts[i])
 		x.mu.Unlock()
 	}
+}
+
+// newLockedTally is a lock-based parallel tally. With perCore set it has a
+// planted bug: each core counts in a state of its own, as if the lock
+// guarded nothing shared. The invariants (a verdict per packet, valid
+// ports, no panic) hold either way; only the comparison with the recorded
+// serialisation can tell.
+func newLockedTally(t *testing.T, cores int, perCore bool) *lockedNF {
+	shared := newTally()
+	return newLockedNF(t, cores, func(int) maestro.NF {
+		if perCore {
+			return newTally()
+		}
+		return shared
+	})
 }
 
 func tallyTrace(t *testing.T) *soft.Trace {

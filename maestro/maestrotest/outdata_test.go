@@ -2,13 +2,10 @@ package maestrotest_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/nfmaestro/maestro/examples/dbridge"
 	"github.com/nfmaestro/maestro/maestro"
 	"github.com/nfmaestro/maestro/maestro/maestrotest"
-	"github.com/nfmaestro/maestro/nic/rss"
 )
 
 // rewriter changes packets three ways in turn, by a packet count in its
@@ -47,42 +44,16 @@ func (r *rewriter) Process(p *maestro.Packet) maestro.Verdict {
 	return maestro.Forward(0)
 }
 
-// lockedRewriter runs one rewriter under a mutex, every packet a write
-// pass reported through a LockGroup, like lockedTally.
-type lockedRewriter struct {
-	mu    sync.Mutex
-	group *maestro.LockGroup
-	nf    *rewriter
-	cores int
-	cfgs  []rss.Config
-}
-
-func (x *lockedRewriter) Cores() int                    { return x.cores }
-func (x *lockedRewriter) RSS() []rss.Config             { return x.cfgs }
-func (x *lockedRewriter) LockGroup() *maestro.LockGroup { return x.group }
-
-func (x *lockedRewriter) ProcessBurst(core int, pkts []maestro.Packet, verdicts []maestro.Verdict) {
-	for i := range pkts {
-		x.mu.Lock()
-		x.group.StartWrite(core, &pkts[i])
-		verdicts[i] = x.nf.Process(&pkts[i])
-		x.mu.Unlock()
-	}
-}
-
 // TestChangedPacketsCompared: whether the NF leaves a packet alone,
 // changes it in place or gives it other data, the harness compares the
 // bytes it ends with, in trace order and in a serialised concurrent run;
 // a difference planted in either kind of change is caught.
 func TestChangedPacketsCompared(t *testing.T) {
 	tr := tallyTrace(t)
-	spread, err := dbridge.NewParallel(dbridge.DefaultConfig(), 4) // borrowed: a spreading RSS configuration
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, mode := range []maestrotest.Mode{maestrotest.TraceOrder, maestrotest.Concurrent} {
 		for bug := range 3 {
-			par := &lockedRewriter{group: maestro.NewLockGroup(4), nf: newRewriter(bug), cores: 4, cfgs: spread.RSS()}
+			nf := newRewriter(bug)
+			par := newLockedNF(t, 4, func(int) maestro.NF { return nf })
 			rep, err := maestrotest.Run(newRewriter(0), par, tr, maestrotest.Options{Mode: mode})
 			if err != nil {
 				t.Fatal(err)
