@@ -64,17 +64,18 @@ const (
 // ones after it are zero. A Reason is also an error.
 type Reason uint8
 
-// Parse outcomes.
+// Parse outcomes. The three with a well-formed IPv4 header come first, so
+// that IsIPv4, which every NF calls on every packet, tests one bound.
 const (
 	ReasonOK             Reason = iota // fully parsed
+	ReasonFragment                     // an IPv4 fragment: no transport header parsed
+	ReasonTruncatedL4                  // transport header does not fit in the IPv4 payload
 	ReasonTruncatedEth                 // shorter than an Ethernet (or 802.1Q) header
 	ReasonNotIPv4                      // EtherType is not IPv4 (see Packet.L3)
 	ReasonTruncatedIPv4                // shorter than the IPv4 header it announces
 	ReasonBadVersion                   // EtherType IPv4 but version field is not 4
 	ReasonBadIHL                       // IHL below 5 (20 bytes)
 	ReasonBadTotalLength               // total length below the header or beyond the frame
-	ReasonFragment                     // an IPv4 fragment: no transport header parsed
-	ReasonTruncatedL4                  // transport header does not fit in the IPv4 payload
 )
 
 var reasonText = [...]string{
@@ -242,7 +243,7 @@ func (p *Packet) Parse() { p.Reset(p.Data, p.InPort, p.Time) }
 // header count; malformed IPv4 headers do not. This is also when an RSS NIC
 // hashes the frame as IPv4; SrcIP and DstIP are zero otherwise.
 func (p *Packet) IsIPv4() bool {
-	return p.L3 == L3IPv4 && (p.Reason == ReasonOK || p.Reason == ReasonFragment || p.Reason == ReasonTruncatedL4)
+	return p.L3 == L3IPv4 && p.Reason <= ReasonTruncatedL4 // OK, Fragment or TruncatedL4
 }
 
 // HasPorts reports whether SrcPort and DstPort are valid: a TCP or UDP packet

@@ -393,3 +393,18 @@ func BenchmarkSetSrcIPPort(b *testing.B) {
 		p.SetSrcPort(uint16(i))
 	}
 }
+
+// TestIsIPv4ByReason pins IsIPv4, which tests one bound on Reason, to its
+// definition: an IPv4 packet whose header parsed, fully, as a fragment or
+// with a truncated transport header.
+func TestIsIPv4ByReason(t *testing.T) {
+	for r := range Reason(len(reasonText) + 2) {
+		for _, l3 := range []L3{L3None, L3IPv4, L3IPv6, L3ARP, L3Other} {
+			p := Packet{L3: l3, Reason: r}
+			want := l3 == L3IPv4 && (r == ReasonOK || r == ReasonFragment || r == ReasonTruncatedL4)
+			if got := p.IsIPv4(); got != want {
+				t.Errorf("L3 %v, reason %v: IsIPv4 %v, want %v", l3, r, got, want)
+			}
+		}
+	}
+}
