@@ -3,6 +3,7 @@
 package soft
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/nfmaestro/maestro/maestro"
+	"golang.org/x/sys/unix"
 )
 
 // fifoWithRecords makes a FIFO holding a pcap of n frames, its writer (the
@@ -120,5 +124,70 @@ func TestInterruptRegularFile(t *testing.T) {
 	}
 	if _, err := r.Next(); err != io.EOF {
 		t.Errorf("end: %v, want EOF", err)
+	}
+}
+
+// passAll forwards every packet to port 0, on any number of cores.
+type passAll int
+
+func (c passAll) Cores() int { return int(c) }
+
+func (passAll) ProcessBurst(_ int, pkts []maestro.Packet, vs []maestro.Verdict) {
+	for i := range pkts {
+		vs[i] = maestro.Forward(0)
+	}
+}
+
+// TestRunDrainsFIFOWhenInterrupted: a run whose context is done before it
+// has read anything still processes the records a FIFO input has taken
+// in, which nobody can read again, in both modes, paced or not, and ends
+// with the context's error; a run over a regular file stops at once,
+// leaving the file's records where they are.
+func TestRunDrainsFIFOWhenInterrupted(t *testing.T) {
+	const records = 50
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, mode := range []Mode{TraceOrder, Concurrent} {
+		for _, paced := range []bool{false, true} {
+			fifo, w := fifoWithRecords(t, records)
+			r, err := OpenPcaps(fifo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			// The reader's buffer has taken in every byte written.
+			if n, err := unix.IoctlGetInt(int(w.Fd()), unix.TIOCINQ); err != nil || n != 0 {
+				t.Fatalf("%d bytes left in the FIFO after the open (%v)", n, err)
+			}
+			var src Source = r
+			if paced {
+				// 10 packets a second: the records would take 5 s.
+				if src, err = Pace(ctx, r, Pacing{PPS: 10}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := Run(ctx, src, passAll(2), Config{Mode: mode})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%v, paced %v: Run: %v, want the context's error", mode, paced, err)
+			}
+			if res == nil || res.Packets != records {
+				t.Errorf("%v, paced %v: %+v, want the %d records taken in processed", mode, paced, res, records)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "in.pcap")
+		var frames []Frame
+		for i := range records {
+			frames = append(frames, Frame{Time: int64(i + 1), Data: testFrame(uint16(i), 60)})
+		}
+		writePcap(t, path, frames)
+		r, err := OpenPcaps(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		res, err := Run(ctx, r, passAll(2), Config{Mode: mode})
+		if !errors.Is(err, context.Canceled) || res == nil || res.Packets != 0 {
+			t.Errorf("%v, regular file: %+v, %v; want no packet and the context's error", mode, res, err)
+		}
 	}
 }

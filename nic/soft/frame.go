@@ -35,6 +35,23 @@ type Source interface {
 	Next() (Frame, error)
 }
 
+// Drainer is an optional interface of a Source whose input, once read,
+// nobody can read again: a FIFO or a pipe. When Run's context is done, Run
+// calls Drain with the context's error. A Drainer that returns true makes
+// every read that would wait fail with cause, and returns first the
+// records it has already taken in; Run processes and writes them, then
+// stops with cause. Otherwise Run stops at once, as it does for every other
+// Source (what it did not read stays in its file).
+type Drainer interface {
+	Drain(cause error) bool
+}
+
+// drain reports whether src is a Drainer that drains on cause.
+func drain(src Source, cause error) bool {
+	d, ok := src.(Drainer)
+	return ok && d.Drain(cause)
+}
+
 // Sink receives the frames an NF sends. Write must not keep f.Data after it
 // returns: the runner reuses the buffer.
 type Sink interface {

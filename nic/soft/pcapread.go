@@ -313,6 +313,25 @@ func (r *PcapReader) Interrupt(cause error) {
 	}
 }
 
+// Drain interrupts r (Interrupt) and reports whether one of its files is a
+// FIFO or a pipe, whose records already read are then returned before
+// cause rather than lost (Drainer). Regular files are not drained: a
+// stopped run leaves their unread records where they are.
+func (r *PcapReader) Drain(cause error) bool {
+	r.Interrupt(cause)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.ports {
+		if p.f == nil {
+			continue
+		}
+		if fi, err := p.f.Stat(); err == nil && !fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
 // Close closes every file.
 func (r *PcapReader) Close() error {
 	r.mu.Lock()

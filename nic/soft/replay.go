@@ -103,6 +103,9 @@ func (l *Looper) closeCur() error {
 	return err
 }
 
+// Drain drains the current pass's Source (Drainer), if it is one.
+func (l *Looper) Drain(cause error) bool { return l.cur != nil && drain(l.cur, cause) }
+
 // Close closes the current pass's Source, if it is an io.Closer.
 func (l *Looper) Close() error { return l.closeCur() }
 
@@ -158,7 +161,9 @@ const slack = time.Millisecond
 
 // Pace returns a Source that releases src's frames no earlier than p's
 // schedule says, counted from the first Next call. Waiting stops, with
-// ctx's error, when ctx is done. Pace with a zero Pacing returns src.
+// ctx's error, when ctx is done; if src is a Drainer that drains, its frames
+// come without waiting instead, until it fails. Pace with a zero Pacing
+// returns src.
 func Pace(ctx context.Context, src Source, p Pacing) (Source, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("soft: %w", err)
@@ -220,11 +225,17 @@ func (s *paced) Next() (Frame, error) {
 		case <-t.C:
 		case <-s.ctx.Done():
 			t.Stop()
+			if drain(s.src, s.ctx.Err()) {
+				return f, nil // read already: processed now, not lost
+			}
 			return Frame{}, s.ctx.Err()
 		}
 	}
 	return f, nil
 }
+
+// Drain drains the paced source (Drainer), if it is one.
+func (s *paced) Drain(cause error) bool { return drain(s.src, cause) }
 
 // Close closes the paced source, if it is an io.Closer.
 func (s *paced) Close() error { return closeSource(s.src) }

@@ -326,7 +326,8 @@ func (r *runner) processed() uint64 {
 // proc.Cores() workers as cfg says, applies the verdicts (Forward: to that
 // port's output; Drop: counted; Flood: to every port but the input port) and
 // returns the statistics. It stops early, returning what it counted and the
-// error, when the source fails, the sink fails or ctx is done.
+// error, when the source fails, the sink fails or ctx is done (a Drainer
+// source first gives up, and Run processes, what it has already read).
 //
 // Run does not allocate per packet: bursts and their packet buffers are
 // allocated once (buffers grow only for a frame longer than any before).
@@ -475,12 +476,15 @@ func (r *runner) runTraceOrder(ctx context.Context, src Source) error {
 		b.n = 0
 		return nil
 	}
+	draining := false // ctx is done and src returns what it holds (Drainer)
 	for n := 0; ; n++ {
-		if n%ctxEvery == 0 && ctx.Err() != nil {
-			if err := flush(); err != nil {
-				return err
+		if n%ctxEvery == 0 && !draining && ctx.Err() != nil {
+			if draining = drain(src, ctx.Err()); !draining {
+				if err := flush(); err != nil {
+					return err
+				}
+				return ctx.Err()
 			}
-			return ctx.Err()
 		}
 		f, err := r.next(src)
 		if err != nil {
@@ -583,11 +587,14 @@ func (r *runner) runConcurrent(ctx context.Context, src Source, depth int) error
 	var pkt maestro.Packet
 	var seq uint64
 	chunk := nic.BurstSize * chunkBursts * r.cores
+	draining := false // ctx is done and src returns what it holds (Drainer)
 dispatch:
 	for {
-		if err := ctx.Err(); err != nil {
-			srcErr = err
-			break
+		if err := ctx.Err(); err != nil && !draining {
+			if draining = drain(src, err); !draining {
+				srcErr = err
+				break
+			}
 		}
 		if stop.Load() {
 			break

@@ -50,8 +50,10 @@
 // The run itself is one call to soft.RunNF, which programs the software
 // NIC with the parallel NF's own RSS configuration.
 //
-// SIGINT (Ctrl-C) stops the run on either backend: nfrun flushes and closes
-// its outputs, prints the summary of what was processed, and exits 130. A
+// SIGINT (Ctrl-C) stops the run on either backend: nfrun processes the
+// records it has already taken from a FIFO or a pipe (nobody could read
+// them again), flushes and closes its outputs, prints the summary of what
+// was processed, and exits 130. A
 // second SIGINT kills it at once.
 //
 // Exit status: 0 success, 1 runtime failure, 2 bad usage, 130 interrupted.
