@@ -47,7 +47,7 @@ func fromAnalyzer(p *stateaccess.Plan) *Plan {
 		q.Pools = append(q.Pools, Pool{State: x.State, Port: x.Port, Field: x.Field})
 	}
 	for _, s := range p.State {
-		t := State{Field: s.Field, Type: s.Type, Kind: s.Kind, ReadOnly: s.ReadOnly}
+		t := State{Field: s.Field, Type: s.Type, Kind: s.Kind, ReadOnly: s.ReadOnly, PerCoreEstimates: s.PerCoreEstimates}
 		for _, a := range s.Accesses {
 			b := Access{Pos: a.Pos, Method: a.Method, Op: a.Op, Ports: a.Ports}
 			for _, c := range a.Key {

@@ -76,6 +76,13 @@ const (
 	CapacityLocks = "one shared state at the configured capacity, as the sequential NF's"
 )
 
+// EstimatesPerCore is what a shared-nothing plan says of a CountMin marked
+// //maestro:state per-core-estimates: the second documented way (after
+// capacity) its results may differ from the sequential NF's, and one the
+// author asked for.
+const EstimatesPerCore = "per core (//maestro:state per-core-estimates): each core's sketch counts only the keys its packets carry, so an estimate adds collisions with that core's keys only: " +
+	"it may be lower than the sequential NF's, never below the key's own count, and verdicts that depend on it may then differ"
+
 // Decision is a plan with its strategy decided and its RSS solved.
 type Decision struct {
 	// Plan is a copy of the input plan with Strategy, Reasons,

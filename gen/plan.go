@@ -96,11 +96,14 @@ type Reason struct {
 
 // State is one //maestro:state field.
 type State struct {
-	Field    string   `json:"field"`
-	Type     string   `json:"type"`
-	Kind     string   `json:"kind"`
-	ReadOnly bool     `json:"read_only"`
-	Accesses []Access `json:"accesses"`
+	Field    string `json:"field"`
+	Type     string `json:"type"`
+	Kind     string `json:"kind"`
+	ReadOnly bool   `json:"read_only"`
+	// PerCoreEstimates: a CountMin whose author accepts per-core
+	// estimates (//maestro:state per-core-estimates); see Explain.
+	PerCoreEstimates bool     `json:"per_core_estimates,omitempty"`
+	Accesses         []Access `json:"accesses"`
 }
 
 // Access is one call on a state field reachable from Process.
@@ -163,6 +166,13 @@ func (p *Plan) Explain() string {
 	}
 	if p.PerCoreCapacity != "" {
 		fmt.Fprintf(&b, "capacity: %s\n", p.PerCoreCapacity)
+	}
+	if p.Strategy == SharedNothing {
+		for _, s := range p.State {
+			if s.PerCoreEstimates {
+				fmt.Fprintf(&b, "estimates: %s %s\n", s.Field, EstimatesPerCore)
+			}
+		}
 	}
 	if p.WritesFrame {
 		b.WriteString("frame: the packet path writes frame bytes directly; a lock-based read pass saves the whole frame\n")

@@ -12,6 +12,13 @@ package maestro
 // counts vanish without a sweep, and Expire has nothing to do.
 //
 // Estimate is a read; Add is a write; Expire does nothing.
+//
+// An estimate depends on every key that shares its counters, so an NF that
+// reads one (Estimate, or Add's result) runs with locks, unless its field
+// is marked //maestro:state per-core-estimates: the author then accepts
+// that a shared-nothing NF's per-core sketches, which see only their
+// core's keys, give estimates that may be lower than the sequential
+// sketch's (never below the key's own count).
 type CountMin[K comparable] struct {
 	// ck is the runtime ownership check's hook (ownership.go); zero-size
 	// unless built with the tag maestrocheck.

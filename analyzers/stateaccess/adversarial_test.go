@@ -143,6 +143,10 @@ var advCases = []advCase{
 	ex("poolcross", locks),
 	ex("pooloffset", locks),
 
+	// 10. Results that count other keys' entries (MAE021).
+	ex("expirecount", locks),
+	ex("sketchcollide", locks),
+
 	// 8. Bounds.
 	td("deepwrite", refused("MAE001"), refused("MAE016")),
 	td("deepaccess", sn, locks, refused("MAE016")).writing("flows").accessing("flows.Insert@0"),

@@ -55,7 +55,15 @@ type fieldDecl struct {
 	typ     types.Type
 	isState bool
 	kind    string // container kind when isState and valid
+	// perCoreEstimates: //maestro:state per-core-estimates on a CountMin.
+	// The author accepts that a shared-nothing NF's per-core sketches
+	// count collisions only among the keys of their own core (MAE021).
+	perCoreEstimates bool
 }
+
+// stateOptPerCoreEstimates is the //maestro:state option that lets a
+// CountMin's estimates be computed per core.
+const stateOptPerCoreEstimates = "per-core-estimates"
 
 func run(pass *analysis.Pass) (any, error) {
 	r := &reporter{pass: pass, held: map[string]*pending{}}
@@ -227,7 +235,7 @@ func findNFs(pass *analysis.Pass, r *reporter) []*nfDecl {
 				}
 				if st, ok := ts.Type.(*ast.StructType); ok && st.Fields != nil {
 					for _, fld := range st.Fields.List {
-						_, isState := directive("state", fld.Doc, fld.Comment)
+						opt, isState := directive("state", fld.Doc, fld.Comment)
 						for _, n := range fld.Names {
 							fd := &fieldDecl{name: n.Name, field: fld, isState: isState}
 							if v, ok := pass.TypesInfo.Defs[n].(*types.Var); ok {
@@ -241,6 +249,20 @@ func findNFs(pass *analysis.Pass, r *reporter) []*nfDecl {
 							if fd.kind == "" {
 								r.report(n.Pos(), "MAE010", "//maestro:state field %s has type %s, which is not a maestro container: use *maestro.Map, *maestro.Table, *maestro.Vector, *maestro.Allocator or *maestro.CountMin so that its accesses can be analysed and sharded",
 									n.Name, typeString(fd.typ))
+								continue
+							}
+							switch opt {
+							case "":
+							case stateOptPerCoreEstimates:
+								if fd.kind != "CountMin" {
+									r.report(n.Pos(), "MAE010", "//maestro:state %s applies to a *maestro.CountMin, and field %s is a %s: only a sketch has estimates that per-core instances can compute differently",
+										opt, n.Name, typeString(fd.typ))
+									continue
+								}
+								fd.perCoreEstimates = true
+							default:
+								r.report(n.Pos(), "MAE010", "//maestro:state field %s has an unknown option %q: the only option is %s (on a CountMin); a misspelt option must not change the plan silently",
+									n.Name, opt, stateOptPerCoreEstimates)
 								continue
 							}
 							d.state = append(d.state, fd)

@@ -140,3 +140,33 @@ func TestExponentialCallTree(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsPlan: a result that counts other keys' entries (an Expire
+// count, a CountMin estimate) forces locks (MAE021), unless the result is
+// dropped or the sketch accepts per-core estimates.
+func TestCountsPlan(t *testing.T) {
+	t.Parallel() // see TestNoPanicOnRealCode
+	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "counts")
+	r, _ := res[0].Result.(*stateaccess.Result)
+	if r == nil {
+		t.Fatal("no result")
+	}
+	want := map[string]string{
+		"ExpireCount":   stateaccess.Locks,
+		"ExpireIgnored": stateaccess.SharedNothing,
+		"Estimates":     stateaccess.Locks,
+		"AddResult":     stateaccess.Locks,
+		"PerCore":       stateaccess.SharedNothing,
+	}
+	for _, nf := range r.NFs {
+		if w, ok := want[nf.NF]; ok {
+			if nf.Strategy != w {
+				t.Errorf("%s: strategy %s, want %s", nf.NF, nf.Strategy, w)
+			}
+			delete(want, nf.NF)
+		}
+	}
+	for nf := range want {
+		t.Errorf("%s: no plan", nf)
+	}
+}

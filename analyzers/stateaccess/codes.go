@@ -31,7 +31,7 @@ var Codes = []Code{
 	{"MAE007", "goroutine or channel operation on the packet path", EffectBlocking},
 	{"MAE008", "package-level variable written on the packet path", EffectBlocking},
 	{"MAE009", "p.InPort compared with a non-constant", EffectLocks},
-	{"MAE010", "//maestro:state field whose type is not a maestro container", EffectBlocking},
+	{"MAE010", "//maestro:state field whose type is not a maestro container, or with an unknown option", EffectBlocking},
 	{"MAE011", "//maestro:nf declaration the analysis cannot use", EffectBlocking},
 	{"MAE012", "//maestro:nf constructor missing", EffectBlocking},
 	{"MAE013", "store to memory that outlives the packet, outside the containers", EffectBlocking},
@@ -42,6 +42,7 @@ var Codes = []Code{
 	{"MAE018", "//maestro:state field with no access on the packet path", EffectWarning},
 	{"MAE019", "constructor whose result differs from one call to the next", EffectBlocking},
 	{"MAE020", "//maestro:ack that acknowledges nothing: stale, blocking or unknown code, no reason", EffectWarning},
+	{"MAE021", "result that counts other keys' entries: an Expire count, a CountMin estimate", EffectLocks},
 }
 
 // codeEffect returns the effect of code ("" for an unknown code).

@@ -91,6 +91,16 @@
 //     SrcPort/DstPort only for frames it hashes with L4 ports, so a key on
 //     them equals the NIC's hash input (maestro.Packet documents the
 //     contract; nic/soft computes from the same fields).
+//  9. A result that counts other keys' entries is a read of the whole
+//     container, whatever the key: the number of entries Expire removed
+//     (when the result is used), and a CountMin's estimate (Estimate, and
+//     Add when its result is used), which adds the counts of every key
+//     sharing its counters. Per-core instances would count only their
+//     core's keys, so such a read forces locks (MAE021), unless the field
+//     is marked //maestro:state per-core-estimates: the author then
+//     accepts per-core sketches, whose estimates count collisions only
+//     among the keys of one core (never below the key's own count), and
+//     the plan says so. (walk.go: accessFor)
 //
 // The parallel NF builds its instances with their own calls of the NF's
 // constructor, so the constructor must give the same instance every time:
@@ -119,7 +129,8 @@
 //	MAE007  goroutine or channel operation on the packet path                                    blocking
 //	MAE008  package-level variable written on the packet path                                    blocking
 //	MAE009  p.InPort compared with a non-constant                                                locks
-//	MAE010  //maestro:state field whose type is not a maestro container                          blocking
+//	MAE010  //maestro:state field whose type is not a maestro container, or with an unknown      blocking
+//	        option
 //	MAE011  //maestro:nf declaration the analysis cannot use (no Process, no Go body, alias,      blocking
 //	        generic type, bad ports=)
 //	MAE012  //maestro:nf constructor missing                                                     blocking
@@ -131,6 +142,7 @@
 //	MAE018  //maestro:state field with no access on the packet path                              warning
 //	MAE019  constructor whose result differs from one call to the next                           blocking
 //	MAE020  //maestro:ack that acknowledges nothing (stale, blocking or unknown code, no reason)  warning
+//	MAE021  result that counts other keys' entries: an Expire count, a CountMin estimate         locks
 //
 // Findings marked locks are about scaling, not correctness: the NF is legal
 // (a learning bridge keys on MAC addresses; a Maglev load balancer rebuilds

@@ -89,11 +89,15 @@ type Reason struct {
 // State is one //maestro:state field and every access to it on the packet
 // path.
 type State struct {
-	Field    string   `json:"field"`     // struct field name
-	Type     string   `json:"type"`      // e.g. "*maestro.Table[maestro.FlowID, struct{}]"
-	Kind     string   `json:"kind"`      // "Table", "Map", "Vector", "Allocator", "CountMin"
-	ReadOnly bool     `json:"read_only"` // no write or refresh on the packet path: replicated, no constraint
-	Accesses []Access `json:"accesses"`
+	Field    string `json:"field"`     // struct field name
+	Type     string `json:"type"`      // e.g. "*maestro.Table[maestro.FlowID, struct{}]"
+	Kind     string `json:"kind"`      // "Table", "Map", "Vector", "Allocator", "CountMin"
+	ReadOnly bool   `json:"read_only"` // no write or refresh on the packet path: replicated, no constraint
+	// PerCoreEstimates: a CountMin marked //maestro:state
+	// per-core-estimates, whose estimates a shared-nothing NF computes per
+	// core (MAE021 in the package documentation).
+	PerCoreEstimates bool     `json:"per_core_estimates,omitempty"`
+	Accesses         []Access `json:"accesses"`
 }
 
 // Access is one call on a state container reachable from Process. The same

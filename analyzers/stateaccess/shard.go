@@ -114,6 +114,9 @@ func (ac *access) effective() *effKey {
 
 func (ac *access) computeEffective() *effKey {
 	spec := ac.spec
+	if ac.counts != "" {
+		return &effKey{kind: effAll, code: "MAE021", origin: ac, why: ac.counts}
+	}
 	if spec.expire || spec.fixed {
 		return &effKey{kind: effNone, origin: ac}
 	}
@@ -721,6 +724,9 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 		st := &plan.State[i]
 		accs := byState[st.Field]
 		st.ReadOnly = true
+		if fd := a.nf.fields[st.Field]; fd != nil {
+			st.PerCoreEstimates = fd.perCoreEstimates
+		}
 		for _, ac := range accs {
 			if ac.spec.op != OpRead {
 				st.ReadOnly = false
@@ -791,6 +797,8 @@ func (a *nfAnalysis) fillPlan(plan *Plan) {
 		switch e.code {
 		case "MAE004":
 			a.r.report(ac.pos, "MAE004", "%s.%s iterates over the whole container on the packet path: every packet touches every entry, so the NF cannot be sharded and each packet costs O(capacity); key the work by packet fields, or leave sweeping to Expire", ac.state, ac.method)
+		case "MAE021":
+			a.r.report(ac.pos, "MAE021", "note: %s; the NF runs with locks and will not scale like shared-nothing (legal)", e.why)
 		case "MAE002":
 			a.r.report(ac.pos, "MAE002", "the key of %s.%s comes from opaque data (%s): the analysis cannot tell which packets share an entry, so the NF runs with locks; build the key from packet fields (p.SrcIP, p.Flow(), masks and shifts) or constants", ac.state, ac.method, opaqueParts(ac))
 		default:

@@ -116,6 +116,10 @@ type access struct {
 	stored *val // value stored by Insert/Set/Put, nil otherwise
 	eff    *effKey
 	effOn  bool // eff is being computed (cycle guard)
+	// counts, when set, says why the access's result counts other keys'
+	// entries (an Expire count, a CountMin estimate): a read of the whole
+	// container whatever its key (MAE021).
+	counts string
 }
 
 func (ac *access) label() string {
@@ -1218,6 +1222,36 @@ func (f *frame) accessFor(call ssa.CallInstruction, block *ssa.BasicBlock) *acce
 	if spec.expire && len(args) > 0 {
 		ac.nowV = f.eval(args[0])
 	}
+	ac.counts = f.countsOtherKeys(ac, call)
 	f.a.accesses = append(f.a.accesses, ac)
 	return ac
+}
+
+// countsOtherKeys says why the result of container call ac counts entries
+// of other keys than its own, or returns "" when it does not (fact 9 of
+// the package documentation): the count Expire returns, and the estimate
+// of a CountMin (Estimate; Add when its result is used) unless the field
+// accepts per-core estimates. Per-core instances would count only the
+// keys of their core.
+func (f *frame) countsOtherKeys(ac *access, call ssa.CallInstruction) string {
+	switch {
+	case ac.spec.expire && resultUsed(call):
+		return fmt.Sprintf("the count %s.%s returns covers every key's entries, and per-core instances would count only their own core's", ac.state, ac.method)
+	case ac.kind == "CountMin" && (ac.method == "Estimate" || ac.method == "Add" && resultUsed(call)):
+		if fd := f.a.nf.fields[ac.state]; fd != nil && fd.perCoreEstimates {
+			return ""
+		}
+		return fmt.Sprintf("the estimate %s.%s returns adds the counts of every key sharing its counters, and per-core sketches would count only their own core's keys (if per-core estimates are acceptable, mark the field //maestro:state %s)", ac.state, ac.method, stateOptPerCoreEstimates)
+	}
+	return ""
+}
+
+// resultUsed reports whether the value of call is used: an expression
+// statement's result has no referrers (a result assigned to _ neither).
+func resultUsed(call ssa.CallInstruction) bool {
+	v := call.Value()
+	if v == nil || v.Referrers() == nil {
+		return false
+	}
+	return len(*v.Referrers()) > 0
 }

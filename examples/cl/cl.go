@@ -11,6 +11,16 @@
 // State: a Table keyed by the 5-tuple and a CountMin keyed by (src IP, dst
 // IP), both accessed only on the LAN side, so an RSS key that spreads on the
 // (src, dst) address pair lets the limiter run shared-nothing.
+//
+// A sketch's estimate also counts the pairs that share its counters, so
+// per-core sketches cannot give exactly the sequential sketch's estimates:
+// the field is marked //maestro:state per-core-estimates, the paper's
+// choice. A core's sketch counts the pairs its packets carry only, so an
+// estimate is never below the pair's own count and may be below the
+// sequential NF's (fewer collisions): the parallel limiter then admits a
+// flow the sequential one drops, when collisions alone would have pushed
+// the pair over Threshold. Without the option, Maestro runs CL with locks
+// (MAE021).
 package cl
 
 import (
@@ -58,7 +68,7 @@ type pair struct {
 type CL struct {
 	//maestro:state
 	flows *maestro.Table[maestro.FlowID, struct{}]
-	//maestro:state
+	//maestro:state per-core-estimates
 	conns *maestro.CountMin[pair]
 
 	threshold uint32

@@ -16,20 +16,21 @@ import (
 //
 //	NF CL (package github.com/nfmaestro/maestro/examples/cl), constructor New(Config)
 //	strategy: shared-nothing
-//	  because cl.go:96:2: sharded every access to flows is keyed by packet fields RSS hashes
-//	  because cl.go:97:2: sharded every access to conns is keyed by packet fields RSS hashes
+//	  because cl.go:106:2: sharded every access to flows is keyed by packet fields RSS hashes
+//	  because cl.go:107:2: sharded every access to conns is keyed by packet fields RSS hashes
 //	capacity: split by default (NewParallel): each core's Table, Allocator and CountMin get the configured capacity divided by the cores, rounded up to a power of two (maestro.BuildPerCore), Map and Vector their full size; results then differ from the sequential NF's once a container fills on a core. NewParallelFull gives every core the full capacity instead: a core's containers then fill only when the sequential NF's do, for cores times the memory
+//	estimates: conns per core (//maestro:state per-core-estimates): each core's sketch counts only the keys its packets carry, so an estimate adds collisions with that core's keys only: it may be lower than the sequential NF's, never below the key's own count, and verdicts that depend on it may then differ
 //	frame: written only through the Packet setters; a lock-based read pass saves the headers
 //	ports: [0 1 2]
 //	state flows *maestro.Table[maestro.FlowID, struct{}] (Table)
-//	  cl.go:96:2: flows.Expire write on ports [] key ()
-//	  cl.go:111:14: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
-//	  cl.go:112:3: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at cl.go:111:14])
-//	  cl.go:122:14: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  cl.go:106:2: flows.Expire write on ports [] key ()
+//	  cl.go:121:14: flows.Find read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
+//	  cl.go:122:3: flows.Refresh refresh on ports [0] key (entry [index found by flows.Find at cl.go:121:14])
+//	  cl.go:132:14: flows.Insert write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	state conns *maestro.CountMin[cl.pair] (CountMin)
-//	  cl.go:97:2: conns.Expire write on ports [] key ()
-//	  cl.go:119:5: conns.Estimate read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff)
-//	  cl.go:125:2: conns.Add write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff)
+//	  cl.go:107:2: conns.Expire write on ports [] key ()
+//	  cl.go:129:5: conns.Estimate read on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff)
+//	  cl.go:135:2: conns.Add write on ports [0] key (SrcIP&0xffffffff, DstIP&0xffffffff)
 //	RSS constraint: port 0 DependsOnly(SrcIP,DstIP)
 //	RSS port 0: key 8bb1e67e403121f0d40bf20000000001d575ca3997a0ac392c8acc0cb95da6ab64e6f439032c6b4e814fb416b91c92da9e9a54a2
 //	  hash ipv4-tcp,ipv4-udp,ipv4; hashes SrcIP,DstIP,SrcPort,DstPort; queue depends on SrcIP,DstIP; RETA 512 entries (blocks)

@@ -81,7 +81,7 @@ type permState struct {
 // LB is the load balancer.
 //
 //maestro:nf
-//maestro:ack MAE003,MAE004 Maglev rebuilds its lookup table over every backend when one joins or fails, and backends are keyed by their index, not by packet fields: it runs with locks by design
+//maestro:ack MAE003,MAE004,MAE021 Maglev rebuilds its lookup table over every backend when one joins or fails (it learns that one expired from the count Expire returns), and backends are keyed by their index, not by packet fields: it runs with locks by design
 type LB struct {
 	//maestro:state
 	backends *maestro.Table[uint32, maestro.MAC]

@@ -16,6 +16,7 @@ import (
 //
 //	NF LB (package github.com/nfmaestro/maestro/examples/lb), constructor New(Config)
 //	strategy: locks
+//	  because lb.go:137:5: MAE021 the count backends.Expire returns covers every key's entries, and per-core instances would count only their own core's
 //	  because lb.go:212:7: MAE004 backends.Valid runs in a loop over the container's entries, so every packet touches every entry
 //	  because lb.go:215:9: MAE004 backends.Key runs in a loop over the container's entries, so every packet touches every entry
 //	  because lb.go:172:30: MAE003 the key of backends.Key (data read by flows.At at lb.go:170:8) has no component RSS can hash, so packets with any addresses may share its entry

@@ -69,3 +69,9 @@ type Vector[T any] struct{ v []T }
 func (v *Vector[T]) At(i int) T          { return v.v[i] }
 func (v *Vector[T]) Set(i int, x T) bool { v.v[i] = x; return true }
 func (v *Vector[T]) Len() int            { return len(v.v) }
+
+type CountMin[K comparable] struct{ m map[K]uint32 }
+
+func (c *CountMin[K]) Add(k K, n uint32, now int64) uint32 { c.m[k] += n; return c.m[k] }
+func (c *CountMin[K]) Estimate(k K, now int64) uint32      { return c.m[k] }
+func (c *CountMin[K]) Expire(now int64) int                { return 0 }
