@@ -146,6 +146,9 @@ var advCases = []advCase{
 	// 10. Results that count other keys' entries (MAE021).
 	ex("expirecount", locks),
 	ex("sketchcollide", locks),
+	ex("indexverdict", locks),
+	ex("indexrewrite", locks),
+	ex("allocstored", locks),
 
 	// 8. Bounds.
 	td("deepwrite", refused("MAE001"), refused("MAE016")),

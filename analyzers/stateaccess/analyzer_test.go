@@ -141,9 +141,10 @@ func TestExponentialCallTree(t *testing.T) {
 	}
 }
 
-// TestCountsPlan: a result that counts other keys' entries (an Expire
-// count, a CountMin estimate) forces locks (MAE021), unless the result is
-// dropped or the sketch accepts per-core estimates.
+// TestCountsPlan: a result that depends on other keys' entries (an Expire
+// count, a CountMin estimate, an entry index that leaves the containers)
+// forces locks (MAE021), unless the result is dropped, the sketch accepts
+// per-core estimates or the index only addresses containers.
 func TestCountsPlan(t *testing.T) {
 	t.Parallel() // see TestNoPanicOnRealCode
 	res := analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "counts")
@@ -152,11 +153,14 @@ func TestCountsPlan(t *testing.T) {
 		t.Fatal("no result")
 	}
 	want := map[string]string{
-		"ExpireCount":   stateaccess.Locks,
-		"ExpireIgnored": stateaccess.SharedNothing,
-		"Estimates":     stateaccess.Locks,
-		"AddResult":     stateaccess.Locks,
-		"PerCore":       stateaccess.SharedNothing,
+		"ExpireCount":    stateaccess.Locks,
+		"ExpireIgnored":  stateaccess.SharedNothing,
+		"Estimates":      stateaccess.Locks,
+		"AddResult":      stateaccess.Locks,
+		"PerCore":        stateaccess.SharedNothing,
+		"IndexVerdict":   stateaccess.Locks,
+		"IndexHelper":    stateaccess.Locks,
+		"IndexAddresses": stateaccess.SharedNothing,
 	}
 	for _, nf := range r.NFs {
 		if w, ok := want[nf.NF]; ok {

@@ -42,7 +42,7 @@ var Codes = []Code{
 	{"MAE018", "//maestro:state field with no access on the packet path", EffectWarning},
 	{"MAE019", "constructor whose result differs from one call to the next", EffectBlocking},
 	{"MAE020", "//maestro:ack that acknowledges nothing: stale, blocking or unknown code, no reason", EffectWarning},
-	{"MAE021", "result that counts other keys' entries: an Expire count, a CountMin estimate", EffectLocks},
+	{"MAE021", "result that depends on other keys' entries: an Expire count, a CountMin estimate, an entry index that leaves the containers", EffectLocks},
 }
 
 // codeEffect returns the effect of code ("" for an unknown code).

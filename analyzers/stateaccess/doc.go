@@ -91,16 +91,23 @@
 //     SrcPort/DstPort only for frames it hashes with L4 ports, so a key on
 //     them equals the NIC's hash input (maestro.Packet documents the
 //     contract; nic/soft computes from the same fields).
-//  9. A result that counts other keys' entries is a read of the whole
-//     container, whatever the key: the number of entries Expire removed
-//     (when the result is used), and a CountMin's estimate (Estimate, and
-//     Add when its result is used), which adds the counts of every key
-//     sharing its counters. Per-core instances would count only their
-//     core's keys, so such a read forces locks (MAE021), unless the field
-//     is marked //maestro:state per-core-estimates: the author then
-//     accepts per-core sketches, whose estimates count collisions only
-//     among the keys of one core (never below the key's own count), and
-//     the plan says so. (walk.go: accessFor)
+//  9. A result that depends on other keys' entries is a read of the
+//     whole container, whatever the key: the number of entries Expire
+//     removed (when the result is used); a CountMin's estimate (Estimate,
+//     and Add when its result is used), which adds the counts of every key
+//     sharing its counters; and an entry index (Find, Insert, Allocate, or
+//     read back from a container storing one) used other than to address
+//     containers: in the verdict, the packet, a branch or a call outside
+//     the package (a comparison with a "no entry" sentinel excepted).
+//     Which index an entry gets depends on the entries other keys hold.
+//     Per-core instances would count, or allocate, only for their core's
+//     keys, so such a read forces locks (MAE021) when the container is
+//     written on the packet path. A CountMin field marked //maestro:state
+//     per-core-estimates is the exception the author asks for: per-core
+//     sketches, whose estimates count collisions only among the keys of
+//     one core (never below the key's own count); the plan says so. So is
+//     ValueOf of a value table addressed by IndexOf (fact 7: which free
+//     value an insert takes). (walk.go: countsOtherKeys; indexuse.go)
 //
 // The parallel NF builds its instances with their own calls of the NF's
 // constructor, so the constructor must give the same instance every time:
@@ -142,7 +149,8 @@
 //	MAE018  //maestro:state field with no access on the packet path                              warning
 //	MAE019  constructor whose result differs from one call to the next                           blocking
 //	MAE020  //maestro:ack that acknowledges nothing (stale, blocking or unknown code, no reason)  warning
-//	MAE021  result that counts other keys' entries: an Expire count, a CountMin estimate         locks
+//	MAE021  result that depends on other keys' entries: an Expire count, a CountMin estimate,    locks
+//	        an entry index that leaves the containers
 //
 // Findings marked locks are about scaling, not correctness: the NF is legal
 // (a learning bridge keys on MAC addresses; a Maglev load balancer rebuilds

@@ -131,18 +131,19 @@ type portSet uint64
 
 // nfAnalysis is the walk of one NF's packet path.
 type nfAnalysis struct {
-	pass     *analysis.Pass
-	r        *reporter
-	nf       *nfDecl
-	universe []int
-	all      portSet
-	frames   int
-	accesses []*access
-	verifs   []*verification
-	compared map[int]bool // port constants compared with InPort
-	writes   map[*ssa.Function]bool
-	rewrites map[*ssa.Function]uint64 // packet fields a function may rewrite
-	pkgFuncs []*ssa.Function          // every source function of the package, closures included
+	pass      *analysis.Pass
+	r         *reporter
+	nf        *nfDecl
+	universe  []int
+	all       portSet
+	frames    int
+	accesses  []*access
+	allFrames []*frame // every frame, in creation order
+	verifs    []*verification
+	compared  map[int]bool // port constants compared with InPort
+	writes    map[*ssa.Function]bool
+	rewrites  map[*ssa.Function]uint64 // packet fields a function may rewrite
+	pkgFuncs  []*ssa.Function          // every source function of the package, closures included
 	// closureRewrites caches rewritesOfValues.
 	closureRewrites *uint64
 	ssaPkg          *ssa.Package
@@ -227,6 +228,7 @@ func (a *nfAnalysis) run(process *ssa.Function) {
 	root := a.newFrame(nil, nil, process, params, a.all)
 	if root != nil {
 		root.visit()
+		a.checkIndexUses(process)
 	}
 }
 
@@ -238,6 +240,7 @@ func (a *nfAnalysis) newFrame(parent *frame, site *ssa.BasicBlock, fn *ssa.Funct
 	a.frames++
 	f := &frame{a: a, fn: fn, parent: parent, siteBlock: site, params: params, ports: ports,
 		cache: map[ssa.Value]*val{}, children: map[childKey]*frame{}, accs: map[ssa.CallInstruction]*access{}}
+	a.allFrames = append(a.allFrames, f)
 	if parent != nil {
 		f.depth = parent.depth + 1
 	}

@@ -16,11 +16,8 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifybounce), constructor New(Config)
 //	strategy: locks
-//	  because verifybounce.go:87:7: MAE003 flows.Key (port 1) and flows.Refresh at verifybounce.go:72:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifybounce.go:70:12: MAE021 the index flows.Find returns reaches a call of SetSrcPort at verifybounce.go:77:15: which index an entry gets depends on the entries other keys hold, and per-core instances take their own
 //	  because verifybounce.go:87:7: MAE003 flows.Key (port 1) and flows.Insert at verifybounce.go:73:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:70:12: MAE003 flows.Find (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:72:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifybounce.go:84:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifybounce.go:72:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifybounce.go:73:21: MAE003 flows.Insert (port 0) and flows.Valid at verifybounce.go:84:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifybounce.go:73:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifybounce.go:91:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's

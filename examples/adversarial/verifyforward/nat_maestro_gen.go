@@ -16,11 +16,8 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifyforward), constructor New(Config)
 //	strategy: locks
-//	  because verifyforward.go:90:7: MAE003 flows.Key (port 1) and flows.Refresh at verifyforward.go:75:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifyforward.go:73:12: MAE021 the index flows.Find returns reaches a call of SetSrcPort at verifyforward.go:80:15: which index an entry gets depends on the entries other keys hold, and per-core instances take their own
 //	  because verifyforward.go:90:7: MAE003 flows.Key (port 1) and flows.Insert at verifyforward.go:76:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:73:12: MAE003 flows.Find (port 0) and flows.Refresh at verifyforward.go:94:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:75:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifyforward.go:87:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyforward.go:75:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifyforward.go:94:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifyforward.go:76:21: MAE003 flows.Insert (port 0) and flows.Valid at verifyforward.go:87:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifyforward.go:76:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyforward.go:94:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's

@@ -38,7 +38,7 @@ func DefaultConfig() Config {
 // NAT translates LAN flows to external ports StartPort+index.
 //
 //maestro:nf
-//maestro:ack MAE003 adversarial NF: its key has no field RSS can hash on purpose, and locks is the sound outcome TestAdversarial expects
+//maestro:ack locks adversarial NF: its key has no field RSS can hash and its index reaches the packet, on purpose, and locks is the sound outcome TestAdversarial expects
 type NAT struct {
 	//maestro:state
 	flows *maestro.Table[maestro.FlowID, struct{}]

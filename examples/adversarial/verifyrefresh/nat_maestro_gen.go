@@ -16,9 +16,8 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifyrefresh), constructor New(Config)
 //	strategy: locks
+//	  because verifyrefresh.go:72:12: MAE021 the index flows.Find returns reaches a call of SetSrcPort at verifyrefresh.go:79:15: which index an entry gets depends on the entries other keys hold, and per-core instances take their own
 //	  because verifyrefresh.go:90:7: MAE003 flows.Key (port 1) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyrefresh.go:72:12: MAE003 flows.Find (port 0) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifyrefresh.go:74:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifyrefresh.go:75:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifyrefresh.go:86:6: MAE003 flows.Valid (port 1) and flows.Refresh at verifyrefresh.go:89:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	capacity: one shared state at the configured capacity, as the sequential NF's

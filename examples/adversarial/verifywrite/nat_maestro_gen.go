@@ -16,13 +16,8 @@ import (
 //
 //	NF NAT (package github.com/nfmaestro/maestro/examples/adversarial/verifywrite), constructor New(Config)
 //	strategy: locks
-//	  because verifywrite.go:88:7: MAE003 flows.Key (port 1) and flows.Refresh at verifywrite.go:73:4 (port 0) may touch the same entry, but their keys share no component RSS can hash
+//	  because verifywrite.go:71:12: MAE021 the index flows.Find returns reaches a call of SetSrcPort at verifywrite.go:78:15: which index an entry gets depends on the entries other keys hold, and per-core instances take their own
 //	  because verifywrite.go:88:7: MAE003 flows.Key (port 1) and flows.Insert at verifywrite.go:74:21 (port 0) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifywrite.go:71:12: MAE003 flows.Find (port 0) and flows.RemoveIndex at verifywrite.go:90:3 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifywrite.go:71:12: MAE003 flows.Find (port 0) and flows.Refresh at verifywrite.go:93:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifywrite.go:73:4: MAE003 flows.Refresh (port 0) and flows.Valid at verifywrite.go:85:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifywrite.go:73:4: MAE003 flows.Refresh (port 0) and flows.RemoveIndex at verifywrite.go:90:3 (port 1) may touch the same entry, but their keys share no component RSS can hash
-//	  because verifywrite.go:73:4: MAE003 flows.Refresh (port 0) and flows.Refresh at verifywrite.go:93:2 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifywrite.go:74:21: MAE003 flows.Insert (port 0) and flows.Valid at verifywrite.go:85:6 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifywrite.go:74:21: MAE003 flows.Insert (port 0) and flows.RemoveIndex at verifywrite.go:90:3 (port 1) may touch the same entry, but their keys share no component RSS can hash
 //	  because verifywrite.go:74:21: MAE003 flows.Insert (port 0) and flows.Refresh at verifywrite.go:93:2 (port 1) may touch the same entry, but their keys share no component RSS can hash

@@ -111,3 +111,83 @@ func NewBadOptions(Config) *BadOptions { return &BadOptions{} }
 func (b *BadOptions) Process(p *maestro.Packet) maestro.Verdict {
 	return maestro.Forward(1)
 }
+
+// IndexVerdict lets an entry index decide the verdict: locks.
+//
+//maestro:nf NewIndexVerdict
+type IndexVerdict struct {
+	//maestro:state
+	t *maestro.Table[uint32, struct{}]
+}
+
+func NewIndexVerdict(Config) *IndexVerdict { return &IndexVerdict{} }
+
+func (x *IndexVerdict) Process(p *maestro.Packet) maestro.Verdict {
+	i, ok := x.t.Find(p.SrcIP) // want `MAE021: note: the index t.Find returns reaches the verdict`
+	if !ok {
+		x.t.Insert(p.SrcIP, struct{}{}, p.Time)
+	}
+	return maestro.Forward(maestro.Port(i))
+}
+
+// IndexHelper gets the index through a helper and tests it against a
+// sentinel (allowed) and a valid index (observed): locks.
+//
+//maestro:nf NewIndexHelper
+type IndexHelper struct {
+	//maestro:state
+	t *maestro.Table[uint32, struct{}]
+}
+
+func NewIndexHelper(Config) *IndexHelper { return &IndexHelper{} }
+
+func (x *IndexHelper) find(k uint32) int {
+	if i, ok := x.t.Find(k); ok { // want `MAE021: note: the index t.Find returns reaches a branch`
+		return i
+	}
+	return -1
+}
+
+func (x *IndexHelper) Process(p *maestro.Packet) maestro.Verdict {
+	i := x.find(p.SrcIP)
+	if i < 0 {
+		x.t.Insert(p.SrcIP, struct{}{}, p.Time)
+		return maestro.Forward(1)
+	}
+	if i == 3 {
+		return maestro.Drop
+	}
+	return maestro.Forward(1)
+}
+
+// IndexAddresses uses indexes only to address containers and checks a
+// sentinel: shared-nothing.
+//
+//maestro:nf NewIndexAddresses
+type IndexAddresses struct {
+	//maestro:state
+	t *maestro.Table[uint32, uint32]
+	//maestro:state
+	v *maestro.Vector[uint32]
+}
+
+func NewIndexAddresses(Config) *IndexAddresses { return &IndexAddresses{} }
+
+func (x *IndexAddresses) Process(p *maestro.Packet) maestro.Verdict {
+	i := -1
+	if j, ok := x.t.Find(p.SrcIP); ok {
+		i = j
+	} else if j, ok := x.t.Insert(p.SrcIP, 0, p.Time); ok {
+		i = j
+	}
+	if i < 0 {
+		return maestro.Drop
+	}
+	n := x.v.At(i) + 1
+	x.v.Set(i, n)
+	x.t.Set(i, n)
+	if n > 3 {
+		return maestro.Drop
+	}
+	return maestro.Forward(1)
+}
