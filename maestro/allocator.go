@@ -205,9 +205,14 @@ func (c *chain) isAllocated(i int) bool {
 }
 
 // Time returns the last refresh time of allocated index i (0 otherwise). In
-// a lock-based NF it is the newest refresh made on any core, in a read pass
-// too: a sequential NF would see every earlier refresh.
-func (a *Allocator) Time(i int) int64 { return a.d.timeOf(i) }
+// a lock-based NF it needs the write lock, as Table.Time does: a read pass
+// that calls it re-runs under the write lock, where Time is the newest
+// refresh made on any core, as a sequential NF would see every earlier
+// refresh.
+func (a *Allocator) Time(i int) int64 {
+	a.v.denyWrite()
+	return a.d.timeOf(i)
+}
 
 // timeOf returns i's newest stamp: the shared one, or a newer one some core
 // made privately in a read pass.

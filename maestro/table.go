@@ -165,9 +165,15 @@ func (t *Table[K, V]) Key(i int) K {
 }
 
 // Time returns the last refresh time of index i (0 if it holds no entry).
-// In a lock-based NF it is the newest refresh made on any core, in a read
-// pass too.
-func (t *Table[K, V]) Time(i int) int64 { return t.s.chain.timeOf(i) }
+// In a lock-based NF it needs the write lock: a read pass that calls it
+// ends and the packet re-runs under the write lock, where Time is the
+// newest refresh made on any core. (Refreshes in read passes are private
+// to their core; a read pass that saw another core's would make the two
+// passes impossible to order as some sequential run.)
+func (t *Table[K, V]) Time(i int) int64 {
+	t.v.denyWrite()
+	return t.s.chain.timeOf(i)
+}
 
 // Insert adds k with value v, stamped now, and returns its index. If k is
 // already present its value is replaced and the entry refreshed. It reports

@@ -149,6 +149,7 @@ var advCases = []advCase{
 	ex("indexverdict", locks),
 	ex("indexrewrite", locks),
 	ex("allocstored", locks),
+	ex("entryage", locks),
 
 	// 8. Bounds.
 	td("deepwrite", refused("MAE001"), refused("MAE016")),
