@@ -138,6 +138,11 @@ type Packet struct {
 	InPort Port
 	// Time is the arrival time in nanoseconds (from the trace or the NIC);
 	// NFs use it instead of the wall clock so that runs replay exactly.
+	// It never goes back from one packet to the next: the software
+	// backend processes a frame stamped earlier than the frame before it
+	// at that frame's time (soft.Result.ClampedTimes), since a
+	// shared-nothing NF's cores expire their state at the times of their
+	// own packets, which matches the sequential NF only then.
 	Time int64
 
 	// Reason says how far parsing got; ReasonOK means all headers parsed.

@@ -220,6 +220,7 @@ type seqResult struct {
 // in the Report (see Report.Err). Built with -tags maestrocheck, the keys a
 // core touched while another core owned them are Violations too.
 func Run(seq maestro.NF, par Parallel, trace *soft.Trace, opts Options) (*Report, error) {
+	trace, _ = trace.MonotonicTimes() // as soft.Run processes it
 	return run(par, trace, opts, func() maestro.NF { return seq }, func() *seqRun { return runSeq(seq, trace, opts.NAT) }, nil)
 }
 

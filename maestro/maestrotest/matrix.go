@@ -190,6 +190,7 @@ func CheckMatrix(t *testing.T, traces []Trace, cases ...Case) {
 	dispatches := make([]dispatchCache, len(traces))
 	for _, c := range cases {
 		for k, tr := range traces {
+			tr.Trace, _ = tr.Trace.MonotonicTimes() // as soft.Run processes it
 			// The sequential results depend only on the case's Seq and
 			// NAT and on the trace: computed by the first subtest that
 			// needs them (so that -run still skips the work), then shared

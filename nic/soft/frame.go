@@ -3,6 +3,8 @@ package soft
 import (
 	"fmt"
 	"io"
+	"math"
+	"slices"
 
 	"github.com/nfmaestro/maestro/maestro"
 )
@@ -68,6 +70,34 @@ type Trace struct {
 	NumPorts int
 
 	arena []byte // current block that Add copies into
+}
+
+// MonotonicTimes returns t with every frame's time at least the time of
+// the frame before it, and how many frames it moved: t itself when their
+// times never go back, else a copy whose Frames (sharing their data) hold
+// the clamped times. Run processes frames so (Result.ClampedTimes), and
+// so must anything that compares a sequential NF with a parallel one: a
+// shared-nothing NF's cores expire their state at the times of their own
+// packets, which equals the sequential NF's expiry only when time never
+// goes back.
+func (t *Trace) MonotonicTimes() (*Trace, int) {
+	last, n := int64(math.MinInt64), 0
+	var out []Frame
+	for i, f := range t.Frames {
+		if f.Time >= last {
+			last = f.Time
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(t.Frames)
+		}
+		out[i].Time = last
+		n++
+	}
+	if out == nil {
+		return t, 0
+	}
+	return &Trace{Frames: out, NumPorts: t.NumPorts}, n
 }
 
 // arenaBlock is the size of the blocks Add packs frame data into: large

@@ -248,7 +248,9 @@ type CaptureStats struct {
 	// (cut by the capture's snaplen): they are replayed as captured.
 	Truncated int
 	// Backwards counts records whose timestamp is earlier than the
-	// previous record's in the same file: they are replayed in file order.
+	// previous record's in the same file: they are replayed in file
+	// order, and Run processes each at the time of the frame before it,
+	// so that time never goes back (Result.ClampedTimes).
 	Backwards int
 }
 

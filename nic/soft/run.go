@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,6 +133,13 @@ type Result struct {
 	// their ports' Missed. The software backend refuses none: its reader
 	// fails on a record above MaxRecord.
 	Refused uint64
+	// ClampedTimes counts frames whose timestamp was earlier than the
+	// frame's before them (a capture whose timestamps go back): each was
+	// processed at that earlier frame's time, so that the time an NF sees
+	// never goes back. A shared-nothing NF's cores expire their state at
+	// the times of their own packets, which equals the sequential NF's
+	// expiry only then (Trace.MonotonicTimes does the same to a trace).
+	ClampedTimes uint64
 	// Elapsed is the wall-clock duration of the run, reading included.
 	Elapsed time.Duration
 }
@@ -230,6 +238,11 @@ type runner struct {
 	trace    *Trace // set when the source is a TraceReader: read it directly
 	pos      *int   // the TraceReader's position
 	pin      bool
+	// last is the time of the frame read last, clamped counts frames
+	// whose time next raised to it (Result.ClampedTimes). Only the
+	// goroutine calling next touches them.
+	last    int64
+	clamped uint64
 }
 
 // queue returns p's queue, reduced to a valid core.
@@ -347,7 +360,7 @@ func Run(ctx context.Context, src Source, proc nic.Processor, cfg Config) (*Resu
 	if ports < 1 {
 		return nil, errors.New("soft: no ports")
 	}
-	r := &runner{proc: proc, cores: cores, ports: ports, dispatch: cfg.Dispatch, sink: cfg.Sink, pin: cfg.Pin}
+	r := &runner{proc: proc, cores: cores, ports: ports, dispatch: cfg.Dispatch, sink: cfg.Sink, pin: cfg.Pin, last: math.MinInt64}
 	if r.dispatch == nil {
 		// A generated parallel NF's shards follow its RSS configuration:
 		// any other default would silently give different results.
@@ -380,7 +393,7 @@ func Run(ctx context.Context, src Source, proc nic.Processor, cfg Config) (*Resu
 	}
 	stopProgress()
 
-	res := &Result{Cores: make([]nic.Stats, cores), Elapsed: time.Since(start)}
+	res := &Result{Cores: make([]nic.Stats, cores), ClampedTimes: r.clamped, Elapsed: time.Since(start)}
 	for core, c := range r.cnt {
 		res.Cores[core] = nic.Stats{RX: c.rx.Load(), TX: c.tx.Load(), Dropped: c.dropped.Load()}
 		res.Packets += c.rx.Load()
@@ -418,25 +431,33 @@ func (r *runner) startProgress(cfg Config, start time.Time) (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-// next reads the next frame of src, checking its port. In-memory traces
-// are read without an interface call per packet.
+// next reads the next frame of src, checking its port, and raises a time
+// earlier than the last frame's to it (Result.ClampedTimes). In-memory
+// traces are read without an interface call per packet.
 func (r *runner) next(src Source) (Frame, error) {
+	var f Frame
 	if r.trace != nil {
 		if *r.pos >= len(r.trace.Frames) {
 			return Frame{}, io.EOF
 		}
-		f := r.trace.Frames[*r.pos]
+		f = r.trace.Frames[*r.pos]
 		*r.pos++
-		if int(f.Port) >= r.ports {
-			return f, fmt.Errorf("soft: frame on port %d, but only %d ports", f.Port, r.ports)
+	} else {
+		var err error
+		if f, err = src.Next(); err != nil {
+			return f, err
 		}
-		return f, nil
 	}
-	f, err := src.Next()
-	if err == nil && int(f.Port) >= r.ports {
-		err = fmt.Errorf("soft: frame on port %d, but only %d ports", f.Port, r.ports)
+	if int(f.Port) >= r.ports {
+		return f, fmt.Errorf("soft: frame on port %d, but only %d ports", f.Port, r.ports)
 	}
-	return f, err
+	if f.Time < r.last {
+		f.Time = r.last
+		r.clamped++
+	} else {
+		r.last = f.Time
+	}
+	return f, nil
 }
 
 // Waiter is an optional interface of a Source whose Next may wait (a paced

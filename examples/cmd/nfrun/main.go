@@ -606,7 +606,7 @@ func warnCaptures(stats []soft.CaptureStats, stderr io.Writer) {
 			fmt.Fprintf(stderr, "nfrun: warning: %s: %d of %d records truncated by the capture's snaplen (captured length below wire length; replayed as captured)\n", s.File, s.Truncated, s.Records)
 		}
 		if s.Backwards > 0 {
-			fmt.Fprintf(stderr, "nfrun: warning: %s: timestamps go backwards %d time(s) in %d records (replayed in file order)\n", s.File, s.Backwards, s.Records)
+			fmt.Fprintf(stderr, "nfrun: warning: %s: timestamps go backwards %d time(s) in %d records (replayed in file order, each such packet at the time of the packet before it, so that time never goes back)\n", s.File, s.Backwards, s.Records)
 		}
 	}
 }

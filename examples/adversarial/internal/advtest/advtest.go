@@ -10,6 +10,7 @@ package advtest
 
 import (
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -304,6 +305,19 @@ func (s *sharded) ProcessBurst(core int, pkts []maestro.Packet, vs []maestro.Ver
 	for i := range pkts {
 		vs[i] = s.nfs[core].Process(&pkts[i])
 	}
+}
+
+// Backwards returns tr with every every-th packet moved step nanoseconds
+// back in time, as in a capture merged from several queues: soft.Run
+// processes such a packet at the time of the packet before it, and a
+// shared-nothing NF's per-core expiry then still equals the sequential
+// NF's.
+func Backwards(name string, tr maestrotest.Trace, every int, step int64) maestrotest.Trace {
+	frames := slices.Clone(tr.Trace.Frames)
+	for i := every - 1; i < len(frames); i += every {
+		frames[i].Time -= step
+	}
+	return maestrotest.Trace{Name: name, Trace: &soft.Trace{Frames: frames, NumPorts: tr.Trace.NumPorts}}
 }
 
 // Sharded returns the shared-nothing NF an analysis that believed the
