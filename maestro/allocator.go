@@ -155,7 +155,8 @@ func (c *chain) withLocal(cores int) {
 	}
 }
 
-// Cap returns the number of indexes.
+// Cap returns the number of indexes: in a shared-nothing NF built by
+// NewParallel, the core's share (BuildPerCore).
 func (a *Allocator) Cap() int { return a.d.capacity() }
 
 // Len returns the number of allocated indexes.

@@ -62,7 +62,8 @@ func (cm *CountMin[K]) View(g *LockGroup, core int) *CountMin[K] {
 	return &CountMin[K]{s: cm.s, v: newView(g, core)}
 }
 
-// Width returns the counters per row.
+// Width returns the counters per row: in a shared-nothing NF built by
+// NewParallel, the core's share (BuildPerCore).
 func (cm *CountMin[K]) Width() int { return int(cm.s.mask) + 1 }
 
 // Depth returns the number of rows.

@@ -49,7 +49,10 @@ func (t *Table[K, V]) View(g *LockGroup, core int) *Table[K, V] {
 	return &Table[K, V]{s: t.s, v: newView(g, core)}
 }
 
-// Cap returns the maximum number of entries.
+// Cap returns the maximum number of entries: in a shared-nothing NF built
+// by NewParallel, the core's share (BuildPerCore), as the capacity
+// exception of a split NF says (NewParallelFull gives every core the
+// whole).
 func (t *Table[K, V]) Cap() int { return len(t.s.vals) }
 
 // Refusals returns how many new keys Insert refused, because the table was
