@@ -157,6 +157,9 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 			return nil, fmt.Errorf("%s: %w", p.NF, err)
 		}
 	}
+	if strategy == SharedNothing && p.HasDefault() {
+		sol = undeclaredAsDefault(sol, p)
+	}
 	if strategy == Locks {
 		sol, err = rss.Solve(prof, ports, nil, opts.Seed)
 		if err != nil {
@@ -194,6 +197,26 @@ func Decide(p *Plan, opts Options) (*Decision, error) {
 		keys[i] = rss.Config{Port: c.Port, Key: slices.Clone(c.Key), Fields: c.Fields, Default: p.HasDefault() && c.Port == p.DefaultPort}
 	}
 	return &Decision{Plan: &q, Keys: keys, Profile: prof, Solution: sol}, nil
+}
+
+// undeclaredAsDefault drops from a shared-nothing solution the ports the
+// plan does not name (a port below the highest declared one that the NF
+// never tells apart, such as port 0 of an NF that only compares p.InPort
+// with 1): the analysis treated their packets as the default port's, so
+// they must be dispatched by the default port's configuration, which every
+// backend applies to a port without its own. A key of their own, solved
+// under no constraint, would spread their packets by fields the state is
+// not keyed by.
+func undeclaredAsDefault(sol *rss.Solution, p *Plan) *rss.Solution {
+	out := *sol
+	out.Configs, out.Ports = nil, nil
+	for i, c := range sol.Configs {
+		if slices.Contains(p.Ports, c.Port) {
+			out.Configs = append(out.Configs, c)
+			out.Ports = append(out.Ports, sol.Ports[i])
+		}
+	}
+	return &out
 }
 
 func reasonList(rs []Reason) string {

@@ -117,6 +117,7 @@ var advCases = []advCase{
 	ex("configlookupkey", locks),
 	ex("phifields", sn, locks),
 	ex("arraykey24", sn, locks),
+	ex("portphi", sn),
 
 	// 4. Ports.
 	ex("elseport", sn, locks).accessing("flows.Insert@0", "flows.Insert@1", "flows.Find@2"),
@@ -124,6 +125,7 @@ var advCases = []advCase{
 	ex("switchdefault", sn, locks).accessing("flows.Find@1", "flows.Find@2"),
 	ex("portparity", sn, locks).accessing("flows.Insert@2", "flows.Find@3"),
 	ex("configport", locks),
+	ex("portgap", sn),
 
 	// 5. Time-driven writes.
 	ex("expireoneport", locks),

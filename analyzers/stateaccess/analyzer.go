@@ -102,6 +102,28 @@ type reporter struct {
 	quiet   bool                        // analyzeEveryFunction roots report nothing
 }
 
+// mark returns the reporter's position, for cut.
+func (r *reporter) mark() int { return len(r.pending) }
+
+// cut removes the findings reported since mark and returns them, for
+// restore: a walk whose plan is discarded takes its findings with it.
+func (r *reporter) cut(mark int) []*pending {
+	out := slices.Clone(r.pending[mark:])
+	for _, p := range out {
+		delete(r.held, fmt.Sprint(int(p.diag.Pos), p.diag.Message))
+	}
+	r.pending = r.pending[:mark]
+	return out
+}
+
+// restore puts back findings cut removed.
+func (r *reporter) restore(ps []*pending) {
+	for _, p := range ps {
+		r.held[fmt.Sprint(int(p.diag.Pos), p.diag.Message)] = p
+		r.pending = append(r.pending, p)
+	}
+}
+
 func (r *reporter) indexCalls() {
 	r.calls = map[token.Pos]*ast.CallExpr{}
 	for _, f := range r.pass.Files {
@@ -410,12 +432,41 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		// functions' addresses too.
 		a.pkgFuncs = append(append([]*ssa.Function(nil), a.pkgFuncs...), init)
 	}
+	base := *plan
+	base.Reasons = slices.Clone(plan.Reasons)
+	base.State = slices.Clone(plan.State)
+	mark := r.mark()
 	a.checkTimeValues()
 	if ctor := ssaRes.Pkg.Func(d.ctor); ctor != nil {
 		a.checkConstructor(ctor)
 	}
 	a.run(fn)
 	a.fillPlan(plan)
+	if plan.Strategy != Locks || !a.portPaths {
+		return plan
+	}
+	// A key that depends on the path taken, where the path depends on
+	// the input port (id := p.Flow(); if p.InPort == WAN { id =
+	// id.Reverse() }), has one value per port: analyse the packet path
+	// once per port, where such a phi has one incoming value, and keep
+	// that plan if it shards. Its findings replace the first walk's.
+	first := r.cut(mark)
+	q := base
+	q.Reasons = slices.Clone(base.Reasons)
+	q.State = slices.Clone(base.State)
+	b := newNFAnalysis(pass, r, d, universe)
+	b.ssaPkg, b.pkgFuncs, b.perPort = a.ssaPkg, a.pkgFuncs, true
+	b.checkTimeValues()
+	if ctor := ssaRes.Pkg.Func(d.ctor); ctor != nil {
+		b.checkConstructor(ctor)
+	}
+	b.run(fn)
+	b.fillPlan(&q)
+	if q.Strategy == SharedNothing {
+		return &q
+	}
+	r.cut(mark)
+	r.restore(first)
 	return plan
 }
 

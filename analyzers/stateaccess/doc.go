@@ -50,15 +50,24 @@
 //     entry indexes, a phi of different sources, a local variable a callee
 //     or closure may write, a field read after a setter or store may have
 //     rewritten it) is opaque, which means locks (MAE002). A negative
-//     sentinel merged with an index is ignored in index space only.
-//     (value.go, rewrite.go)
+//     sentinel merged with an index is ignored in index space only. One
+//     phi is resolved instead: when a walk over every port meets a phi
+//     whose values differ along edges different input ports take (id :=
+//     p.Flow(); if p.InPort == WAN { id = id.Reverse() }) and the plan
+//     locks, the packet path is walked again once per port, each walk
+//     keeping at such a phi only the edges its port takes, and that plan
+//     is kept if it shards. (value.go, rewrite.go; walk.go: edgePorts,
+//     analyzer.go: analyzeNF)
 //  4. The port set is declared and complete: //maestro:nf ports=LAN,WAN
 //     (default: the package's maestro.Port constants and those compared
 //     with p.InPort), plus a default port that stands for every undeclared
 //     port; an edge "p.InPort == C" narrows the ports only when C is a
 //     constant, and a comparison with anything else forces locks (MAE009).
 //     The generated RSS configuration of the default port applies to every
-//     port that has none. (walk.go: computePorts, portCond)
+//     port that has none, including a port below the highest one named
+//     that the NF never tells apart (the generator gives such a port no
+//     configuration of its own). (walk.go: computePorts, portCond;
+//     gen: undeclaredAsDefault)
 //  5. Time-driven writes (Expire) given the packet's time run before every
 //     other access to their container on every packet; otherwise locks
 //     (MAE017). (timing.go)

@@ -160,6 +160,13 @@ type nfAnalysis struct {
 	budget       bool    // maxFrames was hit
 	def          portSet // the default port: every port the NF does not declare
 	limit        int     // frame budget (maxFrames unless analyzeAll lowers it)
+	// perPort walks the packet path once per input port (a root frame
+	// each), where a phi keeps only the values of edges that port can
+	// take; portPaths records that the walk over all ports met a phi
+	// whose values differ along edges different ports take (analyzeNF
+	// then tries perPort).
+	perPort   bool
+	portPaths bool
 }
 
 func newNFAnalysis(pass *analysis.Pass, r *reporter, d *nfDecl, universe []int) *nfAnalysis {
@@ -207,6 +214,7 @@ type frame struct {
 	params     map[ssa.Value]*val
 	ports      portSet
 	blockPorts []portSet
+	succPorts  [][]portSet // per block, per successor: the ports that take that edge
 	cache      map[ssa.Value]*val
 	children   map[childKey]*frame
 	accs       map[ssa.CallInstruction]*access
@@ -224,6 +232,15 @@ func (a *nfAnalysis) run(process *ssa.Function) {
 	if len(process.Params) == 2 {
 		params[process.Params[0]] = &val{k: kNF}
 		params[process.Params[1]] = &val{k: kPacketPtr}
+	}
+	if a.perPort {
+		for i := range a.universe {
+			if root := a.newFrame(nil, nil, process, params, portSet(1)<<i); root != nil {
+				root.visit()
+			}
+		}
+		a.checkIndexUses(process)
+		return
 	}
 	root := a.newFrame(nil, nil, process, params, a.all)
 	if root != nil {
@@ -248,6 +265,24 @@ func (a *nfAnalysis) newFrame(parent *frame, site *ssa.BasicBlock, fn *ssa.Funct
 	return f
 }
 
+// edgePorts returns the ports that take the j-th incoming edge of block b.
+func (f *frame) edgePorts(b *ssa.BasicBlock, j int) portSet {
+	if j >= len(b.Preds) {
+		return f.ports
+	}
+	pred := b.Preds[j]
+	if pred.Index < 0 || pred.Index >= len(f.succPorts) {
+		return f.ports
+	}
+	var out portSet
+	for k, s := range pred.Succs {
+		if s == b && k < len(f.succPorts[pred.Index]) {
+			out |= f.succPorts[pred.Index][k]
+		}
+	}
+	return out
+}
+
 // onStack reports whether fn is being analysed in f or an ancestor.
 func (f *frame) onStack(fn *ssa.Function) bool {
 	for g := f; g != nil; g = g.parent {
@@ -264,6 +299,7 @@ func (f *frame) onStack(fn *ssa.Function) bool {
 func (f *frame) computePorts() {
 	n := len(f.fn.Blocks)
 	f.blockPorts = make([]portSet, n)
+	f.succPorts = make([][]portSet, n)
 	if n == 0 {
 		return
 	}
@@ -291,6 +327,7 @@ func (f *frame) computePorts() {
 				}
 			}
 		}
+		f.succPorts[b.Index] = outs
 		for i, s := range b.Succs {
 			if s.Index < 0 || s.Index >= n {
 				continue
@@ -482,11 +519,24 @@ func (f *frame) eval1(v ssa.Value) *val {
 		return f.result(v, 0)
 	case *ssa.Phi:
 		var in []*val
-		for _, e := range v.Edges {
+		var ports []portSet
+		for j, e := range v.Edges {
 			if e == v {
 				continue
 			}
+			ep := f.edgePorts(v.Block(), j)
+			if f.a.perPort && ep == 0 {
+				continue // an edge this frame's port never takes
+			}
 			in = append(in, f.eval(e))
+			ports = append(ports, ep)
+		}
+		if !f.a.perPort {
+			for i := range in[min(1, len(in)):] {
+				if ports[i+1] != ports[0] && in[i+1].key() != in[0].key() {
+					f.a.portPaths = true
+				}
+			}
 		}
 		return join(in)
 	}
