@@ -118,6 +118,7 @@ var advCases = []advCase{
 	ex("phifields", sn, locks),
 	ex("arraykey24", sn, locks),
 	ex("portphi", sn),
+	ex("portfield", sn),
 
 	// 4. Ports.
 	ex("elseport", sn, locks).accessing("flows.Insert@0", "flows.Insert@1", "flows.Find@2"),

@@ -817,8 +817,25 @@ func (f *frame) reaching(alloc *ssa.Alloc, field int, at ssa.Instruction) []*val
 	if scan(b.Instrs, idx-1) {
 		return out
 	}
+	// Walking back, a per-port walk follows only the edges its port
+	// takes; the all-ports walk notes when edges of different ports
+	// bring different values (nfAnalysis.portPaths).
+	narrowed := false
+	var work []*ssa.BasicBlock
+	preds := func(x *ssa.BasicBlock) {
+		for j, p := range x.Preds {
+			ep := f.edgePorts(x, j)
+			if ep != f.blockPorts[x.Index] {
+				narrowed = true
+			}
+			if f.a.perPort && ep == 0 {
+				continue
+			}
+			work = append(work, p)
+		}
+	}
+	preds(b)
 	seen := map[*ssa.BasicBlock]bool{}
-	work := append([]*ssa.BasicBlock(nil), b.Preds...)
 	for len(work) > 0 {
 		p := work[len(work)-1]
 		work = work[:len(work)-1]
@@ -830,7 +847,14 @@ func (f *frame) reaching(alloc *ssa.Alloc, field int, at ssa.Instruction) []*val
 			if len(p.Preds) == 0 {
 				out = append(out, &val{k: kConst, why: "zero value"})
 			}
-			work = append(work, p.Preds...)
+			preds(p)
+		}
+	}
+	if narrowed && !f.a.perPort {
+		for _, v := range out[min(1, len(out)):] {
+			if v.key() != out[0].key() {
+				f.a.portPaths = true
+			}
 		}
 	}
 	if len(out) == 0 {
