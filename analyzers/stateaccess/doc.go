@@ -55,8 +55,9 @@
 //     whose values differ along edges different input ports take (id :=
 //     p.Flow(); if p.InPort == WAN { id = id.Reverse() }) and the plan
 //     locks, the packet path is walked again once per port, each walk
-//     keeping at such a phi only the edges its port takes, and that plan
-//     is kept if it shards. (value.go, rewrite.go; walk.go: edgePorts,
+//     keeping at such a phi, and among the stores that reach a load of
+//     a local variable (k.Host = p.DstIP on the WAN), only those along
+//     the edges its port takes; that plan is kept if it shards. (value.go, rewrite.go; walk.go: edgePorts,
 //     analyzer.go: analyzeNF)
 //  4. The port set is declared and complete: //maestro:nf ports=LAN,WAN
 //     (default: the package's maestro.Port constants and those compared
