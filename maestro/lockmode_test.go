@@ -276,7 +276,7 @@ func TestConcurrentRefreshAndTime(t *testing.T) {
 			done <- ok
 		}()
 	}
-	if !<-done || !<-done {
+	if first, second := <-done, <-done; !first || !second {
 		t.Error("a read pass asked for a time and went on")
 	}
 	g.BeginWrite(0)
