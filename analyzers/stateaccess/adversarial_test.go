@@ -170,6 +170,7 @@ var advCases = []advCase{
 	ex("fieldbyfield", sn),
 	ex("pkthelper", sn),
 	ex("allocindex", sn),
+	ex("stdhash", sn),
 	ex("freshmeetskey", locks).writing("marks"),
 	// Aliased containers: invisible on the packet path, refused when the
 	// generated constructor builds the instances (maestro.CheckDistinct).

@@ -13,7 +13,7 @@ import (
 // the testdata NFs: good has none, bad and noproc one per problem.
 func TestDiagnostics(t *testing.T) {
 	t.Parallel() // see TestNoPanicOnRealCode
-	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc", "quiet", "ack")
+	analysistest.Run(t, analysistest.TestData(), stateaccess.Analyzer, "good", "bad", "noproc", "quiet", "ack", "stdobj")
 }
 
 // TestSuggestedFix applies the MAE001 fix (add //maestro:state) and

@@ -41,7 +41,10 @@
 //     memory MAE013; so are calls of code that may write through such an
 //     argument (the standard library's read-only functions excepted), and
 //     copy, append, clear and delete. Direct writes to the frame bytes set
-//     Plan.WritesFrame. (visit.go: checkStore, checkArgs)
+//     Plan.WritesFrame. A new hash object from the standard library
+//     (hash/fnv.New32a, crypto/sha256.New, ...: freshConstructors) is
+//     memory of this packet, which its methods may write. (visit.go:
+//     checkStore, checkArgs; walk.go: freshConstructors)
 //  3. Key provenance is bit-exact. A packet-derived value is either
 //     (field & mask) >> shift, bit for bit, or an injective transform of it
 //     (x+c, x*odd): equal then, but with unknown bit positions, so any later

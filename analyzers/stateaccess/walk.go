@@ -1153,7 +1153,24 @@ func (f *frame) result(v ssa.Value, i int) *val {
 	if strings.HasPrefix(name, MaestroPath+".") || strings.HasPrefix(name, "(*"+MaestroPath+".") {
 		name = strings.ReplaceAll(name, MaestroPath, "maestro")
 	}
+	if freshConstructors[name] {
+		// A new object that nothing else holds: memory of this packet,
+		// which its own methods may write.
+		return &val{k: kAddr, reg: regLocal, inner: opaque("state of the object %s returned", name)}
+	}
 	return opaque("result of %s", name)
+}
+
+// freshConstructors are standard library functions that return a new
+// object no one else holds, whose methods write only that object: a
+// hash computed per packet (h := fnv.New32a(); h.Write(b); h.Sum32())
+// then stays memory of this packet.
+var freshConstructors = map[string]bool{
+	"hash/fnv.New32": true, "hash/fnv.New32a": true, "hash/fnv.New64": true, "hash/fnv.New64a": true,
+	"hash/fnv.New128": true, "hash/fnv.New128a": true,
+	"hash/crc32.NewIEEE": true, "hash/adler32.New": true,
+	"crypto/md5.New": true, "crypto/sha1.New": true, "crypto/sha256.New": true, "crypto/sha256.New224": true,
+	"crypto/sha512.New": true, "crypto/sha512.New384": true,
 }
 
 // globalWriter names a function of the package other than init that
