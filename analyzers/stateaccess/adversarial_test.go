@@ -119,6 +119,7 @@ var advCases = []advCase{
 	ex("arraykey24", sn, locks),
 	ex("portphi", sn),
 	ex("portfield", sn),
+	ex("concatkey", sn),
 
 	// 4. Ports.
 	ex("elseport", sn, locks).accessing("flows.Insert@0", "flows.Insert@1", "flows.Find@2"),

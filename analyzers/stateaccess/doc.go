@@ -49,7 +49,10 @@
 //     (field & mask) >> shift, bit for bit, or an injective transform of it
 //     (x+c, x*odd): equal then, but with unknown bit positions, so any later
 //     mask, shift or narrowing makes it opaque, and two components pair only
-//     under the same transform. Anything else (mixing fields, arithmetic on
+//     under the same transform. Exact values ORed, added or XORed on
+//     disjoint value bits (uint64(p.SrcIP)<<32 | uint64(p.DstIP)) are their
+//     concatenation: equal when each term is, terms paired by the value
+//     bits they share; masks, shifts and narrowing apply term by term. Anything else (mixing fields, arithmetic on
 //     entry indexes, a phi of different sources, a local variable a callee
 //     or closure may write, a field read after a setter or store may have
 //     rewritten it) is opaque, which means locks (MAE002). A negative

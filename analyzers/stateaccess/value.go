@@ -1,10 +1,13 @@
 package stateaccess
 
 import (
+	"cmp"
 	"fmt"
 	"go/constant"
 	"go/token"
 	"go/types"
+	"math/bits"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -31,6 +34,7 @@ const (
 	kLoop                  // carried around a loop: differs from iteration to iteration
 	kFunc                  // a function value: fn, with closure bindings binds
 	kPooled                // the index a value table's IndexOf gave for acc's key (shard.go: pooled accesses)
+	kConcat                // exact packet terms (comps, unnamed) ORed, added or XORed on disjoint value bits
 )
 
 // region says where the memory an address (kAddr) points into lives, which
@@ -256,6 +260,13 @@ func (v *val) writeKey(b *strings.Builder) {
 			b.WriteString(",")
 		}
 		b.WriteString("}")
+	case kConcat:
+		b.WriteString("Cat{")
+		for _, c := range v.comps {
+			c.v.writeKey(b)
+			b.WriteString(",")
+		}
+		b.WriteString("}")
 	case kAddr:
 		fmt.Fprintf(b, "&%d", v.reg)
 		if v.inner != nil {
@@ -309,6 +320,12 @@ func (v *val) describe() string {
 		return "loop variable"
 	case kStruct:
 		return "struct"
+	case kConcat:
+		var ds []string
+		for _, c := range v.comps {
+			ds = append(ds, fmt.Sprintf("%s at value bits %#x", c.v.describe(), valueBits(c.v.mask, c.v.shift)))
+		}
+		return "concatenation of " + strings.Join(ds, " and ")
 	case kState:
 		return "state " + v.field
 	case kFunc:
@@ -546,6 +563,11 @@ func arith(op token.Token, x, y *val, t types.Type) *val {
 	switch op {
 	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
 		return mixed(op, x, y)
+	}
+	if x.k == kConcat || y.k == kConcat {
+		return concatArith(op, x, y, t)
+	}
+	switch op {
 	case token.SHL, token.SHR:
 		if x.k == kPacket && y.k == kConst {
 			if cv, ok := constInt(y.c); ok && cv >= 0 && cv < 64 {
@@ -586,7 +608,12 @@ func mixed(op token.Token, x, y *val) *val {
 		out.xor = y
 		return &out
 	}
-	fromPacket := x.k == kPacket || y.k == kPacket || (x.k == kOpaque && x.pkt) || (y.k == kOpaque && y.pkt)
+	if op == token.OR || op == token.ADD || op == token.XOR {
+		if c, ok := concatOf(x, y); ok {
+			return c
+		}
+	}
+	fromPacket := x.k == kPacket || y.k == kPacket || x.k == kConcat || y.k == kConcat || (x.k == kOpaque && x.pkt) || (y.k == kOpaque && y.pkt)
 	if fromPacket {
 		// A new value with the operand's description: x+1 is not x,
 		// and opaque values are equal only when identical (writeKey).
@@ -832,6 +859,15 @@ type leaf struct {
 
 // leaves flattens a key value into scalar components, skipping blank fields.
 func leaves(v *val, prefix string) []leaf {
+	if v.k == kConcat {
+		// One name for every term: the sharding pairs terms by the value
+		// bits they share (pairTerms), whatever the layout.
+		var out []leaf
+		for _, c := range v.comps {
+			out = append(out, leaf{prefix, c.v})
+		}
+		return out
+	}
 	if v.k != kStruct {
 		return []leaf{{prefix, v}}
 	}
@@ -886,4 +922,93 @@ func (v *val) component() Component {
 func ssaDesc(v ssa.Value) string {
 	s := fmt.Sprintf("%T", v)
 	return strings.ToLower(strings.TrimPrefix(s, "*ssa."))
+}
+
+// concatOf returns x and y as one kConcat value when every exact packet
+// term of both (a packet value with known bit positions and mask, or the
+// terms of a kConcat) holds value bits no other term holds: their OR, sum
+// or XOR is then their concatenation, and two such values are equal
+// exactly when each term is (uint64(p.SrcIP)<<32 | uint64(p.DstIP)).
+func concatOf(x, y *val) (*val, bool) {
+	var terms []*val
+	for _, v := range []*val{x, y} {
+		switch {
+		case v.k == kConcat:
+			for _, c := range v.comps {
+				terms = append(terms, c.v)
+			}
+		case exactTerm(v) && v.xor == nil:
+			terms = append(terms, v)
+		default:
+			return nil, false
+		}
+	}
+	var seen uint64
+	for _, t := range terms {
+		b := valueBits(t.mask, t.shift)
+		if b == 0 || b&seen != 0 {
+			return nil, false
+		}
+		seen |= b
+	}
+	return concatVal(terms), true
+}
+
+// concatVal builds a kConcat of terms, lowest value bits first; one term
+// is itself, none the constant 0.
+func concatVal(terms []*val) *val {
+	var kept []*val
+	for _, t := range terms {
+		if t.mask != 0 {
+			kept = append(kept, t)
+		}
+	}
+	switch len(kept) {
+	case 0:
+		return &val{k: kConst, c: constant.MakeInt64(0)}
+	case 1:
+		return kept[0]
+	}
+	slices.SortFunc(kept, func(a, b *val) int {
+		return cmp.Compare(bits.TrailingZeros64(valueBits(a.mask, a.shift)), bits.TrailingZeros64(valueBits(b.mask, b.shift)))
+	})
+	out := &val{k: kConcat}
+	for _, t := range kept {
+		out.comps = append(out.comps, comp{"", t})
+	}
+	return out
+}
+
+// concatArith abstracts an operation on a kConcat: shifts, and masks and
+// forced bits from constants, apply to each term (exact bit positions);
+// OR, sum and XOR with more terms on other bits extend it; anything else
+// is opaque.
+func concatArith(op token.Token, x, y *val, t types.Type) *val {
+	each := func(c *val, f func(*val) *val) *val {
+		var terms []*val
+		for _, cp := range c.comps {
+			r := f(cp.v)
+			if r.k != kPacket {
+				return &val{k: kOpaque, pkt: true, why: opName(op) + " of a concatenation of packet fields"}
+			}
+			terms = append(terms, r)
+		}
+		return concatVal(terms)
+	}
+	if x.k == kConcat && y.k == kConst {
+		if cv, ok := constInt(y.c); ok {
+			switch op {
+			case token.SHL, token.SHR:
+				if cv >= 0 && cv < 64 {
+					return each(x, func(v *val) *val { return shiftPacket(op, v, int(cv), t) })
+				}
+			case token.AND, token.OR, token.XOR, token.AND_NOT:
+				return each(x, func(v *val) *val { return packetConst(op, v, y, t) })
+			}
+		}
+	}
+	if x.k == kConst && y.k == kConcat && (op == token.AND || op == token.OR || op == token.XOR) {
+		return concatArith(op, y, x, t)
+	}
+	return mixed(op, x, y)
 }

@@ -73,3 +73,60 @@ func TestUnknownConstantIdentity(t *testing.T) {
 		t.Error("a computed constant joined with itself is not itself")
 	}
 }
+
+// TestConcatenation: packet fields ORed, added or XORed on disjoint value
+// bits are their concatenation, term by term, whatever the order of the
+// operations; overlapping bits, carries and transformed terms are opaque,
+// and narrowing or shifting a concatenation applies to each term.
+func TestConcatenation(t *testing.T) {
+	u64 := types.Typ[types.Uint64]
+	u32 := types.Typ[types.Uint32]
+	c := func(n int64) *val { return &val{k: kConst, c: constant.MakeInt64(n)} }
+	src, dst := packetField("SrcIP"), packetField("DstIP")
+	sport, dport := packetField("SrcPort"), packetField("DstPort")
+	hi := arith(token.SHL, src, c(32), u64)
+	pair := arith(token.OR, hi, dst, u64)
+	if pair.k != kConcat || len(pair.comps) != 2 {
+		t.Fatalf("SrcIP<<32 | DstIP = %s, want a concatenation of two terms", pair.describe())
+	}
+	for _, op := range []token.Token{token.ADD, token.XOR} {
+		if got := arith(op, dst, hi, u64); got.key() != pair.key() {
+			t.Errorf("DstIP %s SrcIP<<32 = %s, want %s", op, got.describe(), pair.describe())
+		}
+	}
+	ls := leaves(pair, "")
+	if len(ls) != 2 || ls[0].name != ls[1].name || ls[0].v.field != "DstIP" || ls[1].v.field != "SrcIP" {
+		t.Errorf("leaves %+v: want DstIP then SrcIP, one name", ls)
+	}
+	ports := arith(token.OR, arith(token.SHL, sport, c(16), u32), dport, u32)
+	if ports.k != kConcat {
+		t.Errorf("SrcPort<<16 | DstPort = %s", ports.describe())
+	}
+	// Overlapping value bits: SrcIP<<8 keeps SrcIP bits 0-23 at 8-31,
+	// where SrcPort's 16 bits overlap them.
+	if got := arith(token.OR, arith(token.SHL, src, c(8), u32), sport, u32); got.k != kOpaque {
+		t.Errorf("SrcIP<<8 | SrcPort = %s, want opaque", got.describe())
+	}
+	// A carry can move bits between terms: + with a constant is opaque.
+	if got := arith(token.ADD, pair, c(1), u64); got.k != kOpaque {
+		t.Errorf("(SrcIP<<32 | DstIP) + 1 = %s, want opaque", got.describe())
+	}
+	// A transformed term has no known bit positions.
+	if got := arith(token.OR, arith(token.MUL, src, c(3), u64), arith(token.SHL, dst, c(40), u64), u64); got.k != kOpaque {
+		t.Errorf("SrcIP*3 | DstIP<<40 = %s, want opaque", got.describe())
+	}
+	// A third term on free bits extends it; one on taken bits does not.
+	if got := arith(token.OR, ports, arith(token.SHL, packetField("Proto"), c(24), u32), u32); got.k != kOpaque {
+		t.Errorf("(SrcPort<<16 | DstPort) | Proto<<24 = %s, want opaque (Proto overlaps SrcPort)", got.describe())
+	}
+	if got := arith(token.OR, arith(token.SHL, ports, c(8), u64), packetField("Proto"), u64); got.k != kConcat || len(got.comps) != 3 {
+		t.Errorf("(SrcPort<<16 | DstPort)<<8 | Proto = %s, want three terms", got.describe())
+	}
+	// A mask applies to each term: the high word is gone, DstIP stays.
+	if got := arith(token.AND, pair, c(0xffffffff), u64); got.k != kPacket || got.field != "DstIP" {
+		t.Errorf("(SrcIP<<32 | DstIP) & 0xffffffff = %s, want packet DstIP", got.describe())
+	}
+	if got := arith(token.SHR, pair, c(32), u64); got.k != kPacket || got.field != "SrcIP" {
+		t.Errorf("(SrcIP<<32 | DstIP) >> 32 = %s, want packet SrcIP", got.describe())
+	}
+}

@@ -58,7 +58,7 @@ import (
 //	  lb.go:185:3: flows.Refresh refresh on ports [1 2] key (entry [index found by flows.Find at lb.go:168:14])
 //	  lb.go:188:3: flows.Insert write on ports [1 2] key (SrcIP&0xffffffff, DstIP&0xffffffff, SrcPort&0xffff, DstPort&0xffff, Proto&0xff)
 //	state ring *maestro.Vector[int32] (Vector)
-//	  lb.go:178:11: ring.At read on ports [1 2] key (opaque [or mixing packet data])
+//	  lb.go:178:11: ring.At read on ports [1 2] key (opaque [addition mixing packet data])
 //	  lb.go:224:3: ring.Set write on ports [] key (opaque [loop variable: iterates over the container])
 //	  lb.go:224:3: ring.Set write on ports [0] key (opaque [loop variable: iterates over the container])
 //	  lb.go:233:8: ring.At read on ports [] key (opaque [loop variable: iterates over the container])
