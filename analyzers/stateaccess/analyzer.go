@@ -424,25 +424,30 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 		return plan
 	}
 	plan.ReadsNoHeaders = !readsHeaders(pass, process)
-	a := newNFAnalysis(pass, r, d, universe)
-	a.ssaPkg = ssaRes.Pkg
-	a.pkgFuncs = ssaRes.SrcFuncs
+	pkgFuncs := ssaRes.SrcFuncs
 	if init := ssaRes.Pkg.Func("init"); init != nil {
 		// Package-level initializers (var onDrop = countDrop) take
 		// functions' addresses too.
-		a.pkgFuncs = append(append([]*ssa.Function(nil), a.pkgFuncs...), init)
+		pkgFuncs = append(append([]*ssa.Function(nil), pkgFuncs...), init)
 	}
-	base := *plan
-	base.Reasons = slices.Clone(plan.Reasons)
-	base.State = slices.Clone(plan.State)
+	// walk analyses the packet path into plan q, over every port at once
+	// or once per port.
+	walk := func(q *Plan, perPort bool) *nfAnalysis {
+		a := newNFAnalysis(pass, r, d, universe)
+		a.ssaPkg, a.pkgFuncs, a.perPort = ssaRes.Pkg, pkgFuncs, perPort
+		a.checkTimeValues()
+		if ctor := ssaRes.Pkg.Func(d.ctor); ctor != nil {
+			a.checkConstructor(ctor)
+		}
+		a.run(fn)
+		a.fillPlan(q)
+		return a
+	}
+	perPort := *plan
+	perPort.Reasons = slices.Clone(plan.Reasons)
+	perPort.State = slices.Clone(plan.State)
 	mark := r.mark()
-	a.checkTimeValues()
-	if ctor := ssaRes.Pkg.Func(d.ctor); ctor != nil {
-		a.checkConstructor(ctor)
-	}
-	a.run(fn)
-	a.fillPlan(plan)
-	if plan.Strategy != Locks || !a.portPaths {
+	if a := walk(plan, false); plan.Strategy != Locks || !a.portPaths {
 		return plan
 	}
 	// A key that depends on the path taken, where the path depends on
@@ -451,19 +456,8 @@ func analyzeNF(pass *analysis.Pass, ssaRes *pkgSSA, r *reporter, d *nfDecl) *Pla
 	// once per port, where such a phi has one incoming value, and keep
 	// that plan if it shards. Its findings replace the first walk's.
 	first := r.cut(mark)
-	q := base
-	q.Reasons = slices.Clone(base.Reasons)
-	q.State = slices.Clone(base.State)
-	b := newNFAnalysis(pass, r, d, universe)
-	b.ssaPkg, b.pkgFuncs, b.perPort = a.ssaPkg, a.pkgFuncs, true
-	b.checkTimeValues()
-	if ctor := ssaRes.Pkg.Func(d.ctor); ctor != nil {
-		b.checkConstructor(ctor)
-	}
-	b.run(fn)
-	b.fillPlan(&q)
-	if q.Strategy == SharedNothing {
-		return &q
+	if walk(&perPort, true); perPort.Strategy == SharedNothing {
+		return &perPort
 	}
 	r.cut(mark)
 	r.restore(first)

@@ -161,6 +161,7 @@ func TestCountsPlan(t *testing.T) {
 		"IndexVerdict":   stateaccess.Locks,
 		"IndexHelper":    stateaccess.Locks,
 		"IndexAddresses": stateaccess.SharedNothing,
+		"IndexClosure":   stateaccess.Locks,
 	}
 	for _, nf := range r.NFs {
 		if w, ok := want[nf.NF]; ok {

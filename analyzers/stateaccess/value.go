@@ -784,6 +784,9 @@ func shiftPacket(op token.Token, x *val, n int, t types.Type) *val {
 // narrow keeps the low w bits of a packet value (value bits at or above w
 // are lost: field bits at or above w+shift).
 func narrow(x *val, w int) *val {
+	if x.k == kConcat {
+		return concatArith(token.AND, x, &val{k: kConst, c: constant.MakeUint64(lowBits(w))}, types.Typ[types.Uint64])
+	}
 	if x.xor != nil && x.xf == "" {
 		return withXor(x, func(v *val) *val { return narrow(v, w) })
 	}
@@ -952,6 +955,14 @@ func concatOf(x, y *val) (*val, bool) {
 		seen |= b
 	}
 	return concatVal(terms), true
+}
+
+// lowBits is the mask of the low w bits of a 64-bit value.
+func lowBits(w int) uint64 {
+	if w >= 64 {
+		return ^uint64(0)
+	}
+	return uint64(1)<<w - 1
 }
 
 // concatVal builds a kConcat of terms, lowest value bits first; one term

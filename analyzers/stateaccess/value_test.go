@@ -126,6 +126,13 @@ func TestConcatenation(t *testing.T) {
 	if got := arith(token.AND, pair, c(0xffffffff), u64); got.k != kPacket || got.field != "DstIP" {
 		t.Errorf("(SrcIP<<32 | DstIP) & 0xffffffff = %s, want packet DstIP", got.describe())
 	}
+	// Narrowing (uint32(...)) keeps the terms of the low bits.
+	if got := narrow(pair, 32); got.k != kPacket || got.field != "DstIP" || got.mask != 0xffffffff {
+		t.Errorf("uint32(SrcIP<<32 | DstIP) = %s, want packet DstIP", got.describe())
+	}
+	if got := narrow(ports, 8); got.k != kPacket || got.field != "DstPort" || got.mask != 0xff {
+		t.Errorf("uint8(SrcPort<<16 | DstPort) = %s, want DstPort's low byte", got.describe())
+	}
 	if got := arith(token.SHR, pair, c(32), u64); got.k != kPacket || got.field != "SrcIP" {
 		t.Errorf("(SrcIP<<32 | DstIP) >> 32 = %s, want packet SrcIP", got.describe())
 	}

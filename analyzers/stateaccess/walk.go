@@ -487,30 +487,12 @@ func (f *frame) eval1(v ssa.Value) *val {
 		return arith(v.Op, f.eval(v.X), f.eval(v.Y), v.Type())
 	case *ssa.Convert:
 		x := f.eval(v.X)
-		if x.k == kConcat {
-			to, from := bitsOf(v.Type()), bitsOf(v.X.Type())
-			if to == 0 || from == 0 {
-				return &val{k: kOpaque, pkt: true, why: "concatenation of packet fields converted to " + typeString(v.Type())}
-			}
-			if to >= from {
-				return x
-			}
-			var terms []*val
-			for _, c := range x.comps {
-				n := narrow(c.v, to)
-				if n.k != kPacket {
-					return n
-				}
-				terms = append(terms, n)
-			}
-			return concatVal(terms)
-		}
-		if x.k != kPacket {
+		if x.k != kPacket && x.k != kConcat {
 			return x
 		}
 		to, from := bitsOf(v.Type()), bitsOf(v.X.Type())
 		if to == 0 || from == 0 {
-			return &val{k: kOpaque, pkt: true, why: "packet " + x.field + " converted to " + typeString(v.Type())}
+			return &val{k: kOpaque, pkt: true, why: x.describe() + " converted to " + typeString(v.Type())}
 		}
 		if to < from {
 			return narrow(x, to)

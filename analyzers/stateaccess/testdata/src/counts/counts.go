@@ -191,3 +191,23 @@ func (x *IndexAddresses) Process(p *maestro.Packet) maestro.Verdict {
 	}
 	return maestro.Forward(1)
 }
+
+// IndexClosure lets the index out through a closure that captures it:
+// locks.
+//
+//maestro:nf NewIndexClosure
+type IndexClosure struct {
+	//maestro:state
+	t *maestro.Table[uint32, struct{}]
+}
+
+func NewIndexClosure(Config) *IndexClosure { return &IndexClosure{} }
+
+func (x *IndexClosure) Process(p *maestro.Packet) maestro.Verdict {
+	i, ok := x.t.Find(p.SrcIP) // want `MAE021: note: the index t.Find returns reaches`
+	if !ok {
+		i, _ = x.t.Insert(p.SrcIP, struct{}{}, p.Time)
+	}
+	out := func() maestro.Port { return maestro.Port(i % 2) }
+	return maestro.Forward(out())
+}
